@@ -1,0 +1,10 @@
+/** Tests run the TypeScript sources directly through ts-jest, on the backend RNNLM_BACKEND names (default auto). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
+  testTimeout: 300000,
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
+  },
+};
