@@ -36,6 +36,8 @@ function loadNative(): string | null {
     nativeLoadError = 'disabled by RNNLM_NO_NATIVE=1';
     return nativeLoadError;
   }
+  // TensorFlow's C++ INFO lines (oneDNN, CPU features) would otherwise open every run's stderr.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@tensorflow/tfjs-node');

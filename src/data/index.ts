@@ -1,0 +1,14 @@
+export { DataError, EOS, UNK, Vocabulary } from './vocabulary';
+export type { TokenLevel, VocabularyJSON, VocabularyOptions } from './vocabulary';
+export {
+  DEFAULT_CORPUS_DESCRIPTION,
+  DEFAULT_CORPUS_DIR,
+  DEFAULT_VOCAB_LIMITS,
+  encodeText,
+  findSplitFile,
+  loadCorpus,
+  loadSplit,
+  tokenize,
+} from './corpus';
+export type { Corpus, LoadCorpusOptions, SplitName } from './corpus';
+export * from './batches';

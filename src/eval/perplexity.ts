@@ -1,0 +1,41 @@
+import * as tf from '@tensorflow/tfjs';
+import { StreamBatcher } from '../data/batches';
+import { LanguageModel, ModelState } from '../model/lm';
+import { tokenNll } from '../model/loss';
+
+export interface PerplexityResult {
+  /** exp(nll / tokens). */
+  perplexity: number;
+  /** Total negative log-likelihood in nats. */
+  nll: number;
+  /** Number of predicted tokens: every token of the split but the first. */
+  tokens: number;
+}
+
+/**
+ * Exact perplexity over a whole split: exp(Σ NLL / number of predicted tokens), stateful across windows, no
+ * dropout. Any batch size: the split is cut into `batchSize` streams whose lengths differ by at most one and
+ * the ragged end is masked, so no token is dropped or counted twice.
+ */
+export function evaluatePerplexity(model: LanguageModel, ids: Int32Array, batchSize: number, bptt: number): PerplexityResult {
+  const batcher = new StreamBatcher(ids, batchSize, bptt, { exact: true });
+  let state: ModelState | null = null;
+  let nll = 0;
+  for (let k = 0; k < batcher.numWindows; k++) {
+    const window = batcher.window(k);
+    const result = tf.tidy(() => {
+      const inputs = tf.tensor2d(window.inputs, [window.batchSize, window.steps], 'int32');
+      const { logits, state: next } = model.forward(inputs, state, null);
+      const perToken = tokenNll(logits, tf.tensor1d(window.targets, 'int32'));
+      const sum = window.mask ? tf.sum(tf.mul(perToken, window.mask)) : tf.sum(perToken);
+      return { sum, next: next.layers };
+    });
+    nll += result.sum.dataSync()[0];
+    result.sum.dispose();
+    if (state) tf.dispose(state.layers);
+    state = { layers: result.next };
+  }
+  if (state) tf.dispose(state.layers);
+  const tokens = batcher.predictedTokens;
+  return { perplexity: Math.exp(nll / tokens), nll, tokens };
+}

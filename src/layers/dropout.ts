@@ -1,0 +1,53 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * `variational`: one mask per sequence and window, reused at every time step (Gal & Ghahramani 2016;
+ * "locked dropout" in AWD-LSTM). `standard`: a fresh mask at every time step (Zaremba et al. 2014).
+ */
+export type DropoutKind = 'variational' | 'standard';
+
+/** Inverted dropout mask: 0 with probability `rate`, else 1/(1−rate), so activations keep their expectation. */
+export function dropoutMask(shape: number[], rate: number, seed: number): tf.Tensor {
+  return tf.tidy(() => {
+    const keep = tf.step(tf.sub(tf.randomUniform(shape, 0, 1, 'float32', seed), rate));
+    return tf.div(keep, 1 - rate);
+  });
+}
+
+/**
+ * Dropout on a [batch, time, features] sequence. Variational: the mask has shape [batch, 1, features] and
+ * broadcasts over time; standard: [batch, time, features].
+ */
+export function sequenceDropout(x: tf.Tensor3D, rate: number, kind: DropoutKind, seed: number): tf.Tensor3D {
+  if (rate === 0) return x;
+  const [batch, time, features] = x.shape;
+  const mask = dropoutMask([batch, kind === 'variational' ? 1 : time, features], rate, seed);
+  return tf.mul(x, mask) as tf.Tensor3D;
+}
+
+/**
+ * Recurrent dropout on the h fed back into the cell: variational returns one [batch, units] mask for every
+ * step of the window; standard a new mask per step.
+ */
+export function recurrentMasks(
+  batch: number, units: number, rate: number, kind: DropoutKind, seed: number,
+): ((t: number) => tf.Tensor2D) | undefined {
+  if (rate === 0) return undefined;
+  if (kind === 'variational') {
+    const mask = dropoutMask([batch, units], rate, seed) as tf.Tensor2D;
+    return () => mask;
+  }
+  return (t: number) => dropoutMask([batch, units], rate, seed + 7919 * (t + 1)) as tf.Tensor2D;
+}
+
+/**
+ * Embedding dropout (Gal & Ghahramani 2016, section 4.2): whole word types are dropped — every occurrence of
+ * a dropped word in the window gets a zero vector. Returns a [batch, time, 1] multiplier for the looked-up
+ * embeddings: the mask over the vocabulary gathered at the window's ids (cheaper than masking the matrix).
+ */
+export function embeddingDropoutMask(ids: tf.Tensor2D, vocabSize: number, rate: number, seed: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const typeMask = dropoutMask([vocabSize], rate, seed);
+    return tf.expandDims(tf.gather(typeMask, ids), 2) as tf.Tensor3D;
+  });
+}

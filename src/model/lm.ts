@@ -1,0 +1,120 @@
+import * as tf from '@tensorflow/tfjs';
+import { CellState, createCell } from '../cells';
+import { Recurrent } from '../layers/recurrent';
+import { embeddingDropoutMask, recurrentMasks, sequenceDropout } from '../layers/dropout';
+import { ModelConfig, NO_DROPOUT, validateModelConfig } from './config';
+
+/** The carried state of every layer: [h] or [h, c] each. */
+export interface ModelState {
+  layers: CellState[];
+}
+
+export interface ForwardResult {
+  /** [batch·time, vocab], rows in [batch, time] order. */
+  logits: tf.Tensor2D;
+  state: ModelState;
+}
+
+/** Offsets that give each dropout mask of a window its own seed. */
+const SEED_OFFSET = { input: 1, output: 2, embedding: 3, hidden: 10, recurrent: 100 };
+
+/**
+ * Word/character language model: embedding → dropout → N stacked recurrent layers (dropout between) →
+ * dropout → linear projection to the vocabulary (tied to the embedding or its own matrix) → logits.
+ */
+export class LanguageModel {
+  readonly config: ModelConfig;
+  /** [vocab, embedding]; also the output projection (transposed) when tied. */
+  readonly embedding: tf.Variable;
+  readonly layers: Recurrent[];
+  /** [lastHidden, vocab]; null when tied. */
+  readonly projection: tf.Variable | null;
+  readonly outputBias: tf.Variable;
+
+  constructor(config: ModelConfig) {
+    validateModelConfig(config);
+    this.config = config;
+    const { vocabSize, embeddingSize, hiddenSizes, initScale, seed } = config;
+    const uniform = (shape: number[], offset: number): tf.Tensor =>
+      tf.randomUniform(shape, -initScale, initScale, 'float32', seed * 7919 + offset);
+    this.embedding = tf.variable(uniform([vocabSize, embeddingSize], 1), true, uniqueName('embedding'));
+    let inputSize = embeddingSize;
+    this.layers = hiddenSizes.map((units, k) => {
+      const cell = createCell(config.cell, {
+        units, init: config.init, initScale, forgetBias: config.forgetBias, seed: seed * 101 + k + 1,
+      });
+      cell.build([null, inputSize]);
+      inputSize = units;
+      return new Recurrent({ cell });
+    });
+    const last = hiddenSizes[hiddenSizes.length - 1];
+    this.projection = config.tied ? null : tf.variable(uniform([last, vocabSize], 2), true, uniqueName('projection'));
+    this.outputBias = tf.variable(tf.zeros([vocabSize]), true, uniqueName('output_bias'));
+  }
+
+  /** Every trainable weight with a stable name, in a fixed order (used for saving and for the optimizer). */
+  namedWeights(): { name: string; variable: tf.Variable }[] {
+    const weights = [{ name: 'embedding', variable: this.embedding }];
+    this.layers.forEach((layer, k) => {
+      const names = ['kernel', 'recurrent_kernel', 'bias', 'peephole'];
+      layer.cell.trainableWeights.forEach((w, j) => weights.push({ name: `layer${k}/${names[j]}`, variable: w.read() as tf.Variable }));
+    });
+    if (this.projection) weights.push({ name: 'projection', variable: this.projection });
+    weights.push({ name: 'output_bias', variable: this.outputBias });
+    return weights;
+  }
+
+  variables(): tf.Variable[] {
+    return this.namedWeights().map((w) => w.variable);
+  }
+
+  get parameterCount(): number {
+    return this.variables().reduce((sum, v) => sum + v.size, 0);
+  }
+
+  zeroState(batch: number): ModelState {
+    return { layers: this.layers.map((layer) => layer.cell.zeroState(batch)) };
+  }
+
+  /**
+   * Runs a window. `dropoutSeed` null means evaluation (no dropout); otherwise it seeds this window's masks
+   * (one seed per window, so a resumed run draws the same masks as an uninterrupted one).
+   */
+  forward(inputs: tf.Tensor2D, state: ModelState | null, dropoutSeed: number | null): ForwardResult {
+    const [batch] = inputs.shape;
+    const dropout = dropoutSeed === null ? NO_DROPOUT : this.config.dropout;
+    const seed = dropoutSeed ?? 0;
+    let x = tf.gather(this.embedding, inputs) as tf.Tensor3D; // [batch, time, embedding]
+    if (dropout.embedding > 0) {
+      x = tf.mul(x, embeddingDropoutMask(inputs, this.config.vocabSize, dropout.embedding, seed + SEED_OFFSET.embedding));
+    }
+    x = sequenceDropout(x, dropout.input, dropout.kind, seed + SEED_OFFSET.input);
+    const states: CellState[] = [];
+    this.layers.forEach((layer, k) => {
+      const result = layer.run(x, {
+        initialState: state?.layers[k],
+        recurrentMask: recurrentMasks(batch, layer.cell.units, dropout.recurrent, dropout.kind, seed + SEED_OFFSET.recurrent + k),
+      });
+      states.push(result.state);
+      x = result.outputs;
+      if (k < this.layers.length - 1) x = sequenceDropout(x, dropout.hidden, dropout.kind, seed + SEED_OFFSET.hidden + k);
+    });
+    x = sequenceDropout(x, dropout.output, dropout.kind, seed + SEED_OFFSET.output);
+    const flat = tf.reshape(x, [-1, x.shape[2]]) as tf.Tensor2D;
+    const projected = this.projection ? tf.matMul(flat, this.projection) : tf.matMul(flat, this.embedding, false, true);
+    return { logits: tf.add(projected, this.outputBias) as tf.Tensor2D, state: { layers: states } };
+  }
+
+  dispose(): void {
+    tf.dispose([this.embedding, this.outputBias]);
+    if (this.projection) this.projection.dispose();
+    this.layers.forEach((layer) => layer.dispose());
+  }
+}
+
+let nameCounter = 0;
+/** tfjs variable names are global; two models in one process must not collide. */
+function uniqueName(base: string): string {
+  nameCounter += 1;
+  return `rnnlm_${base}_${nameCounter}`;
+}

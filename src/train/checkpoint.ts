@@ -1,0 +1,109 @@
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { Vocabulary } from '../data/vocabulary';
+import { ModelConfig } from '../model/config';
+import {
+  FORMAT_VERSION, ModelFileError, assignWeights, decodeBundle, encodeBundle, loadModel, readJsonOrFail,
+  resolveDirectory, writeDirectoryAtomically,
+} from '../model/io';
+import { LanguageModel, ModelState } from '../model/lm';
+import { optimizerState } from './optimizers';
+import { TrainConfig, Trainer, TrainingProgress } from './trainer';
+
+/**
+ * A run directory:
+ *   model/        the best-valid model so far (a model directory, see model/io.ts)
+ *   checkpoint/   everything to resume: current weights, optimizer slots, carried hidden state, progress
+ *   report.json, report.md, curve.svg
+ */
+export const CHECKPOINT_FORMAT = 'tfjs-rnnlm-checkpoint';
+
+export const runPaths = (runDir: string): { model: string; checkpoint: string } => ({
+  model: path.join(runDir, 'model'),
+  checkpoint: path.join(runDir, 'checkpoint'),
+});
+
+/** Where the data came from, so `--resume` can reload the same corpus. */
+export interface CorpusRef {
+  dir: string;
+  char: boolean;
+  maxVocab: number | null;
+}
+
+interface CheckpointJson {
+  format: string;
+  version: number;
+  modelConfig: ModelConfig;
+  trainConfig: TrainConfig;
+  corpus: CorpusRef;
+  progress: TrainingProgress;
+  vocabFingerprint: string;
+  weights: tf.io.WeightsManifestConfig;
+  optimizer: tf.io.WeightsManifestConfig;
+  /** Per layer, the number of state tensors ([h] or [h, c]). */
+  stateLayout: number[];
+  state: tf.io.WeightsManifestConfig;
+}
+
+export async function saveCheckpoint(runDir: string, trainer: Trainer, vocab: Vocabulary, corpus: CorpusRef): Promise<void> {
+  const { model } = trainer;
+  const weights = await encodeBundle(model.namedWeights().map((w) => ({ name: w.name, tensor: w.variable })), 'weights.bin');
+  const optimizer = await encodeBundle(await optimizerState(trainer.optimizer), 'optimizer.bin');
+  const carried = trainer.carried?.layers ?? [];
+  const state = await encodeBundle(
+    carried.flatMap((layer, k) => layer.map((tensor, j) => ({ name: `layer${k}/state${j}`, tensor }))), 'state.bin');
+  const json: CheckpointJson = {
+    format: CHECKPOINT_FORMAT, version: FORMAT_VERSION, modelConfig: model.config, trainConfig: trainer.config, corpus,
+    progress: trainer.progress, vocabFingerprint: vocab.fingerprint, weights: weights.manifest,
+    optimizer: optimizer.manifest, stateLayout: carried.map((layer) => layer.length), state: state.manifest,
+  };
+  writeDirectoryAtomically(runPaths(runDir).checkpoint, {
+    'checkpoint.json': JSON.stringify(json, null, 2), 'vocab.json': JSON.stringify(vocab.toJSON()),
+    'weights.bin': weights.data, 'optimizer.bin': optimizer.data, 'state.bin': state.data,
+  });
+}
+
+export interface LoadedCheckpoint {
+  model: LanguageModel;
+  vocab: Vocabulary;
+  trainConfig: TrainConfig;
+  corpus: CorpusRef;
+  progress: TrainingProgress;
+  optimizerSlots: { name: string; tensor: tf.Tensor }[];
+  carried: ModelState | null;
+  /** The best-valid weights (from model/), in `model.variables()` order. */
+  best: tf.Tensor[] | null;
+}
+
+export function hasCheckpoint(runDir: string): boolean {
+  return resolveDirectory(runPaths(runDir).checkpoint) !== null;
+}
+
+export function loadCheckpoint(runDir: string): LoadedCheckpoint {
+  const dir = resolveDirectory(runPaths(runDir).checkpoint);
+  if (!dir) throw new ModelFileError(`nothing to resume in ${runDir}: it has no checkpoint/ directory`);
+  const json = readJsonOrFail<CheckpointJson>(path.join(dir, 'checkpoint.json'));
+  if (json.format !== CHECKPOINT_FORMAT || json.version !== FORMAT_VERSION) {
+    throw new ModelFileError(`${dir}/checkpoint.json is not a ${CHECKPOINT_FORMAT} v${FORMAT_VERSION} file`);
+  }
+  const vocab = Vocabulary.fromJSON(readJsonOrFail(path.join(dir, 'vocab.json')));
+  if (vocab.fingerprint !== json.vocabFingerprint) throw new ModelFileError(`${dir}: vocab.json does not match the checkpoint`);
+  const model = new LanguageModel(json.modelConfig);
+  assignWeights(model, decodeBundle(dir, json.weights), dir);
+  const slots = decodeBundle(dir, json.optimizer);
+  const optimizerSlots = Object.keys(slots).map((name) => ({ name, tensor: slots[name] }));
+  const stateTensors = decodeBundle(dir, json.state);
+  const carried = json.stateLayout.length === 0 ? null : {
+    layers: json.stateLayout.map((count, k) =>
+      Array.from({ length: count }, (_, j) => stateTensors[`layer${k}/state${j}`] as tf.Tensor2D)),
+  };
+  let best: tf.Tensor[] | null = null;
+  if (resolveDirectory(runPaths(runDir).model)) {
+    const saved = loadModel(runPaths(runDir).model);
+    best = saved.model.variables().map((v) => tf.keep(tf.clone(v)));
+    saved.model.dispose();
+  }
+  return {
+    model, vocab, trainConfig: json.trainConfig, corpus: json.corpus, progress: json.progress, optimizerSlots, carried, best,
+  };
+}

@@ -1,0 +1,271 @@
+import * as tf from '@tensorflow/tfjs';
+import { StreamBatcher, Window } from '../data/batches';
+import { evaluatePerplexity } from '../eval/perplexity';
+import { LanguageModel, ModelState } from '../model/lm';
+import { crossEntropy } from '../model/loss';
+import { clipByGlobalNorm } from './clip';
+import { NamedTensor, OptimizerName, createOptimizer, restoreOptimizerState, setLearningRate } from './optimizers';
+import { ScheduleName, afterValidation, scheduledLearningRate } from './schedule';
+
+export interface TrainConfig {
+  optimizer: OptimizerName;
+  lr: number;
+  schedule: ScheduleName;
+  lrDecay: number;
+  decayStart: number;
+  /** Max global gradient norm; 0 disables clipping. */
+  clip: number;
+  epochs: number;
+  batchSize: number;
+  bptt: number;
+  /** Cap on training windows per epoch (quick runs); null = the whole split. */
+  maxBatches: number | null;
+  evalBatchSize: number;
+  testBatchSize: number;
+  seed: number;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  lr: number;
+  trainPpl: number;
+  validPpl: number;
+  /** Training tokens per second of this epoch (evaluation and start-up excluded). */
+  wordsPerSecond: number;
+  /** Wall time since training started, across resumes. */
+  elapsedSeconds: number;
+  backend: string;
+}
+
+/** Everything needed to continue a run exactly where it stopped (JSON part; tensors travel separately). */
+export interface TrainingProgress {
+  /** Epoch in progress (1-based); `epochs + 1` when training is finished. */
+  epoch: number;
+  /** Next training window of the epoch in progress. */
+  batch: number;
+  lr: number;
+  bestValidPpl: number | null;
+  bestEpoch: number | null;
+  history: EpochMetrics[];
+  /** Partial sums of the epoch in progress. */
+  epochNll: number;
+  epochTokens: number;
+  epochTrainSeconds: number;
+  elapsedSeconds: number;
+}
+
+export interface BatchProgress {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  wordsPerSecond: number;
+}
+
+export interface TrainHooks {
+  onBatch?(progress: BatchProgress): void;
+  /** After each epoch's validation; `isBest` when valid ppl is the best so far (save the model then). */
+  onEpoch?(metrics: EpochMetrics, isBest: boolean): Promise<void> | void;
+  /** Every `checkpointEvery` batches, and when a stop was requested. */
+  onCheckpoint?(reason: 'interval' | 'stop'): Promise<void> | void;
+  checkpointEvery?: number | null;
+}
+
+export interface TrainResult {
+  history: EpochMetrics[];
+  bestValidPpl: number | null;
+  /** Test perplexity of the best-valid weights; null when training was stopped early. */
+  testPpl: number | null;
+  stopped: boolean;
+}
+
+/** A NaN/Inf loss or gradient: training stops before the bad update touches the weights. */
+export class DivergenceError extends Error {
+  override name = 'DivergenceError';
+}
+
+export function initialProgress(config: TrainConfig): TrainingProgress {
+  return {
+    epoch: 1, batch: 0, lr: scheduledLearningRate(config, 1, config.lr), bestValidPpl: null, bestEpoch: null,
+    history: [], epochNll: 0, epochTokens: 0, epochTrainSeconds: 0, elapsedSeconds: 0,
+  };
+}
+
+/** Seed of a window's dropout masks: a function of (seed, epoch, batch) only, so resuming redraws the same masks. */
+function windowSeed(seed: number, epoch: number, batch: number): number {
+  return ((seed * 1000003 + epoch * 7919 + batch * 31) % 2147483647) + 1;
+}
+
+/**
+ * Truncated-BPTT training: each epoch walks the B parallel streams window by window, carrying the hidden
+ * state (reset at the epoch start, cut from the gradient), clips the global gradient norm and steps the
+ * optimizer; then evaluates validation perplexity, adjusts the lr and remembers the best weights.
+ */
+export class Trainer {
+  readonly optimizer: tf.Optimizer;
+  progress: TrainingProgress;
+  /** Hidden state carried into the next window (null = zeros). */
+  carried: ModelState | null = null;
+  /** Copy of the weights with the best validation perplexity. */
+  private bestWeights: tf.Tensor[] | null = null;
+  private stopRequested = false;
+  private readonly batcher: StreamBatcher;
+
+  constructor(
+    readonly model: LanguageModel,
+    private readonly data: { train: Int32Array; valid: Int32Array; test: Int32Array },
+    readonly config: TrainConfig,
+    private readonly backend: string,
+    progress?: TrainingProgress,
+  ) {
+    this.batcher = new StreamBatcher(data.train, config.batchSize, config.bptt, { exact: false });
+    if (config.bptt > this.batcher.streamLength) {
+      throw new Error(`bptt ${config.bptt} is longer than each of the ${config.batchSize} training streams ` +
+        `(${this.batcher.streamLength} tokens): lower --bptt or --batch-size`);
+    }
+    this.progress = progress ?? initialProgress(config);
+    this.optimizer = createOptimizer(config.optimizer, this.progress.lr);
+  }
+
+  get batchesPerEpoch(): number {
+    const all = this.batcher.numWindows;
+    return this.config.maxBatches === null ? all : Math.min(all, this.config.maxBatches);
+  }
+
+  /** Continues from a checkpoint: optimizer slots, the carried state and the best weights so far. */
+  async restore(optimizerSlots: NamedTensor[], carried: ModelState | null, bestWeights: tf.Tensor[] | null): Promise<void> {
+    if (optimizerSlots.length > 0) await restoreOptimizerState(this.optimizer, optimizerSlots);
+    this.carried = carried;
+    this.bestWeights = bestWeights;
+  }
+
+  /** Asks the loop to stop after the current batch (Ctrl-C): it checkpoints and returns. */
+  requestStop(): void {
+    this.stopRequested = true;
+  }
+
+  /** One optimisation step on one window; returns the mean loss (nats per token). */
+  step(window: Window, seed: number): number {
+    const variables = this.model.variables();
+    const carried = this.carried;
+    let next = null as ModelState | null;
+    const { loss, norm } = tf.tidy(() => {
+      const inputs = tf.tensor2d(window.inputs, [window.batchSize, window.steps], 'int32');
+      const targets = tf.tensor1d(window.targets, 'int32');
+      const { value, grads } = tf.variableGrads(() => {
+        const { logits, state } = this.model.forward(inputs, carried, seed);
+        next = { layers: state.layers.map((layerState) => layerState.map((s) => tf.keep(s))) };
+        return crossEntropy(logits, targets, null, window.tokens);
+      }, variables);
+      const clipped = clipByGlobalNorm(grads, this.config.clip);
+      const values = tf.stack([value, clipped.norm]).dataSync();
+      if (Number.isFinite(values[0]) && Number.isFinite(values[1])) this.optimizer.applyGradients(clipped.grads);
+      return { loss: values[0], norm: values[1] };
+    });
+    if (carried) tf.dispose(carried.layers);
+    this.carried = next;
+    if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
+      throw new DivergenceError(
+        `training diverged at epoch ${this.progress.epoch}, batch ${this.progress.batch + 1}: loss ${loss}, gradient norm ${norm}; ` +
+          'the weights were not updated; lower --lr or --clip and resume from the last checkpoint');
+    }
+    return loss;
+  }
+
+  async run(hooks: TrainHooks = {}): Promise<TrainResult> {
+    const { config } = this;
+    const startedAt = Date.now() - this.progress.elapsedSeconds * 1000;
+    const elapsed = (): number => (Date.now() - startedAt) / 1000;
+    while (this.progress.epoch <= config.epochs) {
+      const p = this.progress;
+      if (p.batch === 0) {
+        p.lr = scheduledLearningRate(config, p.epoch, p.lr);
+        this.resetCarried();
+      }
+      setLearningRate(this.optimizer, p.lr);
+      const batches = this.batchesPerEpoch;
+      let sinceCheckpoint = 0;
+      while (p.batch < batches) {
+        const window = this.batcher.window(p.batch);
+        const started = performance.now();
+        const loss = this.step(window, windowSeed(config.seed, p.epoch, p.batch));
+        p.epochTrainSeconds += (performance.now() - started) / 1000;
+        p.epochNll += loss * window.tokens;
+        p.epochTokens += window.tokens;
+        p.batch += 1;
+        p.elapsedSeconds = elapsed();
+        hooks.onBatch?.({
+          epoch: p.epoch, batch: p.batch, batches, loss, wordsPerSecond: p.epochTokens / Math.max(p.epochTrainSeconds, 1e-9),
+        });
+        if (this.stopRequested) {
+          await hooks.onCheckpoint?.('stop');
+          return { history: p.history, bestValidPpl: p.bestValidPpl, testPpl: null, stopped: true };
+        }
+        sinceCheckpoint += 1;
+        if (hooks.checkpointEvery && sinceCheckpoint >= hooks.checkpointEvery && p.batch < batches) {
+          sinceCheckpoint = 0;
+          await hooks.onCheckpoint?.('interval');
+        }
+      }
+      const validPpl = evaluatePerplexity(this.model, this.data.valid, config.evalBatchSize, config.bptt).perplexity;
+      const improved = p.bestValidPpl === null || validPpl < p.bestValidPpl;
+      const metrics: EpochMetrics = {
+        epoch: p.epoch, lr: p.lr, trainPpl: Math.exp(p.epochNll / p.epochTokens), validPpl,
+        wordsPerSecond: p.epochTokens / p.epochTrainSeconds, elapsedSeconds: elapsed(), backend: this.backend,
+      };
+      if (improved) {
+        p.bestValidPpl = validPpl;
+        p.bestEpoch = p.epoch;
+        this.keepBestWeights();
+      }
+      p.history.push(metrics);
+      p.lr = afterValidation(config, p.lr, improved);
+      p.epoch += 1;
+      p.batch = 0;
+      p.epochNll = 0;
+      p.epochTokens = 0;
+      p.epochTrainSeconds = 0;
+      p.elapsedSeconds = elapsed();
+      this.resetCarried();
+      await hooks.onEpoch?.(metrics, improved);
+      if (this.stopRequested) return { history: p.history, bestValidPpl: p.bestValidPpl, testPpl: null, stopped: true };
+    }
+    return { history: this.progress.history, bestValidPpl: this.progress.bestValidPpl, testPpl: this.testBest(), stopped: false };
+  }
+
+  /** Test perplexity of the best-valid weights (the current weights when no epoch was validated). */
+  testBest(): number {
+    const current = this.model.variables().map((v) => tf.clone(v));
+    if (this.bestWeights) this.assignWeights(this.bestWeights);
+    const { perplexity } = evaluatePerplexity(this.model, this.data.test, this.config.testBatchSize, this.config.bptt);
+    this.assignWeights(current);
+    tf.dispose(current);
+    return perplexity;
+  }
+
+  /** The best weights so far (for saving), or null before the first validation. */
+  get best(): tf.Tensor[] | null {
+    return this.bestWeights;
+  }
+
+  dispose(): void {
+    this.resetCarried();
+    if (this.bestWeights) tf.dispose(this.bestWeights);
+    this.bestWeights = null;
+    this.optimizer.dispose();
+  }
+
+  private keepBestWeights(): void {
+    if (this.bestWeights) tf.dispose(this.bestWeights);
+    this.bestWeights = this.model.variables().map((v) => tf.keep(tf.clone(v)));
+  }
+
+  private assignWeights(values: tf.Tensor[]): void {
+    this.model.variables().forEach((v, k) => v.assign(values[k]));
+  }
+
+  private resetCarried(): void {
+    if (this.carried) tf.dispose(this.carried.layers);
+    this.carried = null;
+  }
+}
