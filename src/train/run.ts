@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { BackendChoice, describeBackend, selectBackend } from '../backend';
+import { BackendChoice, BackendReport, describeBackend, selectBackend } from '../backend';
 import { Corpus, DEFAULT_CORPUS_DIR, loadCorpus } from '../data/corpus';
 import { DataError } from '../data/vocabulary';
 import { ConfigError } from '../model/config';
@@ -63,14 +63,16 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
   const save = options.save ? path.resolve(options.save) : null;
   if (options.resume && !save) throw new ConfigError('--resume needs --save DIR (the run directory to continue)');
   if (save) checkSaveDirectory(save, options.resume ?? false, options.force ?? false);
-  const backend = await selectBackend(options.backend ?? 'auto');
-  const backendLine = describeBackend(backend);
 
   let trainer: Trainer;
   let corpus: Corpus;
   let corpusRef: CorpusRef;
   let preset = options.preset ?? null;
+  // Selected after the cheap checks (flags, directories) and before the first tensor: a typo is reported
+  // before the native library loads, and the weights are created on the backend that trains them.
+  let backend: BackendReport;
   if (options.resume && save) {
+    backend = await selectBackend(options.backend ?? 'auto');
     const checkpoint = loadCheckpoint(save);
     corpusRef = checkpoint.corpus;
     corpus = loadCorpus(corpusRef.dir, { char: corpusRef.char, maxVocab: corpusRef.maxVocab ?? undefined });
@@ -82,7 +84,7 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
       epochs: options.hyper?.epochs ?? checkpoint.trainConfig.epochs,
       maxBatches: options.hyper?.maxBatches !== undefined ? options.hyper.maxBatches : checkpoint.trainConfig.maxBatches,
     };
-    trainer = new Trainer(checkpoint.model, corpus, trainConfig, backend.name, checkpoint.progress);
+    trainer = new Trainer(checkpoint.model, corpus, trainConfig, checkpoint.progress);
     await trainer.restore(checkpoint.optimizerSlots, checkpoint.carried, checkpoint.best);
     preset = readPreviousPreset(save) ?? preset;
   } else {
@@ -91,10 +93,13 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     const dir = path.resolve(options.data ?? DEFAULT_CORPUS_DIR);
     corpusRef = { dir, char: options.char ?? false, maxVocab: options.maxVocab ?? null };
     corpus = loadCorpus(dir, { char: corpusRef.char, maxVocab: corpusRef.maxVocab ?? undefined });
-    const model = new LanguageModel(toModelConfig(hyper, corpus.vocab.size));
-    trainer = new Trainer(model, corpus, trainConfig, backend.name);
+    const modelConfig = toModelConfig(hyper, corpus.vocab.size);
+    backend = await selectBackend(options.backend ?? 'auto');
+    const model = new LanguageModel(modelConfig);
+    trainer = new Trainer(model, corpus, trainConfig);
   }
   const { model } = trainer;
+  const backendLine = describeBackend(backend);
   const resumedAt = options.resume ? { epoch: trainer.progress.epoch, batch: trainer.progress.batch } : null;
   options.onStart?.({ backend: backendLine, corpus, model, resumedAt });
 

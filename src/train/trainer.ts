@@ -115,7 +115,6 @@ export class Trainer {
     readonly model: LanguageModel,
     private readonly data: { train: Int32Array; valid: Int32Array; test: Int32Array },
     readonly config: TrainConfig,
-    private readonly backend: string,
     progress?: TrainingProgress,
   ) {
     this.batcher = new StreamBatcher(data.train, config.batchSize, config.bptt, { exact: false });
@@ -211,7 +210,7 @@ export class Trainer {
       const improved = p.bestValidPpl === null || validPpl < p.bestValidPpl;
       const metrics: EpochMetrics = {
         epoch: p.epoch, lr: p.lr, trainPpl: Math.exp(p.epochNll / p.epochTokens), validPpl,
-        wordsPerSecond: p.epochTokens / p.epochTrainSeconds, elapsedSeconds: elapsed(), backend: this.backend,
+        wordsPerSecond: p.epochTokens / p.epochTrainSeconds, elapsedSeconds: elapsed(), backend: tf.getBackend(),
       };
       if (improved) {
         p.bestValidPpl = validPpl;

@@ -1,0 +1,55 @@
+import * as tf from '@tensorflow/tfjs';
+import { BACKEND_NAMES, BackendName, availableBackends, selectBackend } from '../src/backend';
+import { crossEntropy } from '../src/model/loss';
+import { smallModel } from './model/fixtures';
+
+/**
+ * Every backend present computes the same loss, gradients and SGD trajectory for the same model and batch,
+ * within float32 tolerance (relative 1e-4: summation order differs between BLAS, XNNPACK and plain JS).
+ */
+interface Trace {
+  loss: number;
+  grads: Float32Array[];
+  sgdLosses: number[];
+}
+
+function trace(): Trace {
+  const model = smallModel({ cell: 'lstm', tied: true, vocabSize: 30, initScale: 0.2 });
+  const inputs = tf.tensor2d(Array.from({ length: 24 }, (_, k) => (k * 7) % 30), [3, 8], 'int32');
+  const targets = tf.tensor1d(Array.from({ length: 24 }, (_, k) => (k * 7 + 3) % 30), 'int32');
+  const lossOf = (): tf.Scalar => crossEntropy(model.forward(inputs, null, 42).logits, targets, null, 24);
+  const { value, grads } = tf.variableGrads(lossOf, model.variables());
+  const result: Trace = {
+    loss: value.dataSync()[0],
+    grads: model.variables().map((v) => grads[v.name].dataSync() as Float32Array),
+    sgdLosses: [],
+  };
+  const optimizer = tf.train.sgd(0.5);
+  for (let k = 0; k < 3; k++) result.sgdLosses.push((optimizer.minimize(lossOf, true, model.variables()) as tf.Scalar).dataSync()[0]);
+  model.dispose();
+  return result;
+}
+
+const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-4 * Math.max(Math.abs(b), 1e-3);
+
+test('all available backends agree on loss, gradients and a few SGD steps', async () => {
+  const available = await availableBackends();
+  const present = BACKEND_NAMES.filter((name) => available[name] === true) as BackendName[];
+  expect(present).toContain('cpu');
+  const traces = new Map<BackendName, Trace>();
+  for (const name of present) {
+    await selectBackend(name);
+    traces.set(name, trace());
+  }
+  await selectBackend((process.env.RNNLM_BACKEND as BackendName | undefined) ?? 'auto');
+  const reference = traces.get('cpu')!;
+  for (const [name, t] of traces) {
+    expect({ name, loss: close(t.loss, reference.loss) }).toEqual({ name, loss: true });
+    t.grads.forEach((g, k) => {
+      const scale = Math.max(...Array.from(reference.grads[k]).map(Math.abs));
+      const worst = Math.max(...Array.from(g).map((v, j) => Math.abs(v - reference.grads[k][j])));
+      expect({ name, weight: k, ok: worst <= 1e-4 * scale + 1e-7 }).toEqual({ name, weight: k, ok: true });
+    });
+    expect({ name, sgd: t.sgdLosses.every((l, k) => close(l, reference.sgdLosses[k])) }).toEqual({ name, sgd: true });
+  }
+});

@@ -1,0 +1,34 @@
+import * as tf from '@tensorflow/tfjs';
+import { embeddingDropoutMask, recurrentMasks, sequenceDropout } from '../../src/layers/dropout';
+
+const ones = (shape: number[]): tf.Tensor3D => tf.ones(shape) as tf.Tensor3D;
+
+test('variational dropout: the same mask at every time step of a window, a different one in the next window', () => {
+  const window1 = sequenceDropout(ones([4, 6, 32]), 0.5, 'variational', 101).arraySync() as number[][][];
+  const window2 = sequenceDropout(ones([4, 6, 32]), 0.5, 'variational', 102).arraySync() as number[][][];
+  for (const sequence of window1) for (const step of sequence) expect(step).toEqual(sequence[0]);
+  expect(window1).not.toEqual(window2);
+  const values = new Set(window1.flat(2));
+  expect([...values].sort()).toEqual([0, 2]); // inverted dropout: kept units scaled by 1/(1−p)
+});
+
+test('standard dropout: a new mask at every time step', () => {
+  const out = sequenceDropout(ones([2, 5, 64]), 0.5, 'standard', 7).arraySync() as number[][][];
+  expect(out[0][1]).not.toEqual(out[0][0]);
+});
+
+test('recurrent masks: variational reuses one mask, standard draws one per step', () => {
+  const variational = recurrentMasks(3, 40, 0.3, 'variational', 5)!;
+  expect(variational(0).arraySync()).toEqual(variational(9).arraySync());
+  const standard = recurrentMasks(3, 40, 0.3, 'standard', 5)!;
+  expect(standard(0).arraySync()).not.toEqual(standard(1).arraySync());
+  expect(recurrentMasks(3, 40, 0, 'variational', 5)).toBeUndefined();
+});
+
+test('embedding dropout drops whole word types: every occurrence of a word gets the same factor', () => {
+  const ids = tf.tensor2d([[1, 2, 1, 3, 1, 2, 4, 4]], [1, 8], 'int32');
+  const mask = (embeddingDropoutMask(ids, 10, 0.5, 11).arraySync() as number[][][])[0].map((v) => v[0]);
+  const byWord = new Map<number, Set<number>>();
+  [1, 2, 1, 3, 1, 2, 4, 4].forEach((word, k) => byWord.set(word, (byWord.get(word) ?? new Set()).add(mask[k])));
+  for (const factors of byWord.values()) expect(factors.size).toBe(1);
+});
