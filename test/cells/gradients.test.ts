@@ -26,7 +26,7 @@ describe.each(CELL_KINDS)('%s gradients', (kind) => {
     // Loss = Σ_t Σ h_t ⊙ R_t with a fixed random R: every output element matters, with its own weight.
     const readout = randomArray(next, batch * time * units);
     const layer = new Recurrent({ cell });
-    const variables = cell.trainableWeights.map((w) => w.read());
+    const variables = cell.trainableWeights.map((w) => w.read() as tf.Variable);
 
     const loss = (input: tf.Tensor3D): tf.Scalar =>
       tf.sum(tf.mul(layer.run(input, { initialState: state.tensors }).outputs, tf.tensor3d(readout, [batch, time, units])));

@@ -1,3 +1,4 @@
+import { expectDataError } from './expect-data-error';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -15,19 +16,6 @@ import {
   Vocabulary,
 } from '../../src/data';
 
-/** Runs `action`, expecting a one-line DataError whose message contains every fragment. */
-function expectDataError(action: () => unknown, ...fragments: (string | RegExp)[]): void {
-  let caught: unknown;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(DataError);
-  const message = (caught as DataError).message;
-  expect(message).not.toContain('\n');
-  for (const fragment of fragments) expect(message).toMatch(fragment);
-}
 
 const scratchRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlm-corpus-test-'));
 afterAll(() => fs.rmSync(scratchRoot, { recursive: true, force: true }));

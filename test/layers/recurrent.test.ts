@@ -51,7 +51,7 @@ describe.each(CELL_KINDS)('%s memory', (kind) => {
   test('tf.memory().numTensors is flat over repeated forward+backward', () => {
     const layer = new Recurrent({ cell: createCell(kind, { units: 6 }), stateful: true });
     const x = randomSequences(rng(7), 3, 5, 4).tensor;
-    const variables = () => layer.trainableWeights.map((w) => w.read());
+    const variables = () => layer.trainableWeights.map((w) => w.read() as tf.Variable);
     const step = (): void => {
       tf.tidy(() => {
         layer.build(x.shape);

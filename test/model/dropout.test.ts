@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { embeddingDropoutMask, recurrentMasks, sequenceDropout } from '../../src/layers/dropout';
 
-const ones = (shape: number[]): tf.Tensor3D => tf.ones(shape) as tf.Tensor3D;
+const ones = (shape: [number, number, number]): tf.Tensor3D => tf.ones(shape) as tf.Tensor3D;
 
 test('variational dropout: the same mask at every time step of a window, a different one in the next window', () => {
   const window1 = sequenceDropout(ones([4, 6, 32]), 0.5, 'variational', 101).arraySync() as number[][][];
