@@ -4,9 +4,10 @@
 import * as path from 'path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
-  BACKEND_NAMES, BackendChoice, CELL_KINDS, ConfigError, DataError, DivergenceError, HyperParameters, ModelFileError,
-  PACKAGE_VERSION, describeBackend, epochTable, evaluateModelOnCorpus, generateText, loadModelFromDirectory,
-  presetNames, selectBackend, trainLanguageModel, backendInfo,
+  BACKEND_NAMES, BackendChoice, CELL_KINDS, ConfigError, DEFAULT_CORPUS_DIR, DEFAULT_HYPER, DataError, DivergenceError,
+  HyperParameters, ModelFileError, PACKAGE_VERSION, ReportError, backendInfo, describeBackend, describeModel, epochTable,
+  evaluateModelOnCorpus, generateText, loadModelFromDirectory, presetNames, progressPrinter, readReport, reportPaths,
+  reportSummary, selectBackend, trainLanguageModel, writeLearningCurve,
 } from '../src';
 
 const int = (flag: string) => (value: string): number => {
@@ -23,6 +24,8 @@ const sizes = (value: string): number | number[] => {
   const parts = value.split(',').map((p) => int('--hidden')(p));
   return parts.length === 1 ? parts[0] : parts;
 };
+/** "(default 20)", from the library's defaults so that the help cannot drift from them. */
+const byDefault = (key: keyof HyperParameters): string => `(default ${DEFAULT_HYPER[key]})`;
 const backendOption = (): Option =>
   new Option('--backend <name>', 'math backend').choices(['auto', ...BACKEND_NAMES]).default('auto');
 
@@ -41,76 +44,63 @@ function explicitHyper(options: Record<string, unknown>): Partial<HyperParameter
 
 const fmt = (value: number | null | undefined, digits = 2): string => (value == null ? '—' : value.toFixed(digits));
 
-/** Progress on stderr: a live line on a terminal, a line every ~10% of the epoch otherwise (logs, CI). */
-function progressPrinter(): (p: { epoch: number; batch: number; batches: number; loss: number; wordsPerSecond: number }) => void {
-  const tty = process.stderr.isTTY;
-  let started = Date.now();
-  let lastEpoch = -1;
-  return (p) => {
-    if (p.epoch !== lastEpoch) {
-      lastEpoch = p.epoch;
-      started = Date.now();
-    }
-    const elapsed = (Date.now() - started) / 1000;
-    const eta = p.batch > 0 ? (elapsed / p.batch) * (p.batches - p.batch) : 0;
-    const line = `epoch ${p.epoch} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(3)} ppl ${fmt(Math.exp(p.loss))} ` +
-      `${Math.round(p.wordsPerSecond)} words/s ETA ${Math.round(eta)}s`;
-    if (tty) {
-      const width = 20;
-      const filled = Math.round((p.batch / p.batches) * width);
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${line}\x1b[K`);
-      if (p.batch === p.batches) process.stderr.write('\r\x1b[K');
-    } else if (p.batch === p.batches || p.batch % Math.max(1, Math.round(p.batches / 10)) === 0) {
-      process.stderr.write(`${line}\n`);
-    }
-  };
-}
+/** The command line being parsed, for the usage hint of commander's errors ("rnnlm train"). */
+let usage = 'rnnlm';
 
 const program = new Command();
 program
   .name('rnnlm')
   .description('Train, evaluate and sample recurrent language models (LSTM, GRU, peephole LSTM, tanh RNN) on TensorFlow.js')
   .version(PACKAGE_VERSION)
-  .option('--verbose', 'show stack traces of errors')
-  .showHelpAfterError('(run with --help for usage)');
+  .option('--verbose', 'show stack traces of errors (also DEBUG=1)')
+  .addHelpText('after', '\nExamples:\n  rnnlm train --save runs/brown     # a few minutes on the embedded Brown sample\n' +
+    '  rnnlm report runs/brown           # its table and learning curve\n  rnnlm train --help                # every flag with its default\n')
+  // Commander's errors as one line on stderr that says where the usage is, like the tool's own errors.
+  .configureOutput({
+    outputError: (text, write) => write(`rnnlm: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}; see ${usage} --help\n`),
+  })
+  .hook('preSubcommand', (_program, command) => {
+    usage = `rnnlm ${command.name()}`;
+  });
 
 program
   .command('train')
   .description('train a language model by truncated BPTT; without --data, on the embedded Brown corpus sample')
-  .option('--data <dir>', 'corpus directory with train/valid/test(.txt) or ptb.{train,valid,test}.txt')
+  .option('--data <dir>', 'corpus directory with train/valid/test(.txt) or ptb.{train,valid,test}.txt (default: the Brown sample)')
   .option('--char', 'character-level tokens instead of words')
-  .option('--max-vocab <n>', 'keep the N most frequent types, map the rest to <unk>', int('--max-vocab'))
-  .option('--preset <name>', `hyper-parameter preset: ${presetNames().join(', ')}`)
-  .addOption(new Option('--cell <kind>', 'recurrent cell (default lstm)').choices([...CELL_KINDS]))
-  .option('--layers <n>', 'stacked layers (default 2)', int('--layers'))
-  .option('--hidden <n[,n...]>', 'units per layer, one size or one per layer (default 200)', sizes)
-  .option('--embedding <n>', 'embedding size (default 200)', int('--embedding'))
+  .option('--max-vocab <n>', 'keep the N most frequent types, map the rest to <unk> (default: all, up to 200,000)', int('--max-vocab'))
+  .option('--preset <name>', `hyper-parameter preset: ${presetNames().join(', ')} (default: none; flags override it)`)
+  .addOption(new Option('--cell <kind>', `recurrent cell ${byDefault('cell')}`).choices([...CELL_KINDS]))
+  .option('--layers <n>', `stacked layers ${byDefault('layers')}`, int('--layers'))
+  .option('--hidden <n[,n...]>', `units per layer, one size or one per layer ${byDefault('hidden')}`, sizes)
+  .option('--embedding <n>', `embedding size ${byDefault('embedding')}`, int('--embedding'))
   .option('--tied', 'tie the output projection to the embedding (Press & Wolf 2017)')
-  .option('--dropout <p>', 'input, between-layer and output dropout (default 0.2)', num('--dropout'))
-  .addOption(new Option('--dropout-kind <kind>', 'variational: one mask per window; standard: per step (default variational)').choices(['variational', 'standard']))
-  .option('--dropout-input <p>', 'dropout on the embeddings', num('--dropout-input'))
-  .option('--dropout-hidden <p>', 'dropout between layers', num('--dropout-hidden'))
-  .option('--dropout-output <p>', 'dropout before the projection', num('--dropout-output'))
-  .option('--dropout-recurrent <p>', 'dropout on the h fed back into the cells (default 0)', num('--dropout-recurrent'))
-  .option('--dropout-embedding <p>', 'drop whole word types (default 0)', num('--dropout-embedding'))
-  .addOption(new Option('--init <kind>', 'uniform(±init-scale) or default (Glorot/orthogonal)').choices(['uniform', 'default']))
-  .option('--init-scale <x>', 'uniform init half-width (default 0.1)', num('--init-scale'))
-  .option('--forget-bias <x>', 'initial LSTM forget-gate bias (default 1)', num('--forget-bias'))
-  .option('--batch-size <n>', 'parallel streams (default 20)', int('--batch-size'))
-  .option('--bptt <n>', 'steps per window (default 35)', int('--bptt'))
-  .option('--epochs <n>', 'epochs (default 6); with --resume, the new total', int('--epochs'))
-  .addOption(new Option('--optimizer <name>', 'optimizer (default sgd)').choices(['sgd', 'adam']))
-  .option('--lr <x>', 'learning rate (default 20)', num('--lr'))
-  .addOption(new Option('--schedule <name>', 'lr schedule (default plateau)').choices(['fixed', 'plateau', 'none']))
-  .option('--lr-decay <x>', 'fixed schedule: factor per epoch after --decay-start (default 0.5)', num('--lr-decay'))
-  .option('--decay-start <n>', 'fixed schedule: first epoch without decay... decay starts after it (default 4)', int('--decay-start'))
-  .option('--clip <x>', 'max global gradient norm, 0 = off (default 0.25)', num('--clip'))
-  .option('--seed <n>', 'random seed (default 1111)', int('--seed'))
-  .option('--save <dir>', 'run directory: best model, checkpoints, report.json/md')
+  .option('--dropout <p>', `input, between-layer and output dropout ${byDefault('dropout')}`, num('--dropout'))
+  .addOption(new Option('--dropout-kind <kind>', `variational: one mask per window; standard: per step ${byDefault('dropoutKind')}`)
+    .choices(['variational', 'standard']))
+  .option('--dropout-input <p>', 'dropout on the embeddings (default: --dropout)', num('--dropout-input'))
+  .option('--dropout-hidden <p>', 'dropout between layers (default: --dropout)', num('--dropout-hidden'))
+  .option('--dropout-output <p>', 'dropout before the projection (default: --dropout)', num('--dropout-output'))
+  .option('--dropout-recurrent <p>', `dropout on the h fed back into the cells ${byDefault('dropoutRecurrent')}`, num('--dropout-recurrent'))
+  .option('--dropout-embedding <p>', `drop whole word types ${byDefault('dropoutEmbedding')}`, num('--dropout-embedding'))
+  .addOption(new Option('--init <kind>', `uniform(±init-scale) or default (Glorot/orthogonal) ${byDefault('init')}`).choices(['uniform', 'default']))
+  .option('--init-scale <x>', `uniform init half-width ${byDefault('initScale')}`, num('--init-scale'))
+  .option('--forget-bias <x>', `initial LSTM forget-gate bias ${byDefault('forgetBias')}`, num('--forget-bias'))
+  .option('--batch-size <n>', `parallel streams ${byDefault('batchSize')}`, int('--batch-size'))
+  .option('--bptt <n>', `steps per window ${byDefault('bptt')}`, int('--bptt'))
+  .option('--epochs <n>', `epochs ${byDefault('epochs')}; with --resume, the new total`, int('--epochs'))
+  .addOption(new Option('--optimizer <name>', `optimizer ${byDefault('optimizer')}`).choices(['sgd', 'adam']))
+  .option('--lr <x>', `learning rate ${byDefault('lr')}; with --resume, a new lr from now on`, num('--lr'))
+  .addOption(new Option('--schedule <name>', `lr schedule ${byDefault('schedule')}`).choices(['fixed', 'plateau', 'none']))
+  .option('--lr-decay <x>', `fixed schedule: factor per epoch after --decay-start ${byDefault('lrDecay')}`, num('--lr-decay'))
+  .option('--decay-start <n>', `fixed schedule: last epoch at the full lr ${byDefault('decayStart')}`, int('--decay-start'))
+  .option('--clip <x>', `max global gradient norm, 0 = off ${byDefault('clip')}; with --resume, a new clip`, num('--clip'))
+  .option('--seed <n>', `random seed ${byDefault('seed')}`, int('--seed'))
+  .option('--save <dir>', 'run directory: best model, checkpoint, report.json/md, learning-curve.svg (default: nothing is saved)')
   .option('--resume', 'continue the run in --save from its last checkpoint')
   .option('--force', 'replace an existing run in --save')
-  .option('--checkpoint-every <n>', 'also checkpoint every N batches', int('--checkpoint-every'))
-  .option('--max-batches <n>', 'cap batches per epoch (quick runs)', int('--max-batches'))
+  .option('--checkpoint-every <n>', 'also checkpoint every N batches (default: at the end of each epoch only)', int('--checkpoint-every'))
+  .option('--max-batches <n>', 'cap batches per epoch, for quick runs (default: the whole split)', int('--max-batches'))
   .addOption(backendOption())
   .option('--json', 'print one JSON object per epoch (and a final one) on stdout')
   .addHelpText('after', '\nExample:\n  rnnlm train --data ../shared/data/ptb --preset small-tied-vd --epochs 1 --save runs/small\n')
@@ -120,7 +110,8 @@ program
     const stop = (code: number) => (): void => {
       if (signalCode) process.exit(code); // a second Ctrl-C: leave at once
       signalCode = code;
-      process.stderr.write('\nrnnlm: stopping after this batch and writing a checkpoint (Ctrl-C again to quit at once)\n');
+      const keep = options.save ? 'writing a checkpoint' : 'nothing is kept without --save';
+      process.stderr.write(`\nrnnlm: stopping after this batch, ${keep} (Ctrl-C again to quit at once)\n`);
       controller.abort();
     };
     process.on('SIGINT', stop(130));
@@ -128,15 +119,14 @@ program
     const json = Boolean(options.json);
     let printedHeader = false;
     const result = await trainLanguageModel({
-      data: options.data ?? null, char: options.char ?? false, maxVocab: options.maxVocab ?? null, preset: options.preset ?? null,
+      data: options.data ?? null, char: options.char, maxVocab: options.maxVocab ?? null, preset: options.preset ?? null,
       hyper: explicitHyper(options), save: options.save ?? null, resume: options.resume ?? false, force: options.force ?? false,
       backend: options.backend as BackendChoice, checkpointEvery: options.checkpointEvery ?? null, signal: controller.signal,
       command: ['rnnlm', ...process.argv.slice(2)].join(' '),
       onStart: ({ backend, corpus, model, resumedAt }) => {
-        const source = options.data ? corpus.dir : `embedded default corpus: ${corpus.dir}`;
+        const source = corpus.dir === DEFAULT_CORPUS_DIR ? `embedded default corpus: ${corpus.dir}` : corpus.dir;
         process.stderr.write(`backend: ${backend}\ncorpus: ${source} (${corpus.level} level, vocabulary ${corpus.vocab.size})\n` +
-          `model: ${model.config.hiddenSizes.length}x${model.config.hiddenSizes.join('/')} ${model.config.cell}` +
-          `${model.config.tied ? ' tied' : ''}, ${model.parameterCount.toLocaleString('en-US')} parameters\n` +
+          `model: ${describeModel(model.config, model.parameterCount)}\n` +
           (resumedAt ? `resuming at epoch ${resumedAt.epoch}, batch ${resumedAt.batch}\n` : ''));
       },
       onBatch: json ? undefined : progressPrinter(),
@@ -205,6 +195,21 @@ program
   });
 
 program
+  .command('report')
+  .description('print the summary and epoch table of a run directory and write its learning curve (SVG, log scale)')
+  .argument('<dir>', 'a run directory (train --save DIR)')
+  .option('--out <file>', 'where to write the learning curve (default: DIR/learning-curve.svg)')
+  .option('--json', 'print report.json instead of the summary and table')
+  .addHelpText('after', '\nExample:\n  rnnlm report runs/small --out small-curve.svg\n')
+  .action((dir: string, options) => {
+    const report = readReport(dir);
+    const out: string = options.out ?? reportPaths(dir).curve;
+    writeLearningCurve(out, report);
+    if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else process.stdout.write(`${reportSummary(report)}\n\n${epochTable(report.epochs)}\n\nlearning curve: ${out}\n`);
+  });
+
+program
   .command('info')
   .description('backend in use, available backends, versions, threads and a matMul GFLOP/s figure per backend')
   .addOption(backendOption())
@@ -230,7 +235,7 @@ program
 function fail(error: unknown): never {
   const verbose = program.opts().verbose || process.env.DEBUG;
   const known = error instanceof ConfigError || error instanceof DataError || error instanceof ModelFileError ||
-    error instanceof DivergenceError || error instanceof InvalidArgumentError;
+    error instanceof ReportError || error instanceof DivergenceError || error instanceof InvalidArgumentError;
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
   process.stderr.write(`rnnlm: ${message}${known || verbose ? '' : ' (run with --verbose for details)'}\n`);
   if (verbose && error instanceof Error) process.stderr.write(`${error.stack}\n`);

@@ -1,5 +1,8 @@
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmKernels } from './backend/wasm-kernels';
+import { ConfigError } from './model/config';
+import { PACKAGE_ROOT } from './package';
 
 /**
  * Which engine does the math. `tensorflow` is TensorFlow's C library through @tensorflow/tfjs-node (fast,
@@ -24,8 +27,17 @@ export interface BackendReport {
   tensorflowVersion: string | null;
 }
 
-const HOW_TO_GET_NATIVE =
-  'for the native backend run `node node_modules/tfjs-rnnlm/scripts/provision-native.js` (needs python3 + pip), see README "Backends"';
+/**
+ * How to provision the native backend, with the script's path as the user can type it from `cwd`: relative
+ * when that is shorter ("scripts/…" in a clone, "node_modules/tfjs-rnnlm/scripts/…" in a project using the
+ * package), else absolute (e.g. a global install).
+ */
+export function howToGetNative(cwd: string = process.cwd(), packageRoot: string = PACKAGE_ROOT): string {
+  const script = path.join(packageRoot, 'scripts', 'provision-native.js');
+  const relative = path.relative(cwd, script);
+  const shown = relative.length < script.length ? relative : script;
+  return `for the native backend run \`node ${shown}\` (needs python3, make and g++), see README "Backends"`;
+}
 
 let nativeLoadError: string | null | undefined; // undefined = not tried yet
 
@@ -96,11 +108,14 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
     name = BACKEND_NAMES.find((candidate) => available[candidate] === true) ?? 'cpu';
     if (name !== 'tensorflow' && !warnedFallback) {
       warnedFallback = true;
-      process.stderr.write(`rnnlm: running on ${name} (${available.tensorflow}); ${HOW_TO_GET_NATIVE}\n`);
+      process.stderr.write(`rnnlm: running on ${name} (${available.tensorflow}); ${howToGetNative()}\n`);
     }
   } else {
     const status = available[choice];
-    if (status !== true) throw new Error(`backend "${choice}" is not available: ${status}`);
+    if (status !== true) {
+      const advice = choice === 'tensorflow' ? howToGetNative() : 'use --backend auto';
+      throw new ConfigError(`backend "${choice}" is not available (${status}): ${advice}`);
+    }
     name = choice;
   }
   if (tf.getBackend() !== name) {

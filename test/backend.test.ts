@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, BackendName, availableBackends, selectBackend } from '../src/backend';
-import { crossEntropy } from '../src/model/loss';
 import { smallModel } from './model/fixtures';
 
 /**
@@ -17,7 +16,7 @@ function trace(): Trace {
   const model = smallModel({ cell: 'lstm', tied: true, vocabSize: 30, initScale: 0.2 });
   const inputs = tf.tensor2d(Array.from({ length: 24 }, (_, k) => (k * 7) % 30), [3, 8], 'int32');
   const targets = tf.tensor1d(Array.from({ length: 24 }, (_, k) => (k * 7 + 3) % 30), 'int32');
-  const lossOf = (): tf.Scalar => crossEntropy(model.forward(inputs, null, 42).logits, targets, null, 24);
+  const lossOf = (): tf.Scalar => model.loss(inputs, targets, null, 42, 24).loss;
   const { value, grads } = tf.variableGrads(lossOf, model.variables());
   const result: Trace = {
     loss: value.dataSync()[0],

@@ -33,6 +33,34 @@ export type CellState = tf.Tensor2D[];
  */
 export type StepFunction = (projectedInput: tf.Tensor2D, state: CellState, hFed: tf.Tensor2D) => CellState;
 
+/** A step's new state and the intermediates its backward pass reads. */
+export interface StepRecord {
+  state: CellState;
+  saved: tf.Tensor[];
+}
+
+/** Gradients out of one step, given the gradient of its new state. */
+export interface StepGradients {
+  /** ∂L/∂(x·W_x + b) of this step, [batch, gates·units]. */
+  dProjected: tf.Tensor2D;
+  /** ∂L/∂hFed: the h that entered the recurrent matmul. */
+  dHFed: tf.Tensor2D;
+  /** ∂L/∂(previous state) along every path except hFed; null for none (the LSTMs' h reaches h' only via hFed). */
+  dStatePrev: (tf.Tensor2D | null)[];
+}
+
+/**
+ * A cell's equations for one window with its weights fixed: the forward step, and its hand-written backward
+ * (back-propagation through time without per-op autodiff bookkeeping). `forward` is the single definition of
+ * the cell's equations; `RecurrentCell.makeStep` and the time loop both use it.
+ */
+export interface CellKernel {
+  forward(projectedInput: tf.Tensor2D, state: CellState, hFed: tf.Tensor2D): StepRecord;
+  backward(saved: tf.Tensor[], dState: CellState): StepGradients;
+  /** [∂L/∂W_h, ∂L/∂extras...] from every step's saved tensors and dProjected, in a few large matmuls. */
+  weightGradients(saved: tf.Tensor[][], dProjected: tf.Tensor2D[]): tf.Tensor[];
+}
+
 export abstract class RecurrentCell extends tf.layers.Layer {
   readonly units: number;
   protected readonly initSpec: InitSpec;
@@ -83,8 +111,23 @@ export abstract class RecurrentCell extends tf.layers.Layer {
     return tf.add(tf.matMul(x, this.kernel.read()), this.bias.read());
   }
 
-  /** The step function with weights read once (per window, not per step). */
-  abstract makeStep(): StepFunction;
+  /**
+   * The cell's kernel for `recurrentWeights` = [W_h, ...extras] (the trainable weights after W_x and b, as
+   * `recurrentWeights()` returns them; the time loop passes its own copies so that gradients flow to them).
+   */
+  abstract makeKernel(recurrentWeights: tf.Tensor[]): CellKernel;
+
+  /** [W_h, ...extras]: the weights the step uses besides the input projection. */
+  recurrentWeights(): tf.Tensor[] {
+    const [, recurrent, , ...extras] = this.trainableWeights.map((w) => w.read());
+    return [recurrent, ...extras];
+  }
+
+  /** The step function with weights read once (per window, not per step); differentiable by autodiff. */
+  makeStep(): StepFunction {
+    const kernel = this.makeKernel(this.recurrentWeights());
+    return (projectedInput, state, hFed) => kernel.forward(projectedInput, state, hFed).state;
+  }
 
   /** A full step on a raw input x: the fused affine [x, h]·W + b followed by the gate equations. */
   step(x: tf.Tensor2D, state: CellState): CellState {
@@ -141,4 +184,19 @@ export abstract class RecurrentCell extends tf.layers.Layer {
 /** Splits z [batch, k·units] into k gate pre-activations of [batch, units] (one op, not k). */
 export function sliceGates(z: tf.Tensor2D, gates: number): tf.Tensor2D[] {
   return tf.split(z, gates, 1) as tf.Tensor2D[];
+}
+
+/** σ'(z) written with s = σ(z): s⊙(1−s). */
+export function sigmoidSlope(s: tf.Tensor2D): tf.Tensor2D {
+  return tf.mul(s, tf.sub(1, s));
+}
+
+/** tanh'(z) written with t = tanh(z): 1−t². */
+export function tanhSlope(t: tf.Tensor2D): tf.Tensor2D {
+  return tf.sub(1, tf.square(t));
+}
+
+/** Σ_t hFed_tᵀ·dz_t as one matmul over all steps stacked (for cells whose whole W_h multiplies hFed). */
+export function stackedProduct(left: tf.Tensor2D[], right: tf.Tensor2D[]): tf.Tensor2D {
+  return tf.matMul(tf.concat(left, 0), tf.concat(right, 0), true, false);
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { CellState, RecurrentCell, StepFunction } from './cell';
+import { CellKernel, RecurrentCell, StepGradients, StepRecord, stackedProduct, tanhSlope } from './cell';
 
 /**
  * Plain (Elman) tanh RNN: h' = tanh(x·W_x + h·W_h + b).
@@ -10,11 +10,22 @@ export class SimpleRNNCell extends RecurrentCell {
   readonly gates = 1;
   readonly stateCount = 1;
 
-  makeStep(): StepFunction {
-    const wh = this.recurrentKernel.read();
-    return (projectedInput: tf.Tensor2D, _state: CellState, hFed: tf.Tensor2D): CellState => [
-      tf.tanh(tf.add(projectedInput, tf.matMul(hFed, wh))) as tf.Tensor2D, // h' = tanh(x·W_x + b + h·W_h)
-    ];
+  makeKernel([wh]: tf.Tensor[]): CellKernel {
+    let whT: tf.Tensor2D | null = null; // W_hᵀ, made on the first backward step: a plain matmul beats a transpose flag
+    return {
+      forward(projectedInput, _state, hFed): StepRecord {
+        const hNext = tf.tanh(tf.add(projectedInput, tf.matMul(hFed, wh))) as tf.Tensor2D; // h' = tanh(x·W_x + b + h·W_h)
+        return { state: [hNext], saved: [hNext, hFed] };
+      },
+      backward([hNext], [dh]): StepGradients {
+        const dz = tf.mul(dh, tanhSlope(hNext as tf.Tensor2D)) as tf.Tensor2D;
+        whT ??= tf.transpose(wh) as tf.Tensor2D;
+        return { dProjected: dz, dHFed: tf.matMul(dz, whT), dStatePrev: [null] };
+      },
+      weightGradients(saved, dProjected) {
+        return [stackedProduct(saved.map((s) => s[1] as tf.Tensor2D), dProjected)];
+      },
+    };
   }
 }
 tf.serialization.registerClass(SimpleRNNCell);

@@ -1,3 +1,5 @@
+import { DataError } from './vocabulary';
+
 /**
  * Offset mini-batches for truncated BPTT (Mikolov; Zaremba et al. 2014; PyTorch word_language_model).
  *
@@ -38,11 +40,11 @@ export class StreamBatcher {
     readonly bptt: number,
     options: StreamOptions,
   ) {
-    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
-    if (!Number.isInteger(bptt) || bptt <= 0) throw new Error(`bptt must be a positive integer, got ${bptt}`);
+    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new DataError(`--batch-size must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(bptt) || bptt <= 0) throw new DataError(`--bptt must be a positive integer, got ${bptt}`);
     const predictable = ids.length - 1;
     if (predictable < batchSize) {
-      throw new Error(`${ids.length} tokens cannot fill ${batchSize} streams: lower the batch size to at most ${Math.max(predictable, 1)}`);
+      throw new DataError(`${ids.length} tokens cannot fill ${batchSize} streams: lower the batch size (--batch-size) to at most ${Math.max(predictable, 1)}`);
     }
     this.bounds = [];
     if (options.exact) {

@@ -34,7 +34,8 @@ const BOM = '\uFEFF';
 const WHITESPACE_RUN = /\s+/;
 const MAX_UNKNOWN_EXAMPLES = 5;
 
-function splitFileNames(split: SplitName): string[] {
+/** The file names a split may have in a corpus directory. */
+export function splitFileNames(split: SplitName): string[] {
   return [`${split}.txt`, `ptb.${split}.txt`];
 }
 
@@ -206,35 +207,49 @@ export function loadSplit(dir: string, split: SplitName, vocab: Vocabulary): Int
   return encodeSplitFile(findSplitFile(dir, split), split, vocab);
 }
 
+/** Tokens and vocabulary of the training split of `root`, with the vocabulary-size checks. */
+function readTrainingSplit(root: string, options: LoadCorpusOptions): { file: string; name: string; tokens: string[]; vocab: Vocabulary } {
+  const level: TokenLevel = options.char ? 'char' : 'word';
+  const file = findSplitFile(root, 'train');
+  const name = `train split ${file}`;
+  const tokens = tokenize(readUtf8File(file), level);
+  assertHasContent(tokens, name);
+  const vocab = Vocabulary.fromTokens(tokens, level, { maxVocab: options.maxVocab });
+  const vocabLimit = options.vocabLimit ?? DEFAULT_VOCAB_LIMITS[level];
+  if (options.maxVocab === undefined && vocab.size > vocabLimit) {
+    const types = level === 'word' ? 'word types' : 'distinct characters';
+    throw new DataError(
+      `The ${name} has ${formatCount(vocab.size)} ${types}, more than the limit of ${formatCount(vocabLimit)}: ` +
+        `pass --max-vocab N (e.g. --max-vocab ${Math.min(50_000, vocabLimit)}) to keep the N most frequent and map the rest to ${UNK}`,
+    );
+  }
+  return { file, name, tokens, vocab };
+}
+
+/** The vocabulary that training on corpus directory `dir` builds (its train split only; valid/test are not read). */
+export function trainingVocabulary(dir: string, options: LoadCorpusOptions = {}): Vocabulary {
+  return readTrainingSplit(path.resolve(dir), options).vocab;
+}
+
 /**
  * Loads a corpus directory: the vocabulary is built from the training split, and valid/test are encoded with it.
  * Every problem with the data or options is a DataError with a one-line message.
  */
 export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Corpus {
-  const level: TokenLevel = options.char ? 'char' : 'word';
   const root = path.resolve(dir);
+  // All three files are looked up first, so a missing split is reported before a long read of train.
   const files: Record<SplitName, string> = {
     train: findSplitFile(root, 'train'),
     valid: findSplitFile(root, 'valid'),
     test: findSplitFile(root, 'test'),
   };
-  const trainName = `train split ${files.train}`;
-  const trainTokens = tokenize(readUtf8File(files.train), level);
-  assertHasContent(trainTokens, trainName);
-  const vocab = Vocabulary.fromTokens(trainTokens, level, { maxVocab: options.maxVocab });
-  const vocabLimit = options.vocabLimit ?? DEFAULT_VOCAB_LIMITS[level];
-  if (options.maxVocab === undefined && vocab.size > vocabLimit) {
-    const types = level === 'word' ? 'word types' : 'distinct characters';
-    throw new DataError(
-      `The ${trainName} has ${formatCount(vocab.size)} ${types}, more than the limit of ${formatCount(vocabLimit)}: ` +
-        `pass --max-vocab N (e.g. --max-vocab ${Math.min(50_000, vocabLimit)}) to keep the N most frequent and map the rest to ${UNK}`,
-    );
-  }
+  const train = readTrainingSplit(root, options);
+  const { vocab } = train;
   return {
     dir: root,
-    level,
+    level: vocab.level,
     vocab,
-    train: encodeTokens(trainTokens, vocab, trainName),
+    train: encodeTokens(train.tokens, vocab, train.name),
     valid: encodeSplitFile(files.valid, 'valid', vocab),
     test: encodeSplitFile(files.test, 'test', vocab),
     files,

@@ -8,7 +8,9 @@ export {
   findSplitFile,
   loadCorpus,
   loadSplit,
+  splitFileNames,
   tokenize,
+  trainingVocabulary,
 } from './corpus';
 export type { Corpus, LoadCorpusOptions, SplitName } from './corpus';
 export * from './batches';

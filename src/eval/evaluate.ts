@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { SplitName, findSplitFile, loadCorpus, loadSplit } from '../data/corpus';
+import { SplitName, loadSplit, splitFileNames, trainingVocabulary } from '../data/corpus';
 import { DataError, Vocabulary } from '../data/vocabulary';
 import { LoadedModel, ModelFileError, loadModel } from '../model/io';
 import { LanguageModel } from '../model/lm';
@@ -16,23 +16,19 @@ export function loadModelFromDirectory(dir: string): LoadedModel {
 
 /**
  * Perplexity of a saved model on one split of a corpus directory. The split is encoded with the model's own
- * vocabulary; when the corpus has a training split whose vocabulary differs from the model's, that is an
- * error rather than a silent re-mapping of ids.
+ * vocabulary; when the directory has a training split whose vocabulary (rebuilt with the model's size limit,
+ * as --max-vocab would) differs from the model's, that is an error rather than a silent re-mapping of ids.
  */
 export function evaluateModelOnCorpus(
   model: LanguageModel, vocab: Vocabulary, dataDir: string, split: SplitName, batchSize: number, bptt: number,
 ): PerplexityResult {
-  let corpusVocab: Vocabulary | null = null;
-  try {
-    findSplitFile(dataDir, 'train');
-    corpusVocab = loadCorpus(dataDir, { char: vocab.level === 'char' }).vocab;
-  } catch (error) {
-    if (!(error instanceof DataError)) throw error;
-  }
-  if (corpusVocab && corpusVocab.fingerprint !== vocab.fingerprint) {
-    throw new DataError(
-      `the model was trained on another vocabulary (${vocab.size} types) than ${dataDir} builds (${corpusVocab.size} types): ` +
-        'evaluate it on the corpus it was trained on');
+  if (splitFileNames('train').some((name) => fs.existsSync(path.join(dataDir, name)))) {
+    const corpusVocab = trainingVocabulary(dataDir, { char: vocab.level === 'char', maxVocab: Math.max(vocab.size, 2) });
+    if (corpusVocab.fingerprint !== vocab.fingerprint) {
+      throw new DataError(
+        `the model was trained on another vocabulary: its ${vocab.size} types are not those the training split of ${dataDir} gives, ` +
+          'so its ids would mean other words; evaluate it on the corpus it was trained on');
+    }
   }
   return evaluatePerplexity(model, loadSplit(dataDir, split, vocab), batchSize, bptt);
 }

@@ -29,19 +29,13 @@ export interface RunResult {
 }
 
 /**
- * Cuts the gradient while keeping the value: the identity forward, zero backward. This is how a window of
- * truncated BPTT starts from the previous window's state without back-propagating into it.
- */
-export const stopGradient = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc) => ({
-  value: tf.clone(x as tf.Tensor),
-  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-})) as <T extends tf.Tensor>(x: T) => T;
-
-/**
  * Runs a cell over a [batch, time, features] input.
  *
  * The input half of the fused affine (x·W_x + b) is one matmul over all batch·time rows; the loop then does
- * only the recurrent half and the gate equations, step by step (see `RecurrentCell.makeStep`).
+ * only the recurrent half and the gate equations, step by step (the cell's `CellKernel.forward`). The whole
+ * window is one differentiable op whose backward is back-propagation through time written out: each step's
+ * hand-written backward (`CellKernel.backward`), then the weight gradients as a few large matmuls over all
+ * steps — instead of autodiff bookkeeping for ~15 small ops per step.
  */
 export class Recurrent extends tf.layers.Layer {
   static className = 'RnnlmRecurrent';
@@ -75,18 +69,73 @@ export class Recurrent extends tf.layers.Layer {
     if (!this.built) this.build(x.shape);
     const [batch, time, features] = x.shape;
     const cell = this.cell;
-    let state = options.initialState ? options.initialState.map((s) => stopGradient(s)) : cell.zeroState(batch);
-    const projected = cell.projectInput(x.reshape([batch * time, features])).reshape([batch, time, -1]);
-    const perStep = tf.unstack(projected, 1) as tf.Tensor2D[];
-    const step = cell.makeStep();
-    const outputs: tf.Tensor2D[] = [];
-    for (let t = 0; t < time; t++) {
-      const h = state[0];
-      const hFed = options.recurrentMask ? (tf.mul(h, options.recurrentMask(t)) as tf.Tensor2D) : h;
-      state = step(perStep[t], state, hFed);
-      outputs.push(state[0]);
-    }
-    return { outputs: tf.stack(outputs, 1) as tf.Tensor3D, state };
+    const { units, stateCount } = cell;
+    // Truncated BPTT: the initial state enters the op with a zero gradient, and the masks are constants.
+    const initialState = options.initialState ?? cell.zeroState(batch);
+    const masks = options.recurrentMask ? Array.from({ length: time }, (_, t) => options.recurrentMask!(t)) : null;
+    const [inputKernel, , bias] = cell.trainableWeights.map((w) => w.read());
+    const recurrentWeights = cell.recurrentWeights();
+    const distinctMasks = masks ? [...new Set(masks)] : []; // variational dropout: one mask for every step
+    const maskIndex = masks ? masks.map((m) => distinctMasks.indexOf(m)) : [];
+
+    // Value: the outputs and the final state packed time-major as [time + stateCount, batch, units], so that the
+    // one op also carries the gradient of the final state. Time-major rows make every per-step slice contiguous.
+    const timeMajor = (t: tf.Tensor3D): tf.Tensor3D => tf.transpose(t, [1, 0, 2]);
+    const window = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const save = args.pop() as tf.GradSaveFunc;
+      const [input, wx, b, ...rest] = args as tf.Tensor[];
+      const weights = rest.slice(0, recurrentWeights.length);
+      const kernel = cell.makeKernel(weights);
+      const flatInput = tf.reshape(timeMajor(input as tf.Tensor3D), [time * batch, features]) as tf.Tensor2D;
+      const projected = tf.add(tf.matMul(flatInput, wx), b); // x·W_x + b for every step: [time·batch, gates·units]
+      let state = rest.slice(recurrentWeights.length) as tf.Tensor2D[]; // the initial state
+      const outputs: tf.Tensor2D[] = [];
+      const saved: tf.Tensor[][] = [];
+      tf.split(projected, time, 0).forEach((projectedStep, t) => {
+        const hFed = masks ? (tf.mul(state[0], masks[t]) as tf.Tensor2D) : state[0];
+        const record = kernel.forward(projectedStep as tf.Tensor2D, state, hFed);
+        saved.push(record.saved);
+        state = record.state;
+        outputs.push(state[0]);
+      });
+      // Everything the backward pass reads goes through `save`: tensors merely captured here may be disposed by
+      // an enclosing tidy (e.g. Layer.call) before the gradient is taken.
+      save([flatInput, wx, ...weights, ...distinctMasks, ...saved.flat()]);
+      return {
+        value: tf.reshape(tf.concat([...outputs, ...state], 0), [time + stateCount, batch, units]),
+        gradFunc: (dy: tf.Tensor, savedTensors: tf.Tensor[]) => {
+          const [savedInput, savedWx] = savedTensors;
+          const savedWeights = savedTensors.slice(2, 2 + recurrentWeights.length);
+          const savedMasks = savedTensors.slice(2 + recurrentWeights.length, 2 + recurrentWeights.length + distinctMasks.length);
+          const records = savedTensors.slice(2 + recurrentWeights.length + distinctMasks.length);
+          const kernel = cell.makeKernel(savedWeights);
+          const perStep = records.length / time;
+          const stepSaved = Array.from({ length: time }, (_, t) => records.slice(t * perStep, (t + 1) * perStep));
+          const dOutputs = tf.split(tf.reshape(dy, [-1, units]), time + stateCount, 0) as tf.Tensor2D[];
+          let dState: tf.Tensor2D[] = dOutputs.slice(time);
+          const dProjected: tf.Tensor2D[] = new Array(time);
+          for (let t = time - 1; t >= 0; t--) {
+            dState = [tf.add(dState[0], dOutputs[t]) as tf.Tensor2D, ...dState.slice(1)];
+            const step = kernel.backward(stepSaved[t], dState);
+            dProjected[t] = step.dProjected;
+            const dHViaMatmul = masks ? (tf.mul(step.dHFed, savedMasks[maskIndex[t]]) as tf.Tensor2D) : step.dHFed;
+            const [dHDirect, ...dRest] = step.dStatePrev;
+            dState = [dHDirect ? (tf.add(dHDirect, dHViaMatmul) as tf.Tensor2D) : dHViaMatmul, ...(dRest as tf.Tensor2D[])];
+          }
+          const dFlat = tf.concat(dProjected, 0); // time-major rows, like flatInput
+          const dInput = timeMajor(tf.reshape(tf.matMul(dFlat, tf.transpose(savedWx)), [time, batch, features]));
+          const dInputKernel = tf.matMul(savedInput as tf.Tensor2D, dFlat, true, false);
+          const cut = dState.map((d) => tf.zerosLike(d)); // the window boundary of truncated BPTT
+          return [dInput, dInputKernel, tf.sum(dFlat, 0), ...kernel.weightGradients(stepSaved, dProjected), ...cut];
+        },
+      };
+    }) as unknown as (...tensors: tf.Tensor[]) => tf.Tensor3D;
+
+    const packed = window(x, inputKernel, bias, ...recurrentWeights, ...initialState);
+    const outputs = timeMajor(tf.slice(packed, [0, 0, 0], [time, batch, units]));
+    const state = Array.from({ length: stateCount }, (_, k) =>
+      tf.reshape(tf.slice(packed, [time + k, 0, 0], [1, batch, units]), [batch, units]) as tf.Tensor2D);
+    return { outputs, state };
   }
 
   /** Layers API: [batch, time, features] → [batch, time, units]; stateful layers carry their final state. */

@@ -3,6 +3,7 @@ import { CellState, createCell } from '../cells';
 import { Recurrent } from '../layers/recurrent';
 import { embeddingDropoutMask, recurrentMasks, sequenceDropout } from '../layers/dropout';
 import { ModelConfig, NO_DROPOUT, validateModelConfig } from './config';
+import { OutputLayer, outputCrossEntropy, outputLogits } from './loss';
 
 /** The carried state of every layer: [h] or [h, c] each. */
 export interface ModelState {
@@ -77,10 +78,11 @@ export class LanguageModel {
   }
 
   /**
-   * Runs a window. `dropoutSeed` null means evaluation (no dropout); otherwise it seeds this window's masks
-   * (one seed per window, so a resumed run draws the same masks as an uninterrupted one).
+   * Runs a window up to the output layer: the last layer's outputs after output dropout, [batch·time, hidden]
+   * (rows in [batch, time] order). `dropoutSeed` null means evaluation (no dropout); otherwise it seeds this
+   * window's masks (one seed per window, so a resumed run draws the same masks as an uninterrupted one).
    */
-  forward(inputs: tf.Tensor2D, state: ModelState | null, dropoutSeed: number | null): ForwardResult {
+  features(inputs: tf.Tensor2D, state: ModelState | null, dropoutSeed: number | null): { hidden: tf.Tensor2D; state: ModelState } {
     const [batch] = inputs.shape;
     const dropout = dropoutSeed === null ? NO_DROPOUT : this.config.dropout;
     const seed = dropoutSeed ?? 0;
@@ -100,9 +102,29 @@ export class LanguageModel {
       if (k < this.layers.length - 1) x = sequenceDropout(x, dropout.hidden, dropout.kind, seed + SEED_OFFSET.hidden + k);
     });
     x = sequenceDropout(x, dropout.output, dropout.kind, seed + SEED_OFFSET.output);
-    const flat = tf.reshape(x, [-1, x.shape[2]]) as tf.Tensor2D;
-    const projected = this.projection ? tf.matMul(flat, this.projection) : tf.matMul(flat, this.embedding, false, true);
-    return { logits: tf.add(projected, this.outputBias) as tf.Tensor2D, state: { layers: states } };
+    return { hidden: tf.reshape(x, [-1, x.shape[2]]) as tf.Tensor2D, state: { layers: states } };
+  }
+
+  /** The output layer: the embedding matrix when tied (Press & Wolf 2017), else the projection; plus the bias. */
+  get output(): OutputLayer {
+    return this.projection
+      ? { weight: this.projection as tf.Tensor2D, layout: 'vocab-columns', bias: this.outputBias as tf.Tensor1D }
+      : { weight: this.embedding as tf.Tensor2D, layout: 'vocab-rows', bias: this.outputBias as tf.Tensor1D };
+  }
+
+  /** Runs a window to the logits, [batch·time, vocab]; see `features` for `dropoutSeed`. */
+  forward(inputs: tf.Tensor2D, state: ModelState | null, dropoutSeed: number | null): ForwardResult {
+    const { hidden, state: next } = this.features(inputs, state, dropoutSeed);
+    return { logits: outputLogits(hidden, this.output), state: next };
+  }
+
+  /**
+   * Training loss of a window: mean cross-entropy over its `count` targets, with the
+   * output layer and softmax fused into one op (see `outputCrossEntropy`).
+   */
+  loss(inputs: tf.Tensor2D, targets: tf.Tensor1D, state: ModelState | null, dropoutSeed: number, count: number): { loss: tf.Scalar; state: ModelState } {
+    const { hidden, state: next } = this.features(inputs, state, dropoutSeed);
+    return { loss: outputCrossEntropy(hidden, this.output, targets, null, count), state: next };
   }
 
   dispose(): void {

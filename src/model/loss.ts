@@ -14,29 +14,69 @@ export function tokenNll(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D
 }
 
 /**
- * Softmax cross-entropy, summed over the weighted positions and divided by `count`:
- *   L = Σ_n w_n · nll_n / count,   ∂L/∂logits_n = w_n · (softmax(logits_n) − onehot(target_n)) / count.
- * The gradient is written by hand: one softmax and one scatter of −1 instead of the autodiff chain through
- * logsumexp and gather.
+ * How the output matrix is stored: `vocab-rows` is [V, H] (the embedding matrix, when tied: logits = h·Eᵀ),
+ * `vocab-columns` is [H, V] (an untied projection: logits = h·P).
  */
-export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, weights: tf.Tensor1D | null, count: number): tf.Scalar {
-  const loss = tf.customGrad((logitsArg: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
-    const z = logitsArg as tf.Tensor2D;
-    const nll = tokenNll(z, targets);
-    const weighted = weights ? tf.mul(nll, weights) : nll;
-    (save as tf.GradSaveFunc)([z]);
+export type OutputLayout = 'vocab-rows' | 'vocab-columns';
+
+export interface OutputLayer {
+  weight: tf.Tensor2D;
+  layout: OutputLayout;
+  bias: tf.Tensor1D;
+}
+
+/** The output matrix as [H, V] for a plain h·W (a transpose flag makes matmuls 2x slower natively, 15x on wasm). */
+export function hiddenByVocab(output: OutputLayer): tf.Tensor2D {
+  return output.layout === 'vocab-rows' ? (tf.transpose(output.weight) as tf.Tensor2D) : output.weight;
+}
+
+/** logits = h·W + b as one fused op. */
+export function outputLogits(hidden: tf.Tensor2D, output: OutputLayer): tf.Tensor2D {
+  return tf.fused.matMul({ a: hidden, b: hiddenByVocab(output), bias: output.bias }) as tf.Tensor2D;
+}
+
+/**
+ * The output layer and its softmax cross-entropy as one op, L = Σ_n w_n·nll_n / count with logits = h·W + b,
+ * for training. The [N, V] tensors are the cost of a word-level LM, so the backward pass never builds
+ * softmax − one-hot: with e = exp(logits − max) and s = Σ_v e (both kept from the forward pass) and
+ * a_n = w_n/(s_n·count), c_n = w_n/count,
+ *   ∂L/∂h = a ⊙ (e·Wᵀ) − c ⊙ W_{targets}ᵀ,   ∂L/∂W = (a⊙h)ᵀ·e − scatter(c⊙h → target columns),   ∂L/∂b = aᵀ·e − scatter(c).
+ * Each [N, V] tensor is read by a matmul and by nothing else.
+ */
+export function outputCrossEntropy(
+  hidden: tf.Tensor2D, output: OutputLayer, targets: tf.Tensor1D, weights: tf.Tensor1D | null, count: number,
+): tf.Scalar {
+  const vocab = output.bias.shape[0];
+  const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [h, weight, bias] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const save = args[3] as tf.GradSaveFunc;
+    const layer: OutputLayer = { weight, layout: output.layout, bias };
+    const logits = outputLogits(h, layer);
+    const shifted = tf.sub(logits, tf.max(logits, 1, true));
+    const e = tf.exp(shifted);
+    const s = tf.sum(e, 1, true);
+    const [rows] = logits.shape;
+    const flatIndex = tf.add(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(vocab, 'int32')), targets);
+    const nll = tf.sub(tf.log(tf.reshape(s, [-1])), tf.gather(tf.reshape(shifted, [-1]), flatIndex)); // logsumexp − target logit
+    const vocabRows = output.layout === 'vocab-rows' ? weight : tf.transpose(weight);
+    save([h, vocabRows, e, s]);
     return {
-      value: tf.div(tf.sum(weighted), count) as tf.Scalar,
+      value: tf.div(tf.sum(weights ? tf.mul(nll, weights) : nll), count) as tf.Scalar,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [savedLogits] = saved as [tf.Tensor2D];
-        const vocab = savedLogits.shape[1];
-        const scale = tf.div(dy, count);
-        // int32 one-hot, upcast by sub: the wasm backend's float32 OneHot writes zeros (tfjs 4.22).
-        const residual = tf.sub(tf.softmax(savedLogits), tf.oneHot(targets, vocab));
-        const rowScale = weights ? tf.mul(tf.expandDims(weights, 1), scale) : scale;
-        return tf.mul(residual, rowScale);
+        const [savedH, savedVocabRows, savedE, savedS] = saved as tf.Tensor2D[];
+        const perRow = weights ? tf.mul(tf.expandDims(weights, 1), tf.div(dy, count)) : tf.div(dy, count); // c
+        const c = tf.mul(tf.onesLike(savedS), perRow) as tf.Tensor2D; // [N, 1]
+        const a = tf.div(c, savedS) as tf.Tensor2D;
+        const dHidden = tf.sub(tf.mul(a, tf.matMul(savedE, savedVocabRows)), tf.mul(c, tf.gather(savedVocabRows, targets)));
+        const scatteredH = tf.unsortedSegmentSum(tf.mul(c, savedH), targets, vocab); // [V, H]
+        const dHiddenByVocab = tf.matMul(tf.mul(a, savedH), savedE, true, false); // [H, V]
+        const dWeight = output.layout === 'vocab-rows'
+          ? tf.sub(tf.transpose(dHiddenByVocab), scatteredH)
+          : tf.sub(dHiddenByVocab, tf.transpose(scatteredH));
+        const dBias = tf.sub(tf.reshape(tf.matMul(a, savedE, true, false), [vocab]), tf.unsortedSegmentSum(tf.reshape(c, [-1]), targets, vocab));
+        return [dHidden, dWeight, dBias];
       },
     };
   });
-  return (loss as unknown as (z: tf.Tensor2D) => tf.Scalar)(logits);
+  return (loss as unknown as (h: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Scalar)(hidden, output.weight, output.bias);
 }

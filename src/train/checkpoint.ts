@@ -14,7 +14,7 @@ import { TrainConfig, Trainer, TrainingProgress } from './trainer';
  * A run directory:
  *   model/        the best-valid model so far (a model directory, see model/io.ts)
  *   checkpoint/   everything to resume: current weights, optimizer slots, carried hidden state, progress
- *   report.json, report.md, curve.svg
+ *   report.json, report.md, learning-curve.svg (see report.ts)
  */
 export const CHECKPOINT_FORMAT = 'tfjs-rnnlm-checkpoint';
 
@@ -48,7 +48,9 @@ interface CheckpointJson {
 export async function saveCheckpoint(runDir: string, trainer: Trainer, vocab: Vocabulary, corpus: CorpusRef): Promise<void> {
   const { model } = trainer;
   const weights = await encodeBundle(model.namedWeights().map((w) => ({ name: w.name, tensor: w.variable })), 'weights.bin');
-  const optimizer = await encodeBundle(await optimizerState(trainer.optimizer), 'optimizer.bin');
+  const slots = await optimizerState(trainer.optimizer);
+  const optimizer = await encodeBundle(slots, 'optimizer.bin');
+  tf.dispose(slots[0].tensor); // getWeights() makes the iteration count afresh on every call; the other slots are the optimizer's own
   const carried = trainer.carried?.layers ?? [];
   const state = await encodeBundle(
     carried.flatMap((layer, k) => layer.map((tensor, j) => ({ name: `layer${k}/state${j}`, tensor }))), 'state.bin');

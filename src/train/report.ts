@@ -1,17 +1,21 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { ModelConfig } from '../model/config';
 import { writeFileAtomically } from '../model/io';
 import { PACKAGE_VERSION } from '../package';
-import { EpochMetrics } from './trainer';
+import { learningCurveSvg } from './curve';
+import { EpochMetrics, TrainConfig } from './trainer';
 
 /** What a run writes next to its model: the configuration, per-epoch metrics and the outcome. */
 export interface RunReport {
-  status: 'running' | 'finished' | 'stopped';
+  /** `running` is also what a run killed outright (SIGKILL, power loss) leaves behind. */
+  status: 'running' | 'finished' | 'stopped' | 'diverged';
   command: string;
   preset: string | null;
   corpus: { dir: string; level: string; vocabSize: number; tokens: { train: number; valid: number; test: number } };
-  modelConfig: unknown;
-  trainConfig: unknown;
+  modelConfig: ModelConfig;
+  trainConfig: TrainConfig;
   parameters: number;
   backend: string;
   versions: { tfjsRnnlm: string; tfjs: string; tensorflow: string | null; node: string };
@@ -22,11 +26,25 @@ export interface RunReport {
   wallSeconds: number;
 }
 
+export const LEARNING_CURVE_FILE = 'learning-curve.svg';
+
+/** The report files of a run directory. */
+export const reportPaths = (runDir: string): { json: string; markdown: string; curve: string } => ({
+  json: path.join(runDir, 'report.json'),
+  markdown: path.join(runDir, 'report.md'),
+  curve: path.join(runDir, LEARNING_CURVE_FILE),
+});
+
+/** A run directory without a readable report, or a picture that cannot be written: reported as one line. */
+export class ReportError extends Error {
+  override name = 'ReportError';
+}
+
 export function versions(tensorflow: string | null): RunReport['versions'] {
   return { tfjsRnnlm: PACKAGE_VERSION, tfjs: tf.version.tfjs, tensorflow, node: process.version };
 }
 
-const fixed = (value: number | null, digits: number): string => (value === null ? '—' : value.toFixed(digits));
+const fixed = (value: number | null, digits: number): string => (value === null || !Number.isFinite(value) ? '—' : value.toFixed(digits));
 
 /** The per-epoch table, as printed by `train` and `report` and written into report.md. */
 export function epochTable(epochs: EpochMetrics[]): string {
@@ -45,21 +63,38 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-export function reportMarkdown(report: RunReport): string {
+/** "2x200 lstm tied, 4,651,000 parameters" (layers of different sizes: "650/200 gru"). */
+export function describeModel(config: ModelConfig, parameters: number): string {
+  const sizes = config.hiddenSizes;
+  const shape = sizes.every((size) => size === sizes[0]) ? `${sizes.length}x${sizes[0]}` : sizes.join('/');
+  return `${shape} ${config.cell}${config.tied ? ' tied' : ''}, ${parameters.toLocaleString('en-US')} parameters`;
+}
+
+/** The facts of a run as "- key: value" lines (report.md and `rnnlm report`). */
+export function reportSummary(report: RunReport): string {
   return [
-    `# Training report (${report.status})`,
-    '',
+    `- status: ${report.status}`,
     `- command: \`${report.command}\``,
     `- preset: ${report.preset ?? 'none'}`,
     `- corpus: ${report.corpus.dir} (${report.corpus.level} level, vocabulary ${report.corpus.vocabSize}, ` +
       `train/valid/test tokens ${report.corpus.tokens.train}/${report.corpus.tokens.valid}/${report.corpus.tokens.test})`,
-    `- parameters: ${report.parameters.toLocaleString('en-US')}`,
+    `- model: ${describeModel(report.modelConfig, report.parameters)}`,
     `- backend: ${report.backend}; tfjs-rnnlm ${report.versions.tfjsRnnlm}, tfjs ${report.versions.tfjs}` +
       `${report.versions.tensorflow ? `, TensorFlow ${report.versions.tensorflow}` : ''}, node ${report.versions.node}`,
     `- best valid ppl: ${fixed(report.bestValidPpl, 2)} (epoch ${report.bestEpoch ?? '—'}); test ppl: ${fixed(report.testPpl, 2)}`,
     `- wall time: ${formatDuration(report.wallSeconds)}`,
+  ].join('\n');
+}
+
+export function reportMarkdown(report: RunReport): string {
+  return [
+    '# Training report',
+    '',
+    reportSummary(report),
     '',
     epochTable(report.epochs),
+    '',
+    `![learning curve](${LEARNING_CURVE_FILE})`,
     '',
     '## Configuration',
     '',
@@ -70,7 +105,65 @@ export function reportMarkdown(report: RunReport): string {
   ].join('\n');
 }
 
+/** The learning-curve SVG of a run: titled with its preset and corpus, subtitled with the model and the outcome. */
+export function reportCurveSvg(report: RunReport): string {
+  const outcome = [`best valid ${fixed(report.bestValidPpl, 2)}${report.bestEpoch ? ` (epoch ${report.bestEpoch})` : ''}`];
+  if (report.testPpl !== null) outcome.push(`test ${fixed(report.testPpl, 2)}`);
+  if (report.status !== 'finished') outcome.push(report.status);
+  return learningCurveSvg(report.epochs, {
+    title: `${report.preset ?? 'rnnlm train'} on ${path.basename(report.corpus.dir)}`,
+    subtitle: `${describeModel(report.modelConfig, report.parameters)} · ${outcome.join(' · ')}`,
+  });
+}
+
+/** Writes report.json, report.md and learning-curve.svg into a run directory, each atomically. */
 export function writeReport(dir: string, report: RunReport): void {
-  writeFileAtomically(path.join(dir, 'report.json'), JSON.stringify(report, null, 2));
-  writeFileAtomically(path.join(dir, 'report.md'), reportMarkdown(report));
+  const files = reportPaths(dir);
+  writeFileAtomically(files.json, JSON.stringify(report, null, 2));
+  writeFileAtomically(files.markdown, reportMarkdown(report));
+  writeFileAtomically(files.curve, reportCurveSvg(report));
+}
+
+/** The first thing that makes `json` unusable as a RunReport, or null. */
+function reportProblem(json: unknown): string | null {
+  if (typeof json !== 'object' || json === null) return 'it is not a JSON object';
+  const r = json as Record<string, unknown>;
+  if (!Array.isArray(r.epochs)) return 'it has no "epochs" list';
+  const numberOrNull = (v: unknown): boolean => v === null || typeof v === 'number';
+  const badEpoch = r.epochs.findIndex((e: unknown) => typeof e !== 'object' || e === null ||
+    typeof (e as EpochMetrics).epoch !== 'number' || !numberOrNull((e as EpochMetrics).trainPpl) || !numberOrNull((e as EpochMetrics).validPpl));
+  if (badEpoch >= 0) return `epoch entry ${badEpoch + 1} lacks epoch/trainPpl/validPpl numbers`;
+  const corpus = r.corpus as RunReport['corpus'] | undefined;
+  if (typeof corpus?.dir !== 'string' || typeof corpus.tokens !== 'object') return 'it has no "corpus" description';
+  const model = r.modelConfig as ModelConfig | undefined;
+  if (!Array.isArray(model?.hiddenSizes) || typeof r.parameters !== 'number') return 'it has no "modelConfig"/"parameters"';
+  if (typeof r.versions !== 'object' || r.versions === null) return 'it has no "versions"';
+  return null;
+}
+
+/** Reads DIR/report.json of a run; a missing, unreadable or malformed file is a one-line ReportError. */
+export function readReport(dir: string): RunReport {
+  const file = reportPaths(dir).json;
+  if (!fs.existsSync(dir)) throw new ReportError(`${dir} does not exist: give the run directory that train --save wrote`);
+  if (!fs.existsSync(file)) {
+    throw new ReportError(`${dir} has no report.json: give a run directory written by train --save (it appears after the first epoch)`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ReportError(`${file} cannot be read as JSON (${(error as Error).message.split('\n')[0]}): the run directory is damaged`);
+  }
+  const problem = reportProblem(json);
+  if (problem) throw new ReportError(`${file} is not a tfjs-rnnlm training report: ${problem}`);
+  return json as RunReport;
+}
+
+/** Writes the learning curve of `report` to `file` (atomically); an unwritable place is a one-line ReportError. */
+export function writeLearningCurve(file: string, report: RunReport): void {
+  try {
+    writeFileAtomically(file, reportCurveSvg(report));
+  } catch (error) {
+    throw new ReportError(`cannot write ${file} (${(error as Error).message.split('\n')[0]}): pass --out FILE to write the picture elsewhere`);
+  }
 }

@@ -9,7 +9,8 @@ import { saveModel } from '../model/io';
 import { LanguageModel } from '../model/lm';
 import { CorpusRef, hasCheckpoint, loadCheckpoint, runPaths, saveCheckpoint } from './checkpoint';
 import { RunReport, versions, writeReport } from './report';
-import { BatchProgress, EpochMetrics, Trainer, TrainResult } from './trainer';
+import { scheduledLearningRate } from './schedule';
+import { BatchProgress, DivergenceError, EpochMetrics, TrainConfig, Trainer, TrainResult } from './trainer';
 
 export interface TrainRunOptions {
   /** Corpus directory; absent = the embedded Brown sample. */
@@ -21,7 +22,10 @@ export interface TrainRunOptions {
   hyper?: Partial<HyperParameters>;
   /** Run directory for the best model, checkpoints and reports; absent = nothing is written. */
   save?: string | null;
-  /** Continue the run in `save` from its checkpoint (only `epochs` and `maxBatches` may change). */
+  /**
+   * Continue the run in `save` from its checkpoint. Only `epochs`, `maxBatches`, `lr` and `clip` may change
+   * (e.g. a lower lr after a divergence); any other setting that differs from the run's is an error.
+   */
   resume?: boolean;
   /** Replace an existing run directory. */
   force?: boolean;
@@ -58,10 +62,50 @@ function checkSaveDirectory(save: string, resume: boolean, force: boolean): void
   }
 }
 
+/** Settings a resumed run may change; any other would silently not apply, so giving one is an error. */
+const RESUMABLE: readonly (keyof HyperParameters)[] = ['epochs', 'maxBatches', 'lr', 'clip'];
+const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** Refuses resume options that ask for a different corpus, preset or fixed setting than the run has. */
+function checkResumeOptions(options: TrainRunOptions, corpus: CorpusRef, previousPreset: string | null): void {
+  const fixed = Object.keys(options.hyper ?? {}).filter((key) => !RESUMABLE.includes(key as keyof HyperParameters));
+  if (options.data != null && path.resolve(options.data) !== corpus.dir) fixed.unshift('data');
+  if (options.char !== undefined && options.char !== corpus.char) fixed.unshift('char');
+  if (options.maxVocab != null && options.maxVocab !== corpus.maxVocab) fixed.unshift('maxVocab');
+  if (options.preset != null && previousPreset !== null && options.preset !== previousPreset) fixed.unshift('preset');
+  if (fixed.length > 0) {
+    throw new ConfigError(`--resume continues the run with its own settings, so ${fixed.map(flagName).join(', ')} cannot change ` +
+      `(only ${RESUMABLE.map(flagName).join(', ')} can): drop ${fixed.length === 1 ? 'it' : 'them'}, or start a new run with another --save`);
+  }
+}
+
+/** The run's settings with the changes a resume may make; a new lr restarts the schedule from it. */
+function resumedTrainConfig(saved: TrainConfig, hyper: Partial<HyperParameters>): TrainConfig {
+  toTrainConfig(resolveHyper(null, hyper)); // the same checks as for a new run
+  return {
+    ...saved,
+    epochs: hyper.epochs ?? saved.epochs,
+    maxBatches: hyper.maxBatches !== undefined ? hyper.maxBatches : saved.maxBatches,
+    lr: hyper.lr ?? saved.lr,
+    clip: hyper.clip ?? saved.clip,
+  };
+}
+
+/** Perplexity does not depend on the evaluation batch size, so a short valid/test split just gets fewer streams. */
+function fitEvaluationBatches(config: TrainConfig, corpus: Corpus): TrainConfig {
+  return {
+    ...config,
+    evalBatchSize: Math.max(1, Math.min(config.evalBatchSize, corpus.valid.length - 1)),
+    testBatchSize: Math.max(1, Math.min(config.testBatchSize, corpus.test.length - 1)),
+  };
+}
+
 /** Trains a language model end to end: corpus, model, truncated-BPTT epochs, checkpoints, reports, test ppl. */
 export async function trainLanguageModel(options: TrainRunOptions): Promise<TrainRunResult> {
   const save = options.save ? path.resolve(options.save) : null;
   if (options.resume && !save) throw new ConfigError('--resume needs --save DIR (the run directory to continue)');
+  const every = options.checkpointEvery;
+  if (every != null && !(Number.isInteger(every) && every > 0)) throw new ConfigError(`--checkpoint-every must be a positive integer, got ${every}`);
   if (save) checkSaveDirectory(save, options.resume ?? false, options.force ?? false);
 
   let trainer: Trainer;
@@ -75,24 +119,25 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     backend = await selectBackend(options.backend ?? 'auto');
     const checkpoint = loadCheckpoint(save);
     corpusRef = checkpoint.corpus;
+    const previousPreset = readPreviousPreset(save);
+    checkResumeOptions(options, corpusRef, previousPreset);
+    preset = previousPreset ?? preset;
     corpus = loadCorpus(corpusRef.dir, { char: corpusRef.char, maxVocab: corpusRef.maxVocab ?? undefined });
     if (corpus.vocab.fingerprint !== checkpoint.vocab.fingerprint) {
       throw new DataError(`the corpus at ${corpusRef.dir} changed since the run started: its vocabulary differs from the checkpoint's`);
     }
-    const trainConfig = {
-      ...checkpoint.trainConfig,
-      epochs: options.hyper?.epochs ?? checkpoint.trainConfig.epochs,
-      maxBatches: options.hyper?.maxBatches !== undefined ? options.hyper.maxBatches : checkpoint.trainConfig.maxBatches,
-    };
-    trainer = new Trainer(checkpoint.model, corpus, trainConfig, checkpoint.progress);
+    const trainConfig = resumedTrainConfig(checkpoint.trainConfig, options.hyper ?? {});
+    const progress = checkpoint.progress;
+    if (options.hyper?.lr !== undefined) progress.lr = scheduledLearningRate(trainConfig, progress.epoch, trainConfig.lr);
+    trainer = new Trainer(checkpoint.model, corpus, trainConfig, progress);
     await trainer.restore(checkpoint.optimizerSlots, checkpoint.carried, checkpoint.best);
-    preset = readPreviousPreset(save) ?? preset;
   } else {
     const hyper = resolveHyper(preset, options.hyper ?? {});
-    const trainConfig = toTrainConfig(hyper);
+    const flagsTrainConfig = toTrainConfig(hyper); // checks the flags before the corpus is read
     const dir = path.resolve(options.data ?? DEFAULT_CORPUS_DIR);
     corpusRef = { dir, char: options.char ?? false, maxVocab: options.maxVocab ?? null };
     corpus = loadCorpus(dir, { char: corpusRef.char, maxVocab: corpusRef.maxVocab ?? undefined });
+    const trainConfig = fitEvaluationBatches(flagsTrainConfig, corpus);
     const modelConfig = toModelConfig(hyper, corpus.vocab.size);
     backend = await selectBackend(options.backend ?? 'auto');
     const model = new LanguageModel(modelConfig);
@@ -135,6 +180,12 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
         options.onEpoch?.(metrics);
       },
     });
+  } catch (error) {
+    if (!(error instanceof DivergenceError) || !save) throw error;
+    // The checkpoint on disk is the last good state; the report says what happened.
+    writeReport(save, report('diverged', null));
+    const lower = +(trainer.progress.lr / 10).toPrecision(3);
+    throw new DivergenceError(`${error.message}, e.g. rnnlm train --save ${options.save} --resume --lr ${lower}`);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     trainer.dispose(); // optimizer slots, best-weight copy, carried state; the model stays with the caller

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { StreamBatcher, Window } from '../data/batches';
 import { evaluatePerplexity } from '../eval/perplexity';
+import { ConfigError } from '../model/config';
 import { LanguageModel, ModelState } from '../model/lm';
-import { crossEntropy } from '../model/loss';
 import { clipByGlobalNorm } from './clip';
 import { NamedTensor, OptimizerName, createOptimizer, restoreOptimizerState, setLearningRate } from './optimizers';
 import { ScheduleName, afterValidation, scheduledLearningRate } from './schedule';
@@ -97,6 +97,12 @@ function windowSeed(seed: number, epoch: number, batch: number): number {
 }
 
 /**
+ * Lets pending events run. Steps are synchronous and the awaited hooks settle as microtasks, so without this
+ * a SIGINT/SIGTERM handler (a macrotask) would only run when the whole training is over.
+ */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
  * Truncated-BPTT training: each epoch walks the B parallel streams window by window, carrying the hidden
  * state (reset at the epoch start, cut from the gradient), clips the global gradient norm and steps the
  * optimizer; then evaluates validation perplexity, adjusts the lr and remembers the best weights.
@@ -119,7 +125,7 @@ export class Trainer {
   ) {
     this.batcher = new StreamBatcher(data.train, config.batchSize, config.bptt, { exact: false });
     if (config.bptt > this.batcher.streamLength) {
-      throw new Error(`bptt ${config.bptt} is longer than each of the ${config.batchSize} training streams ` +
+      throw new ConfigError(`bptt ${config.bptt} is longer than each of the ${config.batchSize} training streams ` +
         `(${this.batcher.streamLength} tokens): lower --bptt or --batch-size`);
     }
     this.progress = progress ?? initialProgress(config);
@@ -134,6 +140,7 @@ export class Trainer {
   /** Continues from a checkpoint: optimizer slots, the carried state and the best weights so far. */
   async restore(optimizerSlots: NamedTensor[], carried: ModelState | null, bestWeights: tf.Tensor[] | null): Promise<void> {
     if (optimizerSlots.length > 0) await restoreOptimizerState(this.optimizer, optimizerSlots);
+    tf.dispose(optimizerSlots.map((slot) => slot.tensor)); // the optimizer keeps copies (or just the count)
     this.carried = carried;
     this.bestWeights = bestWeights;
   }
@@ -152,9 +159,9 @@ export class Trainer {
       const inputs = tf.tensor2d(window.inputs, [window.batchSize, window.steps], 'int32');
       const targets = tf.tensor1d(window.targets, 'int32');
       const { value, grads } = tf.variableGrads(() => {
-        const { logits, state } = this.model.forward(inputs, carried, seed);
+        const { loss: windowLoss, state } = this.model.loss(inputs, targets, carried, seed, window.tokens);
         next = { layers: state.layers.map((layerState) => layerState.map((s) => tf.keep(s))) };
-        return crossEntropy(logits, targets, null, window.tokens);
+        return windowLoss;
       }, variables);
       const clipped = clipByGlobalNorm(grads, this.config.clip);
       const values = tf.stack([value, clipped.norm]).dataSync();
@@ -188,6 +195,8 @@ export class Trainer {
         const window = this.batcher.window(p.batch);
         const started = performance.now();
         const loss = this.step(window, windowSeed(config.seed, p.epoch, p.batch));
+        // A finite loss so large that the perplexity overflows (> 709 nats per token) is a divergence too.
+        if (!Number.isFinite(Math.exp(loss))) throw this.diverged(`loss ${loss} nats per token (the perplexity overflows)`, p.batch + 1);
         p.epochTrainSeconds += (performance.now() - started) / 1000;
         p.epochNll += loss * window.tokens;
         p.epochTokens += window.tokens;
@@ -196,6 +205,7 @@ export class Trainer {
         hooks.onBatch?.({
           epoch: p.epoch, batch: p.batch, batches, loss, wordsPerSecond: p.epochTokens / Math.max(p.epochTrainSeconds, 1e-9),
         });
+        await yieldToEventLoop();
         if (this.stopRequested) {
           await hooks.onCheckpoint?.('stop');
           return { history: p.history, bestValidPpl: p.bestValidPpl, testPpl: null, stopped: true };
@@ -207,6 +217,8 @@ export class Trainer {
         }
       }
       const validPpl = evaluatePerplexity(this.model, this.data.valid, config.evalBatchSize, config.bptt).perplexity;
+      // Checked before anything is saved, so the last checkpoint keeps the last good weights.
+      if (!Number.isFinite(validPpl)) throw this.diverged(`validation perplexity ${validPpl}`, null);
       const improved = p.bestValidPpl === null || validPpl < p.bestValidPpl;
       const metrics: EpochMetrics = {
         epoch: p.epoch, lr: p.lr, trainPpl: Math.exp(p.epochNll / p.epochTokens), validPpl,
@@ -230,6 +242,12 @@ export class Trainer {
       if (this.stopRequested) return { history: p.history, bestValidPpl: p.bestValidPpl, testPpl: null, stopped: true };
     }
     return { history: this.progress.history, bestValidPpl: this.progress.bestValidPpl, testPpl: this.testBest(), stopped: false };
+  }
+
+  /** A DivergenceError naming where it happened and what to do. */
+  private diverged(what: string, batch: number | null): DivergenceError {
+    const where = `epoch ${this.progress.epoch}${batch === null ? ' (validation)' : `, batch ${batch}`}`;
+    return new DivergenceError(`training diverged at ${where}: ${what}; lower --lr or --clip and resume from the last checkpoint`);
   }
 
   /** Test perplexity of the best-valid weights (the current weights when no epoch was validated). */

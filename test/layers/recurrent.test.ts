@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { CELL_KINDS, LSTMCell, Recurrent, createCell } from '../../src';
 import { randomSequences } from '../cells/fixtures';
-import { rng } from '../helpers';
+import { relativeError, rng } from '../helpers';
 
 describe('truncated BPTT', () => {
   test('window 2 starts from window 1\'s final state, but its gradient does not reach window 1', () => {
@@ -63,6 +63,52 @@ describe.each(CELL_KINDS)('%s memory', (kind) => {
     const before = tf.memory().numTensors;
     for (let k = 0; k < 10; k++) step();
     expect(tf.memory().numTensors).toBe(before);
+    layer.dispose();
+  });
+});
+
+/**
+ * The time loop's hand-written backward against tfjs autodiff through the same cell equations stepped one by one
+ * (`makeStep`, itself checked against finite differences in test/cells): with recurrent-dropout masks that differ
+ * per step (standard) or repeat (variational), and a loss that reads the outputs and every final-state tensor.
+ */
+describe.each(CELL_KINDS)('%s backward through time', (kind) => {
+  test.each(['standard', 'variational'])('equals autodiff of the step-by-step loop with %s recurrent masks', (maskKind) => {
+    const [batch, time, features, units] = [3, 4, 5, 6];
+    const next = rng(kind.length * 17 + maskKind.length);
+    const cell = createCell(kind, { units, init: 'uniform', initScale: 0.6, seed: 3 });
+    const layer = new Recurrent({ cell });
+    const x = randomSequences(next, batch, time, features).tensor;
+    layer.build(x.shape);
+    const initial = Array.from({ length: cell.stateCount }, () => randomSequences(next, batch, 1, units).tensor.reshape([batch, units]) as tf.Tensor2D);
+    const maskOf = (t: number): tf.Tensor2D => randomSequences(rng(maskKind === 'standard' ? t + 1 : 1), batch, 1, units).tensor
+      .reshape([batch, units]).greater(0).cast('float32').mul(2) as tf.Tensor2D;
+    const masks = Array.from({ length: time }, (_, t) => maskOf(t));
+    const readout = randomSequences(next, batch, time + cell.stateCount, units).tensor;
+    const lossOf = (outputs: tf.Tensor3D, state: tf.Tensor2D[]): tf.Scalar =>
+      tf.sum(tf.mul(tf.concat([outputs, tf.stack(state, 1)], 1), readout));
+
+    const variables = cell.trainableWeights.map((w) => w.read() as tf.Variable);
+    const fused = tf.variableGrads(() => {
+      const { outputs, state } = layer.run(x, { initialState: initial, recurrentMask: (t) => masks[t] });
+      return lossOf(outputs, state);
+    }, variables);
+    const stepped = tf.variableGrads(() => {
+      const step = cell.makeStep();
+      const projected = tf.unstack(cell.projectInput(x.reshape([batch * time, features])).reshape([batch, time, -1]), 1);
+      let state: tf.Tensor2D[] = initial;
+      const outputs: tf.Tensor2D[] = [];
+      projected.forEach((p, t) => {
+        state = step(p as tf.Tensor2D, state, tf.mul(state[0], masks[t]) as tf.Tensor2D);
+        outputs.push(state[0]);
+      });
+      return lossOf(tf.stack(outputs, 1) as tf.Tensor3D, state);
+    }, variables);
+    expect(relativeError(fused.value.dataSync(), stepped.value.dataSync())).toBeLessThan(1e-5);
+    for (const v of variables) {
+      expect({ weight: v.name, error: relativeError(fused.grads[v.name].dataSync(), stepped.grads[v.name].dataSync()) < 1e-4 })
+        .toEqual({ weight: v.name, error: true });
+    }
     layer.dispose();
   });
 });

@@ -1,0 +1,44 @@
+import { formatDuration } from './report';
+import { BatchProgress } from './trainer';
+
+/** Where progress goes: a terminal gets a live bar, anything else (a log file, CI) plain lines. */
+export interface ProgressOutput {
+  write(text: string): void;
+  isTTY: boolean;
+}
+
+const BAR_WIDTH = 20;
+/** Non-terminal output gets about this many lines per epoch. */
+const LINES_PER_EPOCH = 10;
+
+/**
+ * A `train` onBatch hook that shows batch k/n, loss, ppl, words/s and the ETA of the epoch: on a terminal as
+ * one line redrawn in place (and erased at the end of the epoch), otherwise as a line every ~10% of the epoch.
+ * The ETA is measured from the first batch this process saw in the epoch, so it is right after a resume too.
+ */
+export function progressPrinter(
+  output: ProgressOutput = { write: (text) => process.stderr.write(text), isTTY: Boolean(process.stderr.isTTY) },
+  now: () => number = Date.now,
+): (progress: BatchProgress) => void {
+  let epoch = -1;
+  let startedAt = 0;
+  let startBatch = 0;
+  return (p) => {
+    if (p.epoch !== epoch) {
+      epoch = p.epoch;
+      startedAt = now();
+      startBatch = p.batch;
+    }
+    const done = p.batch - startBatch;
+    const eta = done > 0 ? formatDuration((((now() - startedAt) / 1000) / done) * (p.batches - p.batch)) : '—';
+    const line = `epoch ${p.epoch} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(3)} ppl ${Math.exp(p.loss).toFixed(2)} ` +
+      `${Math.round(p.wordsPerSecond)} words/s ETA ${eta}`;
+    if (output.isTTY) {
+      const filled = Math.round((p.batch / p.batches) * BAR_WIDTH);
+      output.write(`\r[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${line}\x1b[K`);
+      if (p.batch === p.batches) output.write('\r\x1b[K'); // the epoch's table row replaces the bar
+    } else if (p.batch === p.batches || p.batch % Math.max(1, Math.round(p.batches / LINES_PER_EPOCH)) === 0) {
+      output.write(`${line}\n`);
+    }
+  };
+}

@@ -1,0 +1,136 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { RunReport } from '../../src';
+import { TrainingProgress } from '../../src/train/trainer';
+import { loadCheckpoint } from '../../src/train/checkpoint';
+import { TINY_MODEL, rnnlm, startRnnlm, tempDir, tinyCorpus, toolLines, waitFor } from './run-cli';
+
+/**
+ * Faults through the compiled CLI: SIGKILL at any moment, Ctrl-C, SIGTERM and divergence, each followed by a
+ * look at what is left on disk. The corpus gives 70 windows per epoch (4 streams of 349 tokens, bptt 5).
+ */
+
+const BATCHES_PER_EPOCH = 70;
+const corpus = tinyCorpus(100);
+const TRAIN = ['train', '--data', corpus, ...TINY_MODEL, '--seed', '7'];
+
+/** The progress of the checkpoint on disk, or undefined while there is none (or it is being renamed into place). */
+function checkpointProgress(runDir: string): TrainingProgress | undefined {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoint', 'checkpoint.json'), 'utf8')) as { progress: TrainingProgress }).progress;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Loads the checkpoint as `--resume` does (weights, optimizer slots, carried state, best weights) and frees it. */
+function loadableProgress(runDir: string): TrainingProgress {
+  const checkpoint = loadCheckpoint(runDir);
+  checkpoint.model.dispose();
+  tf.dispose(checkpoint.optimizerSlots.map((slot) => slot.tensor));
+  if (checkpoint.carried) tf.dispose(checkpoint.carried.layers);
+  if (checkpoint.best) tf.dispose(checkpoint.best);
+  return checkpoint.progress;
+}
+
+const readReport = (runDir: string): RunReport => JSON.parse(fs.readFileSync(path.join(runDir, 'report.json'), 'utf8')) as RunReport;
+
+/** Every file under `dir` with its contents. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    const file = path.join(dir, entry);
+    if (fs.statSync(file).isFile()) out[entry] = fs.readFileSync(file).toString('base64');
+  }
+  return out;
+}
+
+test('killed with SIGKILL mid-epoch and at a random moment, then resumed: the same epochs and valid ppl as an uninterrupted run', async () => {
+  const args = [...TRAIN, '--epochs', '3', '--checkpoint-every', '10', '--json'];
+  const whole = path.join(tempDir('rnnlm-whole-'), 'run');
+  const uninterrupted = rnnlm([...args, '--save', whole]);
+  expect(uninterrupted.status).toBe(0);
+
+  const killed = path.join(tempDir('rnnlm-killed-'), 'run');
+  const first = startRnnlm([...args, '--save', killed]);
+  // An interval checkpoint in the middle of epoch 2: --checkpoint-every writes them between epoch ends.
+  const seen = await waitFor(() => {
+    const progress = checkpointProgress(killed);
+    return progress && progress.epoch === 2 && progress.batch > 0 ? progress : undefined;
+  }, 'a mid-epoch checkpoint in epoch 2');
+  expect(seen.batch % 10).toBe(0);
+  expect(seen.batch).toBeLessThan(BATCHES_PER_EPOCH);
+  first.child.kill('SIGKILL');
+  expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  const afterKill = loadableProgress(killed);
+  expect(afterKill.epoch).toBe(2);
+  expect(afterKill.batch).toBeGreaterThanOrEqual(seen.batch);
+
+  // Killed again at an arbitrary moment of the resumed run (maybe in the middle of writing a checkpoint):
+  // the previous checkpoint is still there and loadable.
+  const second = startRnnlm(['train', '--save', killed, '--resume', '--json']);
+  await waitFor(() => (second.stderr().includes('resuming at epoch 2') ? true : undefined), 'the resumed run to start');
+  await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 300));
+  second.child.kill('SIGKILL');
+  await second.exited;
+  const afterSecondKill = loadableProgress(killed);
+  expect(afterSecondKill.epoch * BATCHES_PER_EPOCH + afterSecondKill.batch).toBeGreaterThanOrEqual(2 * BATCHES_PER_EPOCH + afterKill.batch);
+
+  const resumed = rnnlm(['train', '--save', killed, '--resume', '--json']);
+  expect(resumed.status).toBe(0);
+  const expected = readReport(whole);
+  const actual = readReport(killed);
+  expect(actual.status).toBe('finished');
+  expect(actual.epochs.map((m) => m.epoch)).toEqual(expected.epochs.map((m) => m.epoch));
+  expect(actual.epochs).toHaveLength(3);
+  const lastValid = (report: RunReport): number => report.epochs[report.epochs.length - 1].validPpl;
+  expect(Math.abs(lastValid(actual) / lastValid(expected) - 1)).toBeLessThan(0.01);
+  const testPpl = (stdout: string): number => JSON.parse(stdout.trim().split('\n').pop() as string).test_ppl;
+  expect(Math.abs(testPpl(resumed.stdout) / testPpl(uninterrupted.stdout) - 1)).toBeLessThan(0.01);
+});
+
+test.each([
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const)('%s stops after the current batch, writes a checkpoint, says how to resume and exits %i', async (signal, code) => {
+  const runDir = path.join(tempDir('rnnlm-signal-'), 'run');
+  const run = startRnnlm([...TRAIN, '--epochs', '50', '--save', runDir]);
+  // Not a terminal: plain progress lines, about ten per epoch.
+  await waitFor(() => (/epoch 1 batch 14\/70 /.test(run.stderr()) ? true : undefined), 'two progress lines');
+  run.child.kill(signal);
+  expect(await run.exited).toEqual({ code, signal: null });
+
+  const progressLines = run.stderr().split('\n').filter((line) => line.startsWith('epoch '));
+  expect(progressLines[0]).toMatch(/^epoch 1 batch 7\/70 loss \d+\.\d{3} ppl \d+\.\d\d \d+ words\/s ETA (\d+m\d\ds|—)$/);
+  expect(run.stderr()).not.toContain('\r');
+  expect(run.stderr()).toContain('rnnlm: stopping after this batch, writing a checkpoint');
+  expect(toolLines(run.stderr()).pop()).toBe(`rnnlm: stopped; checkpoint written; resume with: rnnlm train --save ${runDir} --resume`);
+  const progress = loadableProgress(runDir);
+  expect(progress.epoch).toBe(1);
+  expect(progress.batch).toBeGreaterThanOrEqual(14);
+  expect(progress.batch).toBeLessThan(BATCHES_PER_EPOCH);
+  expect(readReport(runDir).status).toBe('stopped');
+});
+
+test('a diverging run stops naming epoch and batch, keeps the last good checkpoint, and resumes with a lower --lr', () => {
+  const runDir = path.join(tempDir('rnnlm-diverge-'), 'run');
+  expect(rnnlm([...TRAIN, '--epochs', '1', '--max-batches', '10', '--save', runDir, '--json']).status).toBe(0);
+  const good = { checkpoint: snapshot(path.join(runDir, 'checkpoint')), model: snapshot(path.join(runDir, 'model')) };
+
+  const diverged = rnnlm(['train', '--save', runDir, '--resume', '--epochs', '2', '--lr', '1e30']);
+  expect(diverged.status).toBe(3);
+  expect(toolLines(diverged.stderr).pop()).toMatch(new RegExp(
+    '^rnnlm: training diverged at epoch 2, batch \\d+: .*; lower --lr or --clip and resume from the last checkpoint, ' +
+    `e.g. rnnlm train --save ${runDir} --resume --lr 1e\\+29$`));
+  expect(diverged.stderr).not.toMatch(/\n\s+at /);
+  expect({ checkpoint: snapshot(path.join(runDir, 'checkpoint')), model: snapshot(path.join(runDir, 'model')) }).toEqual(good);
+  expect(loadableProgress(runDir)).toMatchObject({ epoch: 2, batch: 0 });
+  expect(readReport(runDir)).toMatchObject({ status: 'diverged', epochs: [expect.objectContaining({ epoch: 1 })] });
+
+  const recovered = rnnlm(['train', '--save', runDir, '--resume', '--epochs', '2', '--lr', '1', '--json']);
+  expect(recovered.status).toBe(0);
+  const report = readReport(runDir);
+  expect(report.status).toBe('finished');
+  expect(report.epochs.map((m) => [m.epoch, m.lr])).toEqual([[1, 20], [2, 1]]);
+});

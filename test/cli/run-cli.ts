@@ -1,0 +1,94 @@
+import { ChildProcess, execFile, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/** The compiled CLI, as `npx rnnlm` runs it (`npm test` compiles first, see "pretest"). */
+export const CLI = path.resolve(__dirname, '../../dist/cli/rnnlm.js');
+
+/** The CLI runs as a user runs it: RNNLM_BACKEND is the test suite's switch, not the tool's. */
+const cliEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, RNNLM_BACKEND: undefined, ...extra });
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function rnnlm(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: cliEnv(env) });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** `rnnlm` without blocking, so that several can run at once. */
+export function rnnlmAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: cliEnv(env) }, (error, stdout, stderr) => {
+      resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** A CLI process running in the background, its output collected as it comes. */
+export interface RunningCli {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (null when killed by a signal) and the signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function startRnnlm(args: string[]): RunningCli {
+  const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Polls `condition` every 10 ms until it returns a value other than undefined; fails after `timeoutMs`. */
+export async function waitFor<T>(condition: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = condition();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * The lines of stderr that the tool wrote: TensorFlow's C library prints absl/oneDNN INFO lines of its own
+ * when the native backend loads, which are not ours to count.
+ */
+export function toolLines(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => line !== '' && !line.startsWith('I0000') && !line.startsWith('WARNING: All log messages'));
+}
+
+/** Every temporary directory of a test file lives under one root, removed when the file's tests are done. */
+const scratchRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlm-cli-test-'));
+afterAll(() => fs.rmSync(scratchRoot, { recursive: true, force: true }));
+
+export const tempDir = (prefix: string): string => fs.mkdtempSync(path.join(scratchRoot, prefix));
+
+export const LINE = 'the cat sat on the mat and the dog sat on the log';
+
+/** A corpus directory: `lines` copies of LINE for training, two lines for valid, one for test (overridable). */
+export function tinyCorpus(lines = 200, files: Record<string, string | Buffer> = {}): string {
+  const dir = tempDir('rnnlm-corpus-');
+  const all: Record<string, string | Buffer> = {
+    'train.txt': `${Array.from({ length: lines }, () => LINE).join('\n')}\n`,
+    'valid.txt': `${LINE}\n${LINE}\n`,
+    'test.txt': `${LINE}\n`,
+    ...files,
+  };
+  for (const [name, contents] of Object.entries(all)) fs.writeFileSync(path.join(dir, name), contents);
+  return dir;
+}
+
+/** Flags of a model small enough to train in a second: 1×16 LSTM, batch 4, bptt 5. */
+export const TINY_MODEL = ['--layers', '1', '--hidden', '16', '--embedding', '16', '--batch-size', '4', '--bptt', '5'];

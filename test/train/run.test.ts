@@ -1,0 +1,62 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { BackendName, LanguageModel, trainLanguageModel } from '../../src';
+
+const LINE = 'the cat sat on the mat and the dog sat on the log';
+const scratchRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlm-run-test-'));
+afterAll(() => fs.rmSync(scratchRoot, { recursive: true, force: true }));
+
+function corpus(valid: string): string {
+  const dir = fs.mkdtempSync(path.join(scratchRoot, 'corpus-'));
+  fs.writeFileSync(path.join(dir, 'train.txt'), `${Array.from({ length: 100 }, () => LINE).join('\n')}\n`);
+  fs.writeFileSync(path.join(dir, 'valid.txt'), valid);
+  fs.writeFileSync(path.join(dir, 'test.txt'), 'the dog sat\n');
+  return dir;
+}
+
+const hyper = { layers: 1, hidden: 16, embedding: 16, batchSize: 4, bptt: 5, epochs: 3, optimizer: 'adam' as const, lr: 0.01 };
+
+test('the tensor count is flat over every epoch of a run with checkpoints, reports and best-model saves, and nothing leaks', async () => {
+  const save = path.join(scratchRoot, 'run');
+  const before = tf.memory().numTensors;
+  const counts = new Map<number, number[]>();
+  const result = await trainLanguageModel({
+    data: corpus(`${LINE}\n${LINE}\n`), hyper, save, checkpointEvery: 7, backend: tf.getBackend() as BackendName,
+    onBatch: (p) => {
+      if (p.batch >= 2) counts.set(p.epoch, [...(counts.get(p.epoch) ?? []), tf.memory().numTensors]);
+    },
+  });
+  expect([...counts.keys()]).toEqual([1, 2, 3]);
+  for (const perEpoch of counts.values()) {
+    expect(perEpoch.length).toBeGreaterThan(60); // 70 windows per epoch, 10 interval checkpoints among them
+    expect(new Set(perEpoch)).toEqual(new Set([perEpoch[0]]));
+  }
+  // From epoch 2 on, the copy of the best weights is held too; after that nothing grows.
+  expect(counts.get(3)?.[0]).toBe(counts.get(2)?.[0]);
+  result.model.dispose();
+  const leftByRun = tf.memory().numTensors - before;
+  // Whatever LanguageModel.dispose() itself leaves behind is the model's business; the run must add nothing to it.
+  const beforeBareModel = tf.memory().numTensors;
+  new LanguageModel(result.model.config).dispose();
+  const leftByModel = tf.memory().numTensors - beforeBareModel;
+  expect(leftByRun).toBe(leftByModel);
+
+  // Resuming (optimizer slots, carried state, best weights read back) leaks nothing either; it builds two
+  // models, the one it trains and the one it reads the best weights from.
+  const beforeResume = tf.memory().numTensors;
+  const resumed = await trainLanguageModel({ save, resume: true, hyper: { epochs: 4 }, backend: tf.getBackend() as BackendName });
+  expect(resumed.history).toHaveLength(4);
+  resumed.model.dispose();
+  expect(tf.memory().numTensors - beforeResume).toBe(2 * leftByModel);
+});
+
+test('a valid split shorter than the evaluation batch (10 streams) is evaluated with fewer streams', async () => {
+  const result = await trainLanguageModel({
+    data: corpus('the cat sat\n'), hyper: { ...hyper, epochs: 1, maxBatches: 5 }, backend: tf.getBackend() as BackendName,
+  });
+  expect(result.report.corpus.tokens.valid).toBe(4);
+  expect(Number.isFinite(result.history[0].validPpl)).toBe(true);
+  result.model.dispose();
+});
