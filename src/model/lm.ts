@@ -36,9 +36,10 @@ export class LanguageModel {
     validateModelConfig(config);
     this.config = config;
     const { vocabSize, embeddingSize, hiddenSizes, initScale, seed } = config;
-    const uniform = (shape: number[], offset: number): tf.Tensor =>
-      tf.randomUniform(shape, -initScale, initScale, 'float32', seed * 7919 + offset);
-    this.embedding = tf.variable(uniform([vocabSize, embeddingSize], 1), true, uniqueName('embedding'));
+    // A variable keeps its own copy: the initial values are freed by the tidy.
+    const uniform = (shape: number[], offset: number, name: string): tf.Variable =>
+      tf.tidy(() => tf.variable(tf.randomUniform(shape, -initScale, initScale, 'float32', seed * 7919 + offset), true, uniqueName(name)));
+    this.embedding = uniform([vocabSize, embeddingSize], 1, 'embedding');
     let inputSize = embeddingSize;
     this.layers = hiddenSizes.map((units, k) => {
       const cell = createCell(config.cell, {
@@ -49,8 +50,8 @@ export class LanguageModel {
       return new Recurrent({ cell });
     });
     const last = hiddenSizes[hiddenSizes.length - 1];
-    this.projection = config.tied ? null : tf.variable(uniform([last, vocabSize], 2), true, uniqueName('projection'));
-    this.outputBias = tf.variable(tf.zeros([vocabSize]), true, uniqueName('output_bias'));
+    this.projection = config.tied ? null : uniform([last, vocabSize], 2, 'projection');
+    this.outputBias = tf.tidy(() => tf.variable(tf.zeros([vocabSize]), true, uniqueName('output_bias')));
   }
 
   /** Every trainable weight with a stable name, in a fixed order (used for saving and for the optimizer). */
