@@ -88,6 +88,15 @@ function rssMiB(): number {
   return process.memoryUsage().rss / 2 ** 20;
 }
 
+/**
+ * RSS after a full garbage collection (`npm run bench` passes --expose-gc). Between major collections V8's heap
+ * grows by ~0.5 MB of garbage per batch and drops back, so only collected readings show retained memory.
+ */
+function settledRssMiB(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return rssMiB();
+}
+
 function benchConfig(configName: string, data: Data, options: { batches: number; warmup: number; evalBatches: number }): Row {
   const hyper: HyperParameters = { ...DEFAULT_HYPER, ...CONFIGS[configName] };
   const model = new LanguageModel(toModelConfig(hyper, data.vocabSize));
@@ -98,7 +107,7 @@ function benchConfig(configName: string, data: Data, options: { batches: number;
 
   for (let k = 0; k < options.warmup; k++) trainWindow(k);
   const tensorsBefore = tf.memory().numTensors;
-  const rssBefore = rssMiB();
+  const rssBefore = settledRssMiB();
   let peakRss = rssBefore;
   let tokens = 0;
   const started = performance.now();
@@ -109,8 +118,8 @@ function benchConfig(configName: string, data: Data, options: { batches: number;
   }
   const trainSeconds = (performance.now() - started) / 1000;
   const tensorsAfter = tf.memory().numTensors;
-  const rssAfter = rssMiB();
-  peakRss = Math.max(peakRss, rssAfter);
+  peakRss = Math.max(peakRss, rssMiB());
+  const rssAfter = settledRssMiB();
 
   // Evaluation as `evaluate` runs it: stateful, no dropout, batch 10.
   const evalBatcher = new StreamBatcher(data.valid, DEFAULT_HYPER.evalBatchSize, hyper.bptt, { exact: true });
@@ -153,7 +162,7 @@ function benchConfig(configName: string, data: Data, options: { batches: number;
 }
 
 function printTable(rows: Row[]): void {
-  const header = ['backend', 'config', 'data', 'batches', 'train words/s', 'eval words/s', 'GFLOP/s', 'ms/batch', 'peak RSS MiB', 'RSS growth', 'tensors before→after'];
+  const header = ['backend', 'config', 'data', 'batches', 'train words/s', 'eval words/s', 'GFLOP/s', 'ms/batch', 'peak RSS MiB', 'RSS growth (after GC)', 'tensors before→after'];
   const cells = rows.map((r) => [
     r.backend, r.config, r.data, String(r.batches), r.trainWordsPerSecond.toFixed(0), r.evalWordsPerSecond.toFixed(0),
     r.trainGflops.toFixed(1), r.msPerBatch.toFixed(1), r.peakRssMiB.toFixed(0), `${r.rssGrowthPercent.toFixed(1)}%`,
@@ -170,7 +179,7 @@ async function main(): Promise<void> {
     .addOption(new Option('--backend <name>', 'math backend').choices(['auto', ...BACKEND_NAMES]).default('auto'))
     .option('--config <names>', `comma-separated configs: ${Object.keys(CONFIGS).join(', ')}`, Object.keys(CONFIGS).join(','))
     .option('--batches <n>', 'timed training windows per config', '100')
-    .option('--warmup <n>', 'untimed training windows first', '5')
+    .option('--warmup <n>', 'untimed training windows first (V8 heap reaches its working size in ~100)', '20')
     .option('--eval-batches <n>', 'timed evaluation windows per config', '50')
     .option('--data <dir>', 'corpus directory (default: ../shared/data/ptb if present, else synthetic)')
     .option('--out <file>', 'results file', path.join(PACKAGE_ROOT, 'bench', 'results.json'))
