@@ -59,21 +59,24 @@ export function outputCrossEntropy(
     const flatIndex = tf.add(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(vocab, 'int32')), targets);
     const nll = tf.sub(tf.log(tf.reshape(s, [-1])), tf.gather(tf.reshape(shifted, [-1]), flatIndex)); // logsumexp − target logit
     const vocabRows = output.layout === 'vocab-rows' ? weight : tf.transpose(weight);
-    save([h, vocabRows, e, s]);
+    // Saved rather than captured: a caller's tidy may free targets/weights before the gradient is taken.
+    save([h, vocabRows, e, s, targets, ...(weights ? [weights] : [])]);
     return {
       value: tf.div(tf.sum(weights ? tf.mul(nll, weights) : nll), count) as tf.Scalar,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [savedH, savedVocabRows, savedE, savedS] = saved as tf.Tensor2D[];
-        const perRow = weights ? tf.mul(tf.expandDims(weights, 1), tf.div(dy, count)) : tf.div(dy, count); // c
+        const savedTargets = saved[4] as tf.Tensor1D;
+        const savedWeights = (saved[5] ?? null) as tf.Tensor1D | null;
+        const perRow = savedWeights ? tf.mul(tf.expandDims(savedWeights, 1), tf.div(dy, count)) : tf.div(dy, count); // c
         const c = tf.mul(tf.onesLike(savedS), perRow) as tf.Tensor2D; // [N, 1]
         const a = tf.div(c, savedS) as tf.Tensor2D;
-        const dHidden = tf.sub(tf.mul(a, tf.matMul(savedE, savedVocabRows)), tf.mul(c, tf.gather(savedVocabRows, targets)));
-        const scatteredH = tf.unsortedSegmentSum(tf.mul(c, savedH), targets, vocab); // [V, H]
+        const dHidden = tf.sub(tf.mul(a, tf.matMul(savedE, savedVocabRows)), tf.mul(c, tf.gather(savedVocabRows, savedTargets)));
+        const scatteredH = tf.unsortedSegmentSum(tf.mul(c, savedH), savedTargets, vocab); // [V, H]
         const dHiddenByVocab = tf.matMul(tf.mul(a, savedH), savedE, true, false); // [H, V]
         const dWeight = output.layout === 'vocab-rows'
           ? tf.sub(tf.transpose(dHiddenByVocab), scatteredH)
           : tf.sub(dHiddenByVocab, tf.transpose(scatteredH));
-        const dBias = tf.sub(tf.reshape(tf.matMul(a, savedE, true, false), [vocab]), tf.unsortedSegmentSum(tf.reshape(c, [-1]), targets, vocab));
+        const dBias = tf.sub(tf.reshape(tf.matMul(a, savedE, true, false), [vocab]), tf.unsortedSegmentSum(tf.reshape(c, [-1]), savedTargets, vocab));
         return [dHidden, dWeight, dBias];
       },
     };

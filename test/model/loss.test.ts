@@ -51,3 +51,19 @@ test('outputCrossEntropy stays finite for logits far beyond exp’s float32 rang
   expect(loss.dataSync()[0]).toBeCloseTo(500, 3);
   tf.dispose([hidden, weight, bias, loss]);
 });
+
+test('outputCrossEntropy keeps what its gradient needs even when the caller’s tidy frees targets and weights', () => {
+  const next = rng(13);
+  const hidden = randomTensor(next, [4, 3]) as tf.Tensor2D;
+  const weight = randomTensor(next, [5, 3]) as tf.Tensor2D;
+  const bias = tf.zeros([5]) as tf.Tensor1D;
+  const lossOf = (h: tf.Tensor): tf.Scalar => tf.tidy(() => {
+    const targets = tf.tensor1d([1, 4, 0, 4], 'int32');
+    const weights = tf.tensor1d([1, 1, 0, 1]);
+    return outputCrossEntropy(h as tf.Tensor2D, { weight, layout: 'vocab-rows', bias }, targets, weights, 3);
+  });
+  const grad = tf.grad(lossOf)(hidden);
+  expect(Array.from(grad.dataSync()).every(Number.isFinite)).toBe(true);
+  expect(Array.from(grad.slice([2, 0], [1, 3]).dataSync()).map(Math.abs)).toEqual([0, 0, 0]); // weight 0: no gradient
+  tf.dispose([hidden, weight, bias, grad]);
+});
