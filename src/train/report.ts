@@ -11,7 +11,10 @@ import { EpochMetrics, TrainConfig } from './trainer';
 export interface RunReport {
   /** `running` is also what a run killed outright (SIGKILL, power loss) leaves behind. */
   status: 'running' | 'finished' | 'stopped' | 'diverged';
+  /** The command that started the run. */
   command: string;
+  /** The commands that continued it (`--resume`), oldest first; absent in reports of older versions. */
+  resumes?: string[];
   preset: string | null;
   corpus: { dir: string; level: string; vocabSize: number; tokens: { train: number; valid: number; test: number } };
   modelConfig: ModelConfig;
@@ -75,6 +78,7 @@ export function reportSummary(report: RunReport): string {
   return [
     `- status: ${report.status}`,
     `- command: \`${report.command}\``,
+    ...(report.resumes ?? []).map((resume) => `- resumed with: \`${resume}\``),
     `- preset: ${report.preset ?? 'none'}`,
     `- corpus: ${report.corpus.dir} (${report.corpus.level} level, vocabulary ${report.corpus.vocabSize}, ` +
       `train/valid/test tokens ${report.corpus.tokens.train}/${report.corpus.tokens.valid}/${report.corpus.tokens.test})`,

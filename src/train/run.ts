@@ -112,6 +112,9 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
   let corpus: Corpus;
   let corpusRef: CorpusRef;
   let preset = options.preset ?? null;
+  const thisCommand = options.command ?? 'trainLanguageModel()';
+  let command = thisCommand;
+  let resumes: string[] = [];
   // Selected after the cheap checks (flags, directories) and before the first tensor: a typo is reported
   // before the native library loads, and the weights are created on the backend that trains them.
   let backend: BackendReport;
@@ -119,9 +122,11 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     backend = await selectBackend(options.backend ?? 'auto');
     const checkpoint = loadCheckpoint(save);
     corpusRef = checkpoint.corpus;
-    const previousPreset = readPreviousPreset(save);
-    checkResumeOptions(options, corpusRef, previousPreset);
-    preset = previousPreset ?? preset;
+    const previous = readPreviousReport(save);
+    checkResumeOptions(options, corpusRef, previous?.preset ?? null);
+    preset = previous?.preset ?? preset;
+    command = previous?.command ?? thisCommand;
+    resumes = [...(previous?.resumes ?? []), thisCommand];
     corpus = loadCorpus(corpusRef.dir, { char: corpusRef.char, maxVocab: corpusRef.maxVocab ?? undefined });
     if (corpus.vocab.fingerprint !== checkpoint.vocab.fingerprint) {
       throw new DataError(`the corpus at ${corpusRef.dir} changed since the run started: its vocabulary differs from the checkpoint's`);
@@ -149,7 +154,7 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
   options.onStart?.({ backend: backendLine, corpus, model, resumedAt });
 
   const report = (status: RunReport['status'], testPpl: number | null): RunReport => ({
-    status, command: options.command ?? 'trainLanguageModel()', preset,
+    status, command, resumes, preset,
     corpus: {
       dir: corpus.dir, level: corpus.level, vocabSize: corpus.vocab.size,
       tokens: { train: corpus.train.length, valid: corpus.valid.length, test: corpus.test.length },
@@ -195,9 +200,10 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
   return { ...result, backend: backendLine, model, corpus, report: final };
 }
 
-function readPreviousPreset(save: string): string | null {
+/** The run's report so far (its preset, original command and resumes), if it has one. */
+function readPreviousReport(save: string): RunReport | null {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(save, 'report.json'), 'utf8')) as RunReport).preset;
+    return JSON.parse(fs.readFileSync(path.join(save, 'report.json'), 'utf8')) as RunReport;
   } catch {
     return null;
   }

@@ -82,6 +82,10 @@ test('killed with SIGKILL mid-epoch and at a random moment, then resumed: the sa
   const expected = readReport(whole);
   const actual = readReport(killed);
   expect(actual.status).toBe('finished');
+  // The report keeps the command that started the run and lists the ones that continued it.
+  expect(actual.command).toBe(expected.command.replace(whole, killed));
+  expect(actual.resumes?.[actual.resumes.length - 1]).toBe(`rnnlm train --save ${killed} --resume --json`);
+  expect(expected.resumes).toEqual([]);
   expect(actual.epochs.map((m) => m.epoch)).toEqual(expected.epochs.map((m) => m.epoch));
   expect(actual.epochs).toHaveLength(3);
   const lastValid = (report: RunReport): number => report.epochs[report.epochs.length - 1].validPpl;
