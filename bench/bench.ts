@@ -11,10 +11,11 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { Command, Option } from 'commander';
-import { BACKEND_NAMES, BackendChoice, selectBackend } from '../src/backend';
+import { selectBackend } from '../src/backend';
+import { createCell } from '../src/cells';
+import { BACKEND_CHOICES, BackendChoice, DEFAULT_HYPER, HyperParameters, toModelConfig, toTrainConfig } from '../src/config';
 import { StreamBatcher } from '../src/data/batches';
 import { loadCorpus } from '../src/data/corpus';
-import { DEFAULT_HYPER, HyperParameters, toModelConfig, toTrainConfig } from '../src/model/hyper';
 import { LanguageModel, ModelState } from '../src/model/lm';
 import { tokenNll } from '../src/model/loss';
 import { PACKAGE_ROOT } from '../src/package';
@@ -26,7 +27,6 @@ const CONFIGS: Record<string, Partial<HyperParameters>> = {
   medium: { cell: 'lstm', layers: 2, hidden: 650, embedding: 650, tied: true, dropout: 0.5 },
   gru: { cell: 'gru', layers: 2, hidden: 650, embedding: 650, tied: true, dropout: 0.5 },
 };
-const GATES = { lstm: 4, peephole: 4, gru: 3, rnn: 1 } as const;
 const PTB_DIR = path.resolve(PACKAGE_ROOT, '..', 'shared', 'data', 'ptb');
 const SYNTHETIC_VOCAB = 10_000;
 
@@ -73,7 +73,7 @@ function loadData(dataDir: string | undefined): Data {
 /** Multiply-add FLOPs of one forward pass over `tokens` positions; training costs 3× (forward + two backward matmuls). */
 function forwardFlops(h: HyperParameters, vocabSize: number, tokens: number): number {
   const hidden = h.hidden as number;
-  const gates = GATES[h.cell];
+  const gates = createCell(h.cell, { units: 1 }).gates; // blocks of the fused affine
   let perToken = 0;
   let input = h.embedding;
   for (let k = 0; k < h.layers; k++) {
@@ -176,7 +176,7 @@ function printTable(rows: Row[]): void {
 async function main(): Promise<void> {
   const program = new Command('bench')
     .description('training/evaluation throughput of the benchmark configs')
-    .addOption(new Option('--backend <name>', 'math backend').choices(['auto', ...BACKEND_NAMES]).default('auto'))
+    .addOption(new Option('--backend <name>', 'math backend').choices(BACKEND_CHOICES).default('auto'))
     .option('--config <names>', `comma-separated configs: ${Object.keys(CONFIGS).join(', ')}`, Object.keys(CONFIGS).join(','))
     .option('--batches <n>', 'timed training windows per config', '100')
     .option('--warmup <n>', 'untimed training windows first (V8 heap reaches its working size in ~100)', '20')

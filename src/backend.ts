@@ -1,20 +1,20 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmKernels } from './backend/wasm-kernels';
-import { ConfigError } from './model/config';
+import { BACKEND_CHOICES, BACKEND_NAMES, BackendChoice, BackendName } from './config/names';
+import { ConfigError } from './errors';
 import { PACKAGE_ROOT } from './package';
 
-/**
+/*
  * Which engine does the math. `tensorflow` is TensorFlow's C library through @tensorflow/tfjs-node (fast,
  * multi-threaded BLAS); `wasm` is XNNPACK compiled to WebAssembly (single-threaded in Node); `cpu` is plain
  * JavaScript. `auto` takes the first available in that order.
  */
-export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
-export type BackendChoice = 'auto' | BackendName;
+export { BACKEND_NAMES };
+export type { BackendChoice, BackendName };
 
 export function isBackendChoice(name: string): name is BackendChoice {
-  return name === 'auto' || (BACKEND_NAMES as readonly string[]).includes(name);
+  return (BACKEND_CHOICES as readonly string[]).includes(name);
 }
 
 export interface BackendReport {
@@ -113,8 +113,8 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
   } else {
     const status = available[choice];
     if (status !== true) {
-      const advice = choice === 'tensorflow' ? howToGetNative() : 'use --backend auto';
-      throw new ConfigError(`backend "${choice}" is not available (${status}): ${advice}`);
+      throw new ConfigError((option) =>
+        `backend "${choice}" is not available (${status}): ${choice === 'tensorflow' ? howToGetNative() : `use ${option('backend')} auto`}`);
     }
     name = choice;
   }

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
 
 /** The directory of tfjs-rnnlm's package.json: code runs from src/ (ts-jest) and from dist/src/ (compiled). */
 function findPackageRoot(start: string): string {
@@ -20,3 +21,16 @@ function packageJson(manifest: string): { name?: string; version?: string } | un
 
 export const PACKAGE_ROOT = findPackageRoot(__dirname);
 export const PACKAGE_VERSION = packageJson(path.join(PACKAGE_ROOT, 'package.json'))?.version ?? 'unknown';
+
+/** What a report or `rnnlm info` records about the software that ran. */
+export interface RuntimeVersions {
+  tfjsRnnlm: string;
+  tfjs: string;
+  /** TensorFlow's C library, when the native backend is loaded. */
+  tensorflow: string | null;
+  node: string;
+}
+
+export function runtimeVersions(tensorflow: string | null): RuntimeVersions {
+  return { tfjsRnnlm: PACKAGE_VERSION, tfjs: tf.version.tfjs, tensorflow, node: process.version };
+}

@@ -1,13 +1,14 @@
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_NAMES, BackendChoice, BackendName, availableBackends, describeBackend, selectBackend } from '../backend';
-import { versions } from '../train/report';
+import { availableBackends, describeBackend, selectBackend } from '../backend';
+import { BACKEND_NAMES, BackendChoice, BackendName } from '../config/names';
+import { RuntimeVersions, runtimeVersions } from '../package';
 
 export interface BackendInfo {
   /** The backend `choice` resolves to, described in one line. */
   backend: string;
   backends: { name: BackendName; available: true | string; size: number; gflops: number | null }[];
-  versions: ReturnType<typeof versions>;
+  versions: RuntimeVersions;
   threads: string;
 }
 
@@ -42,7 +43,7 @@ export async function backendInfo(choice: BackendChoice): Promise<BackendInfo> {
   return {
     backend: describeBackend(report),
     backends,
-    versions: versions(report.tensorflowVersion),
+    versions: runtimeVersions(report.tensorflowVersion),
     threads: `${os.cpus().length} CPU cores; tensorflow uses its own thread pools (all cores); ${wasmThreads}`,
   };
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_INIT, InitKind, InitSpec, initializerFor } from './initializers';
+import { InitKind } from '../config/names';
+import { DEFAULT_INIT, InitSpec, initializerFor } from './initializers';
 
 /**
  * What every recurrent cell shares.
@@ -33,10 +34,13 @@ export type CellState = tf.Tensor2D[];
  */
 export type StepFunction = (projectedInput: tf.Tensor2D, state: CellState, hFed: tf.Tensor2D) => CellState;
 
+/** The intermediates a step keeps for its backward pass, by name. */
+export type SavedTensors = Record<string, tf.Tensor>;
+
 /** A step's new state and the intermediates its backward pass reads. */
-export interface StepRecord {
+export interface StepRecord<S extends SavedTensors = SavedTensors> {
   state: CellState;
-  saved: tf.Tensor[];
+  saved: S;
 }
 
 /** Gradients out of one step, given the gradient of its new state. */
@@ -54,11 +58,11 @@ export interface StepGradients {
  * (back-propagation through time without per-op autodiff bookkeeping). `forward` is the single definition of
  * the cell's equations; `RecurrentCell.makeStep` and the time loop both use it.
  */
-export interface CellKernel {
-  forward(projectedInput: tf.Tensor2D, state: CellState, hFed: tf.Tensor2D): StepRecord;
-  backward(saved: tf.Tensor[], dState: CellState): StepGradients;
+export interface CellKernel<S extends SavedTensors = SavedTensors> {
+  forward(projectedInput: tf.Tensor2D, state: CellState, hFed: tf.Tensor2D): StepRecord<S>;
+  backward(saved: S, dState: CellState): StepGradients;
   /** [∂L/∂W_h, ∂L/∂extras...] from every step's saved tensors and dProjected, in a few large matmuls. */
-  weightGradients(saved: tf.Tensor[][], dProjected: tf.Tensor2D[]): tf.Tensor[];
+  weightGradients(saved: S[], dProjected: tf.Tensor2D[]): tf.Tensor[];
 }
 
 export abstract class RecurrentCell extends tf.layers.Layer {

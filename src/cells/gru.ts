@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { CellKernel, RecurrentCell, StepGradients, StepRecord, sigmoidSlope, sliceGates, tanhSlope } from './cell';
+import { CellKernel, RecurrentCell, StepGradients, sigmoidSlope, sliceGates, tanhSlope } from './cell';
+
+/** What a GRU step keeps for its backward pass. */
+type GRUSaved = {
+  r: tf.Tensor2D; z: tf.Tensor2D; g: tf.Tensor2D;
+  /** The carried h (the direct path h' = z⊙h + …) and the h that entered the matmuls. */
+  h: tf.Tensor2D;
+  hFed: tf.Tensor2D;
+  /** r⊙hFed, the input of the candidate's recurrent matmul. */
+  resetH: tf.Tensor2D;
+};
 
 /**
  * Gated recurrent unit (Cho et al. 2014).
@@ -21,25 +31,24 @@ export class GRUCell extends RecurrentCell {
   readonly gates = 3;
   readonly stateCount = 1;
 
-  makeKernel([wh]: tf.Tensor[]): CellKernel {
+  makeKernel([wh]: tf.Tensor[]): CellKernel<GRUSaved> {
     const u = this.units;
     const whGates = wh.slice([0, 0], [u, 2 * u]) as tf.Tensor2D;
     const whCandidate = wh.slice([0, 2 * u], [u, u]) as tf.Tensor2D;
     let transposed: { gates: tf.Tensor2D; candidate: tf.Tensor2D } | null = null; // made on the first backward step
     return {
-      forward(projectedInput, [h], hFed): StepRecord {
+      forward(projectedInput, [h], hFed) {
         const [xGates, xCandidate] = tf.split(projectedInput, [2 * u, u], 1) as tf.Tensor2D[];
         const gatePre = tf.add(xGates, tf.matMul(hFed, whGates)); // [z_r, z_z] = x·W_x + b + h·W_h (r, z blocks)
         const [zr, zz] = sliceGates(gatePre as tf.Tensor2D, 2);
         const r = tf.sigmoid(zr); // r = σ(z_r)
         const z = tf.sigmoid(zz); // z = σ(z_z)
         const resetH = tf.mul(r, hFed) as tf.Tensor2D;
-        const g = tf.tanh(tf.add(xCandidate, tf.matMul(resetH, whCandidate))); // g = tanh(x·W_xg + (r⊙h)·W_hg + b_g)
+        const g = tf.tanh(tf.add(xCandidate, tf.matMul(resetH, whCandidate))) as tf.Tensor2D; // g = tanh(x·W_xg + (r⊙h)·W_hg + b_g)
         const hNext = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), g)) as tf.Tensor2D; // h' = z⊙h + (1−z)⊙g
-        return { state: [hNext], saved: [r, z, g, h, hFed, resetH] };
+        return { state: [hNext], saved: { r, z, g, h, hFed, resetH } };
       },
-      backward(saved, [dh]): StepGradients {
-        const [r, z, g, h, hFed] = saved as tf.Tensor2D[];
+      backward({ r, z, g, h, hFed }, [dh]): StepGradients {
         transposed ??= { gates: tf.transpose(whGates) as tf.Tensor2D, candidate: tf.transpose(whCandidate) as tf.Tensor2D };
         const dzPre = tf.mul(tf.mul(dh, tf.sub(h, g)), sigmoidSlope(z)); // ∂h'/∂z = h − g
         const dgPre = tf.mul(tf.mul(dh, tf.sub(1, z)), tanhSlope(g)); // ∂h'/∂g = 1 − z
@@ -54,8 +63,8 @@ export class GRUCell extends RecurrentCell {
       },
       weightGradients(saved, dProjected) {
         const [dGates, dCandidate] = tf.split(tf.concat(dProjected, 0), [2 * u, u], 1) as tf.Tensor2D[];
-        const hFeds = tf.concat(saved.map((s) => s[4] as tf.Tensor2D), 0);
-        const resetHs = tf.concat(saved.map((s) => s[5] as tf.Tensor2D), 0);
+        const hFeds = tf.concat(saved.map((s) => s.hFed), 0);
+        const resetHs = tf.concat(saved.map((s) => s.resetH), 0);
         return [tf.concat([tf.matMul(hFeds, dGates, true, false), tf.matMul(resetHs, dCandidate, true, false)], 1)];
       },
     };

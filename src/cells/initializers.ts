@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { InitKind } from '../config/names';
 
 /**
  * How a cell initialises its weights.
@@ -6,8 +7,6 @@ import * as tf from '@tensorflow/tfjs';
  * - `default`: Glorot-uniform input kernel, orthogonal recurrent kernel, zero bias (Keras' defaults).
  * The LSTM forget-gate bias is set on top of either (Jozefowicz et al. 2015: start at 1).
  */
-export type InitKind = 'uniform' | 'default';
-
 export interface InitSpec {
   init: InitKind;
   /** Half-width of the uniform range for `init: 'uniform'`. */

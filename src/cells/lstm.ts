@@ -1,10 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
-import { CellArgs, CellKernel, RecurrentCell, StepGradients, StepRecord, sigmoidSlope, sliceGates, stackedProduct, tanhSlope } from './cell';
+import { CellArgs, CellKernel, RecurrentCell, StepGradients, sigmoidSlope, sliceGates, stackedProduct, tanhSlope } from './cell';
 
 export interface LSTMCellArgs extends CellArgs {
   /** Initial forget-gate bias (Gers et al. 2000; Jozefowicz et al. 2015 recommend 1). */
   forgetBias?: number;
 }
+
+/** What an LSTM step keeps for its backward pass. */
+type LSTMSaved = {
+  i: tf.Tensor2D; f: tf.Tensor2D; g: tf.Tensor2D; o: tf.Tensor2D;
+  /** c_{t−1} */
+  cPrev: tf.Tensor2D;
+  tanhC: tf.Tensor2D;
+  /** The h that entered the recurrent matmul. */
+  hFed: tf.Tensor2D;
+};
 
 /**
  * Long short-term memory (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000).
@@ -28,27 +38,26 @@ export class LSTMCell extends RecurrentCell {
     this.fillBiasSlice(this.units, this.units, this.forgetBias);
   }
 
-  makeKernel([wh]: tf.Tensor[]): CellKernel {
+  makeKernel([wh]: tf.Tensor[]): CellKernel<LSTMSaved> {
     let whT: tf.Tensor2D | null = null; // W_hᵀ, made on the first backward step: a plain matmul beats a transpose flag
     return {
-      forward(projectedInput, [, c], hFed): StepRecord {
+      forward(projectedInput, [, cPrev], hFed) {
         const z = tf.add(projectedInput, tf.matMul(hFed, wh)); // z = x·W_x + b + h·W_h
         const [zi, zf, zg, zo] = sliceGates(z as tf.Tensor2D, 4);
         const i = tf.sigmoid(zi); // i = σ(z_i)
         const f = tf.sigmoid(zf); // f = σ(z_f)
         const g = tf.tanh(zg); // g = tanh(z_g)
         const o = tf.sigmoid(zo); // o = σ(z_o)
-        const cNext = tf.add(tf.mul(f, c), tf.mul(i, g)) as tf.Tensor2D; // c' = f⊙c + i⊙g
-        const tanhC = tf.tanh(cNext);
-        const hNext = tf.mul(o, tanhC) as tf.Tensor2D; // h' = o⊙tanh(c')
-        return { state: [hNext, cNext], saved: [i, f, g, o, c, tanhC, hFed] };
+        const c = tf.add(tf.mul(f, cPrev), tf.mul(i, g)) as tf.Tensor2D; // c' = f⊙c + i⊙g
+        const tanhC = tf.tanh(c);
+        const h = tf.mul(o, tanhC) as tf.Tensor2D; // h' = o⊙tanh(c')
+        return { state: [h, c], saved: { i, f, g, o, cPrev, tanhC, hFed } };
       },
-      backward(saved, [dh, dc]): StepGradients {
-        const [i, f, g, o, c, tanhC] = saved as tf.Tensor2D[];
+      backward({ i, f, g, o, cPrev, tanhC }, [dh, dc]): StepGradients {
         const dcTotal = tf.add(dc, tf.mul(tf.mul(dh, o), tanhSlope(tanhC))); // ∂h'/∂c' = o⊙(1 − tanh²c')
         const dz = tf.concat([
           tf.mul(tf.mul(dcTotal, g), sigmoidSlope(i)), // ∂c'/∂i = g
-          tf.mul(tf.mul(dcTotal, c), sigmoidSlope(f)), // ∂c'/∂f = c
+          tf.mul(tf.mul(dcTotal, cPrev), sigmoidSlope(f)), // ∂c'/∂f = c
           tf.mul(tf.mul(dcTotal, i), tanhSlope(g)), // ∂c'/∂g = i
           tf.mul(tf.mul(dh, tanhC), sigmoidSlope(o)), // ∂h'/∂o = tanh c'
         ], 1) as tf.Tensor2D;
@@ -56,7 +65,7 @@ export class LSTMCell extends RecurrentCell {
         return { dProjected: dz, dHFed: tf.matMul(dz, whT), dStatePrev: [null, tf.mul(dcTotal, f) as tf.Tensor2D] };
       },
       weightGradients(saved, dProjected) {
-        return [stackedProduct(saved.map((s) => s[6] as tf.Tensor2D), dProjected)];
+        return [stackedProduct(saved.map((s) => s.hFed), dProjected)];
       },
     };
   }

@@ -1,4 +1,5 @@
-import { DataError } from './vocabulary';
+import { checkValue, positiveInteger } from '../config/options';
+import { ConfigError } from '../errors';
 
 /**
  * Offset mini-batches for truncated BPTT (Mikolov; Zaremba et al. 2014; PyTorch word_language_model).
@@ -40,11 +41,12 @@ export class StreamBatcher {
     readonly bptt: number,
     options: StreamOptions,
   ) {
-    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new DataError(`--batch-size must be a positive integer, got ${batchSize}`);
-    if (!Number.isInteger(bptt) || bptt <= 0) throw new DataError(`--bptt must be a positive integer, got ${bptt}`);
+    checkValue('batchSize', positiveInteger, batchSize);
+    checkValue('bptt', positiveInteger, bptt);
     const predictable = ids.length - 1;
     if (predictable < batchSize) {
-      throw new DataError(`${ids.length} tokens cannot fill ${batchSize} streams: lower the batch size (--batch-size) to at most ${Math.max(predictable, 1)}`);
+      throw new ConfigError((option) =>
+        `${ids.length} tokens cannot fill ${batchSize} streams: lower the batch size (${option('batchSize')}) to at most ${Math.max(predictable, 1)}`);
     }
     this.bounds = [];
     if (options.exact) {

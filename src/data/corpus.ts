@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { PACKAGE_ROOT } from '../package';
-import { DataError, EOS, quote, TokenLevel, UNK, Vocabulary } from './vocabulary';
+import { SplitName } from '../config/names';
+import { DataError } from '../errors';
+import { EOS, quote, TokenLevel, UNK, Vocabulary } from './vocabulary';
 
-export type SplitName = 'train' | 'valid' | 'test';
 
 /** A corpus directory encoded with the vocabulary of its training split. */
 export interface Corpus {
@@ -102,10 +103,10 @@ function encodeTokens(tokens: readonly string[], vocab: Vocabulary, splitName: s
   if (unknownTotal > 0) {
     const examples = [...unknownCounts.keys()].slice(0, MAX_UNKNOWN_EXAMPLES).map(quote).join(', ');
     const unit = vocab.level === 'word' ? 'token' : 'character';
-    throw new DataError(
+    throw new DataError((option) =>
       `The ${splitName} has ${countOf(unknownTotal, unit)} (${formatCount(unknownCounts.size)} distinct, e.g. ${examples}) ` +
         `not in the vocabulary of ${formatCount(vocab.size)} types, which has no ${UNK}: ` +
-        `replace rare words by ${UNK} in the training text, or train with --max-vocab N (N < ${formatCount(vocab.size)}) so rare types map to ${UNK}`,
+        `replace rare words by ${UNK} in the training text, or train with ${option('maxVocab')} N (N < ${formatCount(vocab.size)}) so rare types map to ${UNK}`,
     );
   }
   return ids;
@@ -177,8 +178,8 @@ function readUtf8File(file: string): string {
 function assertDirectory(dir: string): void {
   const stats = fs.statSync(dir, { throwIfNoEntry: false });
   const expected = `a directory with ${splitFileNames('train')[0]}, ${splitFileNames('valid')[0]} and ${splitFileNames('test')[0]} (or the ptb.*.txt names)`;
-  if (stats === undefined) throw new DataError(`Data directory ${dir} does not exist: pass --data ${expected}`);
-  if (!stats.isDirectory()) throw new DataError(`Data path ${dir} is not a directory: pass --data ${expected}`);
+  if (stats === undefined) throw new DataError((option) => `Data directory ${dir} does not exist: ${option('data')} must be ${expected}`);
+  if (!stats.isDirectory()) throw new DataError((option) => `Data path ${dir} is not a directory: ${option('data')} must be ${expected}`);
 }
 
 /** The file holding `split` in corpus directory `dir`: `<split>.txt` or `ptb.<split>.txt`; DataError if none or both. */
@@ -218,9 +219,9 @@ function readTrainingSplit(root: string, options: LoadCorpusOptions): { file: st
   const vocabLimit = options.vocabLimit ?? DEFAULT_VOCAB_LIMITS[level];
   if (options.maxVocab === undefined && vocab.size > vocabLimit) {
     const types = level === 'word' ? 'word types' : 'distinct characters';
-    throw new DataError(
+    throw new DataError((option) =>
       `The ${name} has ${formatCount(vocab.size)} ${types}, more than the limit of ${formatCount(vocabLimit)}: ` +
-        `pass --max-vocab N (e.g. --max-vocab ${Math.min(50_000, vocabLimit)}) to keep the N most frequent and map the rest to ${UNK}`,
+        `pass ${option('maxVocab')} N (e.g. ${option('maxVocab')} ${Math.min(50_000, vocabLimit)}) to keep the N most frequent and map the rest to ${UNK}`,
     );
   }
   return { file, name, tokens, vocab };

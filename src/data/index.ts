@@ -1,4 +1,4 @@
-export { DataError, EOS, UNK, Vocabulary } from './vocabulary';
+export { EOS, UNK, Vocabulary } from './vocabulary';
 export type { TokenLevel, VocabularyJSON, VocabularyOptions } from './vocabulary';
 export {
   DEFAULT_CORPUS_DESCRIPTION,
@@ -12,5 +12,5 @@ export {
   tokenize,
   trainingVocabulary,
 } from './corpus';
-export type { Corpus, LoadCorpusOptions, SplitName } from './corpus';
+export type { Corpus, LoadCorpusOptions } from './corpus';
 export * from './batches';

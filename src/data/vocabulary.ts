@@ -1,4 +1,7 @@
 import { createHash } from 'crypto';
+import { CORPUS_OPTIONS } from '../config/commands';
+import { checkValue } from '../config/options';
+import { DataError } from '../errors';
 
 /** Word level: whitespace-separated words. Character level: every character (code point) of a line. */
 export type TokenLevel = 'word' | 'char';
@@ -7,17 +10,6 @@ export type TokenLevel = 'word' | 'char';
 export const EOS = '<eos>';
 /** Stands for every word outside the vocabulary, when the vocabulary has it. */
 export const UNK = '<unk>';
-
-/**
- * A problem with the user's data or options. The message is a single line that says what is wrong and what to
- * do about it, so a CLI can print it without a stack trace.
- */
-export class DataError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DataError';
-  }
-}
 
 /** The serialised form of a vocabulary, as stored next to a model. */
 export interface VocabularyJSON {
@@ -129,9 +121,7 @@ export class Vocabulary {
    */
   static fromTokens(tokens: readonly string[], level: TokenLevel, options: VocabularyOptions = {}): Vocabulary {
     const { maxVocab } = options;
-    if (maxVocab !== undefined && !(Number.isInteger(maxVocab) && maxVocab >= 2)) {
-      throw new DataError(`--max-vocab must be an integer of at least 2 (room for ${EOS} and ${UNK}), got ${maxVocab}`);
-    }
+    if (maxVocab !== undefined) checkValue('maxVocab', CORPUS_OPTIONS.maxVocab.type, maxVocab);
     const counts = new Map<string, number>();
     for (const token of tokens) counts.set(token, (counts.get(token) ?? 0) + 1);
     // A Map iterates in insertion order, i.e. in order of first occurrence; sort() is stable.

@@ -1,10 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { SplitName, loadSplit, splitFileNames, trainingVocabulary } from '../data/corpus';
-import { DataError, Vocabulary } from '../data/vocabulary';
-import { LoadedModel, ModelFileError, loadModel } from '../model/io';
+import { SplitName } from '../config/names';
+import { loadSplit, splitFileNames, trainingVocabulary } from '../data/corpus';
+import { Vocabulary } from '../data/vocabulary';
+import { DataError, ModelFileError } from '../errors';
+import { LoadedModel, loadModel } from '../model/io';
 import { LanguageModel } from '../model/lm';
-import { runPaths } from '../train/checkpoint';
+import { runPaths } from '../util/run-directory';
 import { PerplexityResult, evaluatePerplexity } from './perplexity';
 
 /** A run directory (its best model in model/) or a model directory itself. */

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import { DropoutKind } from '../config/names';
 
-/**
+/*
  * `variational`: one mask per sequence and window, reused at every time step (Gal & Ghahramani 2016;
  * "locked dropout" in AWD-LSTM). `standard`: a fresh mask at every time step (Zaremba et al. 2014).
  */
-export type DropoutKind = 'variational' | 'standard';
 
 /** Inverted dropout mask: 0 with probability `rate`, else 1/(1−rate), so activations keep their expectation. */
 export function dropoutMask(shape: number[], rate: number, seed: number): tf.Tensor {

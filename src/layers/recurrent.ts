@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { CellState, RecurrentCell } from '../cells/cell';
+import { CellState, RecurrentCell, SavedTensors } from '../cells/cell';
 import { deserializeCell } from '../cells';
 
 /** Name, input shape and the other arguments every tfjs layer takes. */
@@ -90,7 +90,7 @@ export class Recurrent extends tf.layers.Layer {
       const projected = tf.add(tf.matMul(flatInput, wx), b); // x·W_x + b for every step: [time·batch, gates·units]
       let state = rest.slice(recurrentWeights.length) as tf.Tensor2D[]; // the initial state
       const outputs: tf.Tensor2D[] = [];
-      const saved: tf.Tensor[][] = [];
+      const saved: SavedTensors[] = [];
       tf.split(projected, time, 0).forEach((projectedStep, t) => {
         const hFed = masks ? (tf.mul(state[0], masks[t]) as tf.Tensor2D) : state[0];
         const record = kernel.forward(projectedStep as tf.Tensor2D, state, hFed);
@@ -100,7 +100,8 @@ export class Recurrent extends tf.layers.Layer {
       });
       // Everything the backward pass reads goes through `save`: tensors merely captured here may be disposed by
       // an enclosing tidy (e.g. Layer.call) before the gradient is taken.
-      save([flatInput, wx, ...weights, ...distinctMasks, ...saved.flat()]);
+      const savedNames = Object.keys(saved[0]); // every step keeps the same named tensors
+      save([flatInput, wx, ...weights, ...distinctMasks, ...saved.flatMap((record) => savedNames.map((name) => record[name]))]);
       return {
         value: tf.reshape(tf.concat([...outputs, ...state], 0), [time + stateCount, batch, units]),
         gradFunc: (dy: tf.Tensor, savedTensors: tf.Tensor[]) => {
@@ -109,8 +110,9 @@ export class Recurrent extends tf.layers.Layer {
           const savedMasks = savedTensors.slice(2 + recurrentWeights.length, 2 + recurrentWeights.length + distinctMasks.length);
           const records = savedTensors.slice(2 + recurrentWeights.length + distinctMasks.length);
           const kernel = cell.makeKernel(savedWeights);
-          const perStep = records.length / time;
-          const stepSaved = Array.from({ length: time }, (_, t) => records.slice(t * perStep, (t + 1) * perStep));
+          const perStep = savedNames.length;
+          const stepSaved = Array.from({ length: time }, (_, t) =>
+            Object.fromEntries(savedNames.map((name, k) => [name, records[t * perStep + k]])) as SavedTensors);
           const dOutputs = tf.split(tf.reshape(dy, [-1, units]), time + stateCount, 0) as tf.Tensor2D[];
           let dState: tf.Tensor2D[] = dOutputs.slice(time);
           const dProjected: tf.Tensor2D[] = new Array(time);

@@ -1,16 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { GENERATE_OPTIONS, GenerateOptions, checkOptions, withDefaults } from '../config';
 import { tokenize } from '../data/corpus';
-import { DataError, EOS, Vocabulary } from '../data/vocabulary';
+import { EOS, Vocabulary } from '../data/vocabulary';
 import { LanguageModel, ModelState } from './lm';
-
-export interface GenerateOptions {
-  prime?: string;
-  /** Number of tokens to sample. */
-  length: number;
-  /** Softmax temperature: < 1 sharper, > 1 flatter. */
-  temperature: number;
-  seed: number;
-}
 
 /** mulberry32: a small seeded PRNG, so `--seed` reproduces a sample on any backend. */
 function seededRandom(seed: number): () => number {
@@ -41,9 +33,9 @@ function sample(logits: Float32Array, temperature: number, random: () => number)
  * Samples text: feeds the prime (or `<eos>`, a sentence start) through the model, then draws one token at a
  * time from softmax(logits / temperature), feeding each back. `<eos>` becomes a line break.
  */
-export function generateText(model: LanguageModel, vocab: Vocabulary, options: GenerateOptions): string {
-  if (!(options.temperature > 0)) throw new DataError(`--temperature must be positive, got ${options.temperature}`);
-  if (!Number.isInteger(options.length) || options.length <= 0) throw new DataError(`--length must be a positive integer, got ${options.length}`);
+export function generateText(model: LanguageModel, vocab: Vocabulary, given: Partial<GenerateOptions> = {}): string {
+  checkOptions(GENERATE_OPTIONS, given);
+  const options = withDefaults(GENERATE_OPTIONS, given);
   const primeTokens = options.prime ? tokenize(options.prime, vocab.level).filter((t, k, all) => !(t === EOS && k === all.length - 1)) : [];
   const primeIds = primeTokens.length > 0 ? primeTokens.map((t) => vocab.id(t)) : [vocab.eosId];
   const random = seededRandom(options.seed);

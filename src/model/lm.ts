@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CellState, createCell } from '../cells';
 import { Recurrent } from '../layers/recurrent';
 import { embeddingDropoutMask, recurrentMasks, sequenceDropout } from '../layers/dropout';
-import { ModelConfig, NO_DROPOUT, validateModelConfig } from './config';
+import { ModelConfig, NO_DROPOUT, validateModelConfig } from '../config/model';
 import { OutputLayer, outputCrossEntropy, outputLogits } from './loss';
 
 /** The carried state of every layer: [h] or [h, c] each. */

@@ -1,27 +1,17 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { ModelConfig, TrainConfig } from '../config';
 import { Vocabulary } from '../data/vocabulary';
-import { ModelConfig } from '../model/config';
-import {
-  FORMAT_VERSION, ModelFileError, assignWeights, decodeBundle, encodeBundle, loadModel, readJsonOrFail,
-  resolveDirectory, writeDirectoryAtomically,
-} from '../model/io';
+import { ModelFileError } from '../errors';
+import { FORMAT_VERSION, assignWeights, decodeBundle, encodeBundle, loadModel, readJsonOrFail } from '../model/io';
+import { resolveDirectory, writeDirectoryAtomically } from '../util/atomic-files';
+import { runPaths } from '../util/run-directory';
 import { LanguageModel, ModelState } from '../model/lm';
 import { optimizerState } from './optimizers';
-import { TrainConfig, Trainer, TrainingProgress } from './trainer';
+import { Trainer, TrainingProgress } from './trainer';
 
-/**
- * A run directory:
- *   model/        the best-valid model so far (a model directory, see model/io.ts)
- *   checkpoint/   everything to resume: current weights, optimizer slots, carried hidden state, progress
- *   report.json, report.md, learning-curve.svg (see report.ts)
- */
+/** The checkpoint/ directory of a run (see src/util/run-directory.ts for the whole layout). */
 export const CHECKPOINT_FORMAT = 'tfjs-rnnlm-checkpoint';
-
-export const runPaths = (runDir: string): { model: string; checkpoint: string } => ({
-  model: path.join(runDir, 'model'),
-  checkpoint: path.join(runDir, 'checkpoint'),
-});
 
 /** Where the data came from, so `--resume` can reload the same corpus. */
 export interface CorpusRef {

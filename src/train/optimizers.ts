@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-
-export const OPTIMIZER_NAMES = ['sgd', 'adam'] as const;
-export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+import { OptimizerName } from '../config/names';
 
 /** A named optimizer slot, as `tf.Optimizer.getWeights()` returns it. */
 export interface NamedTensor {

@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
-import { ModelConfig } from '../model/config';
-import { writeFileAtomically } from '../model/io';
-import { PACKAGE_VERSION } from '../package';
+import { ModelConfig, TrainConfig } from '../config';
+import { ReportError } from '../errors';
+import { RuntimeVersions } from '../package';
+import { writeFileAtomically } from '../util/atomic-files';
+import { LEARNING_CURVE_FILE, runPaths } from '../util/run-directory';
 import { learningCurveSvg } from './curve';
-import { EpochMetrics, TrainConfig } from './trainer';
+import { EpochMetrics } from './trainer';
 
 /** What a run writes next to its model: the configuration, per-epoch metrics and the outcome. */
 export interface RunReport {
@@ -21,30 +22,12 @@ export interface RunReport {
   trainConfig: TrainConfig;
   parameters: number;
   backend: string;
-  versions: { tfjsRnnlm: string; tfjs: string; tensorflow: string | null; node: string };
+  versions: RuntimeVersions;
   epochs: EpochMetrics[];
   bestValidPpl: number | null;
   bestEpoch: number | null;
   testPpl: number | null;
   wallSeconds: number;
-}
-
-export const LEARNING_CURVE_FILE = 'learning-curve.svg';
-
-/** The report files of a run directory. */
-export const reportPaths = (runDir: string): { json: string; markdown: string; curve: string } => ({
-  json: path.join(runDir, 'report.json'),
-  markdown: path.join(runDir, 'report.md'),
-  curve: path.join(runDir, LEARNING_CURVE_FILE),
-});
-
-/** A run directory without a readable report, or a picture that cannot be written: reported as one line. */
-export class ReportError extends Error {
-  override name = 'ReportError';
-}
-
-export function versions(tensorflow: string | null): RunReport['versions'] {
-  return { tfjsRnnlm: PACKAGE_VERSION, tfjs: tf.version.tfjs, tensorflow, node: process.version };
 }
 
 const fixed = (value: number | null, digits: number): string => (value === null || !Number.isFinite(value) ? '—' : value.toFixed(digits));
@@ -122,7 +105,7 @@ export function reportCurveSvg(report: RunReport): string {
 
 /** Writes report.json, report.md and learning-curve.svg into a run directory, each atomically. */
 export function writeReport(dir: string, report: RunReport): void {
-  const files = reportPaths(dir);
+  const files = runPaths(dir).report;
   writeFileAtomically(files.json, JSON.stringify(report, null, 2));
   writeFileAtomically(files.markdown, reportMarkdown(report));
   writeFileAtomically(files.curve, reportCurveSvg(report));
@@ -147,10 +130,11 @@ function reportProblem(json: unknown): string | null {
 
 /** Reads DIR/report.json of a run; a missing, unreadable or malformed file is a one-line ReportError. */
 export function readReport(dir: string): RunReport {
-  const file = reportPaths(dir).json;
-  if (!fs.existsSync(dir)) throw new ReportError(`${dir} does not exist: give the run directory that train --save wrote`);
+  const file = runPaths(dir).report.json;
+  if (!fs.existsSync(dir)) throw new ReportError((option) => `${dir} does not exist: give the run directory that train ${option('save')} wrote`);
   if (!fs.existsSync(file)) {
-    throw new ReportError(`${dir} has no report.json: give a run directory written by train --save (it appears after the first epoch)`);
+    throw new ReportError((option) =>
+      `${dir} has no report.json: give a run directory written by train ${option('save')} (it appears after the first epoch)`);
   }
   let json: unknown;
   try {
@@ -168,6 +152,7 @@ export function writeLearningCurve(file: string, report: RunReport): void {
   try {
     writeFileAtomically(file, reportCurveSvg(report));
   } catch (error) {
-    throw new ReportError(`cannot write ${file} (${(error as Error).message.split('\n')[0]}): pass --out FILE to write the picture elsewhere`);
+    throw new ReportError((option) =>
+      `cannot write ${file} (${(error as Error).message.split('\n')[0]}): pass ${option('out')} FILE to write the picture elsewhere`);
   }
 }

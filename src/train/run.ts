@@ -1,37 +1,30 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { BackendChoice, BackendReport, describeBackend, selectBackend } from '../backend';
+import { BackendReport, describeBackend, selectBackend } from '../backend';
+import {
+  BACKEND_OPTIONS, BackendOptions, CORPUS_OPTIONS, CorpusOptions, HyperParameters, RESUMABLE_KEYS, RUN_DIRECTORY_OPTIONS,
+  RunDirectoryOptions, TrainConfig, checkOptions, pickOptions, resolveHyper, toModelConfig, toTrainConfig,
+} from '../config';
 import { Corpus, DEFAULT_CORPUS_DIR, loadCorpus } from '../data/corpus';
-import { DataError } from '../data/vocabulary';
-import { ConfigError } from '../model/config';
-import { HyperParameters, resolveHyper, toModelConfig, toTrainConfig } from '../model/hyper';
+import { ConfigError, DataError, DivergenceError } from '../errors';
 import { saveModel } from '../model/io';
 import { LanguageModel } from '../model/lm';
-import { CorpusRef, hasCheckpoint, loadCheckpoint, runPaths, saveCheckpoint } from './checkpoint';
-import { RunReport, versions, writeReport } from './report';
+import { runtimeVersions } from '../package';
+import { runPaths } from '../util/run-directory';
+import { CorpusRef, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { RunReport, writeReport } from './report';
 import { scheduledLearningRate } from './schedule';
-import { BatchProgress, DivergenceError, EpochMetrics, TrainConfig, Trainer, TrainResult } from './trainer';
+import { BatchProgress, EpochMetrics, Trainer, TrainResult } from './trainer';
 
-export interface TrainRunOptions {
-  /** Corpus directory; absent = the embedded Brown sample. */
-  data?: string | null;
-  char?: boolean;
-  maxVocab?: number | null;
+/**
+ * What `rnnlm train` takes: the corpus (CORPUS_OPTIONS), the run directory (RUN_DIRECTORY_OPTIONS: with
+ * `resume`, only the resumable hyper-parameters may change, e.g. a lower lr after a divergence), the backend,
+ * a preset and explicit hyper-parameters that override it.
+ */
+export interface TrainRunOptions extends Partial<CorpusOptions>, Partial<RunDirectoryOptions>, Partial<BackendOptions> {
   preset?: string | null;
   /** Explicit hyper-parameters; they override the preset. */
   hyper?: Partial<HyperParameters>;
-  /** Run directory for the best model, checkpoints and reports; absent = nothing is written. */
-  save?: string | null;
-  /**
-   * Continue the run in `save` from its checkpoint. Only `epochs`, `maxBatches`, `lr` and `clip` may change
-   * (e.g. a lower lr after a divergence); any other setting that differs from the run's is an error.
-   */
-  resume?: boolean;
-  /** Replace an existing run directory. */
-  force?: boolean;
-  backend?: BackendChoice;
-  /** Also checkpoint every N training batches (every epoch always). */
-  checkpointEvery?: number | null;
   /** Aborting finishes the current batch, checkpoints and returns with `stopped: true`. */
   signal?: AbortSignal;
   /** Recorded in the report. */
@@ -52,36 +45,36 @@ export interface TrainRunResult extends TrainResult {
 function checkSaveDirectory(save: string, resume: boolean, force: boolean): void {
   const exists = fs.existsSync(save);
   if (resume) {
-    if (!hasCheckpoint(save)) throw new ConfigError(`--resume: ${save} has no checkpoint to resume from (train without --resume first)`);
+    if (!hasCheckpoint(save)) {
+      throw new ConfigError((option) => `${option('resume')}: ${save} has no checkpoint to resume from (train without ${option('resume')} first)`);
+    }
     return;
   }
   if (!exists) return;
-  if (!fs.statSync(save).isDirectory()) throw new ConfigError(`--save ${save} exists and is not a directory`);
+  if (!fs.statSync(save).isDirectory()) throw new ConfigError((option) => `${option('save')} ${save} exists and is not a directory`);
   if (fs.readdirSync(save).length > 0 && !force) {
-    throw new ConfigError(`--save ${save} already holds a run: add --resume to continue it or --force to replace it`);
+    throw new ConfigError((option) =>
+      `${option('save')} ${save} already holds a run: add ${option('resume')} to continue it or ${option('force')} to replace it`);
   }
 }
 
-/** Settings a resumed run may change; any other would silently not apply, so giving one is an error. */
-const RESUMABLE: readonly (keyof HyperParameters)[] = ['epochs', 'maxBatches', 'lr', 'clip'];
-const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-
 /** Refuses resume options that ask for a different corpus, preset or fixed setting than the run has. */
 function checkResumeOptions(options: TrainRunOptions, corpus: CorpusRef, previousPreset: string | null): void {
-  const fixed = Object.keys(options.hyper ?? {}).filter((key) => !RESUMABLE.includes(key as keyof HyperParameters));
+  const fixed = Object.keys(options.hyper ?? {}).filter((key) => !RESUMABLE_KEYS.includes(key as keyof HyperParameters));
   if (options.data != null && path.resolve(options.data) !== corpus.dir) fixed.unshift('data');
   if (options.char !== undefined && options.char !== corpus.char) fixed.unshift('char');
   if (options.maxVocab != null && options.maxVocab !== corpus.maxVocab) fixed.unshift('maxVocab');
   if (options.preset != null && previousPreset !== null && options.preset !== previousPreset) fixed.unshift('preset');
   if (fixed.length > 0) {
-    throw new ConfigError(`--resume continues the run with its own settings, so ${fixed.map(flagName).join(', ')} cannot change ` +
-      `(only ${RESUMABLE.map(flagName).join(', ')} can): drop ${fixed.length === 1 ? 'it' : 'them'}, or start a new run with another --save`);
+    throw new ConfigError((option) =>
+      `${option('resume')} continues the run with its own settings, so ${fixed.map(option).join(', ')} cannot change ` +
+        `(only ${RESUMABLE_KEYS.map(option).join(', ')} can): drop ${fixed.length === 1 ? 'it' : 'them'}, or start a new run with another ${option('save')}`);
   }
 }
 
 /** The run's settings with the changes a resume may make; a new lr restarts the schedule from it. */
 function resumedTrainConfig(saved: TrainConfig, hyper: Partial<HyperParameters>): TrainConfig {
-  toTrainConfig(resolveHyper(null, hyper)); // the same checks as for a new run
+  resolveHyper(null, hyper); // the same checks as for a new run
   return {
     ...saved,
     epochs: hyper.epochs ?? saved.epochs,
@@ -102,10 +95,10 @@ function fitEvaluationBatches(config: TrainConfig, corpus: Corpus): TrainConfig 
 
 /** Trains a language model end to end: corpus, model, truncated-BPTT epochs, checkpoints, reports, test ppl. */
 export async function trainLanguageModel(options: TrainRunOptions): Promise<TrainRunResult> {
+  const table = { ...CORPUS_OPTIONS, ...RUN_DIRECTORY_OPTIONS, ...BACKEND_OPTIONS };
+  checkOptions(table, pickOptions(table, options));
   const save = options.save ? path.resolve(options.save) : null;
-  if (options.resume && !save) throw new ConfigError('--resume needs --save DIR (the run directory to continue)');
-  const every = options.checkpointEvery;
-  if (every != null && !(Number.isInteger(every) && every > 0)) throw new ConfigError(`--checkpoint-every must be a positive integer, got ${every}`);
+  if (options.resume && !save) throw new ConfigError((option) => `${option('resume')} needs ${option('save')} DIR (the run directory to continue)`);
   if (save) checkSaveDirectory(save, options.resume ?? false, options.force ?? false);
 
   let trainer: Trainer;
@@ -137,8 +130,8 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     trainer = new Trainer(checkpoint.model, corpus, trainConfig, progress);
     await trainer.restore(checkpoint.optimizerSlots, checkpoint.carried, checkpoint.best);
   } else {
-    const hyper = resolveHyper(preset, options.hyper ?? {});
-    const flagsTrainConfig = toTrainConfig(hyper); // checks the flags before the corpus is read
+    const hyper = resolveHyper(preset, options.hyper ?? {}); // checked before the corpus is read
+    const flagsTrainConfig = toTrainConfig(hyper);
     const dir = path.resolve(options.data ?? DEFAULT_CORPUS_DIR);
     corpusRef = { dir, char: options.char ?? false, maxVocab: options.maxVocab ?? null };
     corpus = loadCorpus(dir, { char: corpusRef.char, maxVocab: corpusRef.maxVocab ?? undefined });
@@ -160,7 +153,7 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
       tokens: { train: corpus.train.length, valid: corpus.valid.length, test: corpus.test.length },
     },
     modelConfig: model.config, trainConfig: trainer.config, parameters: model.parameterCount, backend: backendLine,
-    versions: versions(backend.tensorflowVersion), epochs: trainer.progress.history, bestValidPpl: trainer.progress.bestValidPpl,
+    versions: runtimeVersions(backend.tensorflowVersion), epochs: trainer.progress.history, bestValidPpl: trainer.progress.bestValidPpl,
     bestEpoch: trainer.progress.bestEpoch, testPpl, wallSeconds: trainer.progress.elapsedSeconds,
   });
 
@@ -190,7 +183,7 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     // The checkpoint on disk is the last good state; the report says what happened.
     writeReport(save, report('diverged', null));
     const lower = +(trainer.progress.lr / 10).toPrecision(3);
-    throw new DivergenceError(`${error.message}, e.g. rnnlm train --save ${options.save} --resume --lr ${lower}`);
+    throw new DivergenceError((option) => `${error.describe(option)}, e.g. ${option('resume')} ${option('lr')} ${lower}`);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     trainer.dispose(); // optimizer slots, best-weight copy, carried state; the model stays with the caller

@@ -1,20 +1,14 @@
+import { TrainConfig } from '../config/hyper';
+
 /**
- * Learning-rate schedules.
+ * Learning-rate schedules (the names are listed in src/config/names.ts).
  * - `fixed`: multiply by `lrDecay` at the start of every epoch after `decayStart` (Zaremba et al. 2014:
  *   epochs are counted from 1, lr = lr0 · decay^max(epoch − decayStart, 0)).
  * - `plateau`: divide by 4 whenever validation perplexity fails to improve on the best so far (PyTorch
  *   word_language_model; Saito's "Deep Learning from Scratch 2").
  * - `none`: constant.
  */
-export const SCHEDULE_NAMES = ['fixed', 'plateau', 'none'] as const;
-export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
-
-export interface ScheduleConfig {
-  schedule: ScheduleName;
-  lr: number;
-  lrDecay: number;
-  decayStart: number;
-}
+export type ScheduleConfig = Pick<TrainConfig, 'schedule' | 'lr' | 'lrDecay' | 'decayStart'>;
 
 /** The lr for `epoch` (1-based) under `fixed` and `none`; `plateau` carries its lr from epoch to epoch. */
 export function scheduledLearningRate(config: ScheduleConfig, epoch: number, current: number): number {

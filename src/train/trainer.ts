@@ -1,29 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
+import { TrainConfig } from '../config/hyper';
 import { StreamBatcher, Window } from '../data/batches';
+import { ConfigError, DivergenceError } from '../errors';
 import { evaluatePerplexity } from '../eval/perplexity';
-import { ConfigError } from '../model/config';
 import { LanguageModel, ModelState } from '../model/lm';
 import { clipByGlobalNorm } from './clip';
-import { NamedTensor, OptimizerName, createOptimizer, restoreOptimizerState, setLearningRate } from './optimizers';
-import { ScheduleName, afterValidation, scheduledLearningRate } from './schedule';
-
-export interface TrainConfig {
-  optimizer: OptimizerName;
-  lr: number;
-  schedule: ScheduleName;
-  lrDecay: number;
-  decayStart: number;
-  /** Max global gradient norm; 0 disables clipping. */
-  clip: number;
-  epochs: number;
-  batchSize: number;
-  bptt: number;
-  /** Cap on training windows per epoch (quick runs); null = the whole split. */
-  maxBatches: number | null;
-  evalBatchSize: number;
-  testBatchSize: number;
-  seed: number;
-}
+import { NamedTensor, createOptimizer, restoreOptimizerState, setLearningRate } from './optimizers';
+import { afterValidation, scheduledLearningRate } from './schedule';
 
 export interface EpochMetrics {
   epoch: number;
@@ -79,11 +62,6 @@ export interface TrainResult {
   stopped: boolean;
 }
 
-/** A NaN/Inf loss or gradient: training stops before the bad update touches the weights. */
-export class DivergenceError extends Error {
-  override name = 'DivergenceError';
-}
-
 export function initialProgress(config: TrainConfig): TrainingProgress {
   return {
     epoch: 1, batch: 0, lr: scheduledLearningRate(config, 1, config.lr), bestValidPpl: null, bestEpoch: null,
@@ -125,8 +103,8 @@ export class Trainer {
   ) {
     this.batcher = new StreamBatcher(data.train, config.batchSize, config.bptt, { exact: false });
     if (config.bptt > this.batcher.streamLength) {
-      throw new ConfigError(`bptt ${config.bptt} is longer than each of the ${config.batchSize} training streams ` +
-        `(${this.batcher.streamLength} tokens): lower --bptt or --batch-size`);
+      throw new ConfigError((option) => `${option('bptt')} ${config.bptt} is longer than each of the ${config.batchSize} training streams ` +
+        `(${this.batcher.streamLength} tokens): lower ${option('bptt')} or ${option('batchSize')}`);
     }
     this.progress = progress ?? initialProgress(config);
     this.optimizer = createOptimizer(config.optimizer, this.progress.lr);
@@ -171,9 +149,7 @@ export class Trainer {
     if (carried) tf.dispose(carried.layers);
     this.carried = next;
     if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
-      throw new DivergenceError(
-        `training diverged at epoch ${this.progress.epoch}, batch ${this.progress.batch + 1}: loss ${loss}, gradient norm ${norm}; ` +
-          'the weights were not updated; lower --lr or --clip and resume from the last checkpoint');
+      throw this.diverged(`loss ${loss}, gradient norm ${norm}; the weights were not updated`, this.progress.batch + 1);
     }
     return loss;
   }
@@ -247,7 +223,8 @@ export class Trainer {
   /** A DivergenceError naming where it happened and what to do. */
   private diverged(what: string, batch: number | null): DivergenceError {
     const where = `epoch ${this.progress.epoch}${batch === null ? ' (validation)' : `, batch ${batch}`}`;
-    return new DivergenceError(`training diverged at ${where}: ${what}; lower --lr or --clip and resume from the last checkpoint`);
+    return new DivergenceError((option) =>
+      `training diverged at ${where}: ${what}; lower ${option('lr')} or ${option('clip')} and resume from the last checkpoint`);
   }
 
   /** Test perplexity of the best-valid weights (the current weights when no epoch was validated). */

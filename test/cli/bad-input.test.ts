@@ -73,7 +73,7 @@ type Case = [string, () => string[], RegExp, NodeJS.ProcessEnv?];
 
 const cases: Case[] = [
   // --data
-  ['--data does not exist', () => ['train', '--data', path.join(corpus, 'missing')], /Data directory .*missing does not exist: pass --data a directory with train.txt/],
+  ['--data does not exist', () => ['train', '--data', path.join(corpus, 'missing')], /Data directory .*missing does not exist: --data must be a directory with train.txt/],
   ['--data is a file', () => ['train', '--data', path.join(corpus, 'train.txt')], /Data path .*train.txt is not a directory/],
   ['--data without a value', () => ['train', '--data'], /^rnnlm: option '--data <dir>' argument missing; see rnnlm train --help$/],
   ['a split is missing', () => ['train', '--data', corpora.noValid], /The valid split is missing from .*: looked for valid.txt and ptb.valid.txt; add one of them/],
@@ -85,9 +85,9 @@ const cases: Case[] = [
   ['a vocabulary over the limit', () => ['train', '--char', '--data', corpora.hugeCharVocabulary],
     /has 20,002 distinct characters, more than the limit of 20,000: pass --max-vocab N/],
   // sizes
-  ['--hidden 0', () => ['train', '--data', corpus, '--hidden', '0'], /size of layer 1 must be a positive integer, got 0/],
+  ['--hidden 0', () => ['train', '--data', corpus, '--hidden', '0'], /--hidden must be a positive integer or a list of them, got 0/],
   ['--layers -1', () => ['train', '--data', corpus, '--layers', '-1'], /--layers must be a positive integer, got -1/],
-  ['--embedding 0', () => ['train', '--data', corpus, '--embedding', '0'], /embedding size must be a positive integer, got 0/],
+  ['--embedding 0', () => ['train', '--data', corpus, '--embedding', '0'], /--embedding must be a positive integer, got 0/],
   ['--batch-size 0', () => ['train', '--data', corpus, '--batch-size', '0'], /--batch-size must be a positive integer, got 0/],
   ['--bptt -5', () => ['train', '--data', corpus, '--bptt', '-5'], /--bptt must be a positive integer, got -5/],
   ['--epochs 0', () => ['train', '--data', corpus, '--epochs', '0'], /--epochs must be a positive integer, got 0/],
@@ -96,11 +96,11 @@ const cases: Case[] = [
   ['--max-vocab 1', () => ['train', '--data', corpus, '--max-vocab', '1'], /--max-vocab must be an integer of at least 2/],
   ['--hidden with more sizes than layers', () => ['train', '--data', corpus, '--layers', '3', '--hidden', '16,16'], /--hidden lists 2 sizes but --layers is 3/],
   ['--lr -1', () => ['train', '--data', corpus, '--lr', '-1'], /--lr must be a positive number, got -1/],
-  ['--clip -1', () => ['train', '--data', corpus, '--clip', '-1'], /--clip must be ≥ 0/],
+  ['--clip -1', () => ['train', '--data', corpus, '--clip', '-1'], /--clip must be a number ≥ 0, got -1/],
   // dropout
-  ['--dropout 1', () => ['train', '--data', corpus, '--dropout', '1'], /dropout input must be in \[0, 1\), got 1/],
-  ['--dropout -0.1', () => ['train', '--data', corpus, '--dropout', '-0.1'], /dropout input must be in \[0, 1\), got -0.1/],
-  ['--dropout-recurrent 1.5', () => ['train', '--data', corpus, '--dropout-recurrent', '1.5'], /dropout recurrent must be in \[0, 1\), got 1.5/],
+  ['--dropout 1', () => ['train', '--data', corpus, '--dropout', '1'], /--dropout must be in \[0, 1\), got 1/],
+  ['--dropout -0.1', () => ['train', '--data', corpus, '--dropout', '-0.1'], /--dropout must be in \[0, 1\), got -0.1/],
+  ['--dropout-recurrent 1.5', () => ['train', '--data', corpus, '--dropout-recurrent', '1.5'], /--dropout-recurrent must be in \[0, 1\), got 1.5/],
   // unknown names
   ['unknown cell', () => ['train', '--cell', 'transformer'], /argument 'transformer' is invalid. Allowed choices are lstm, gru, peephole, rnn.; see rnnlm train --help/],
   ['unknown optimizer', () => ['train', '--optimizer', 'rmsprop'], /Allowed choices are sgd, adam/],
@@ -118,9 +118,9 @@ const cases: Case[] = [
   ['non-numeric --hidden', () => ['train', '--hidden', '200,abc'], /--hidden needs a whole number, got "abc"/],
   // sizes against the model and the data
   ['--tied with mismatched sizes', () => ['train', '--data', corpus, '--tied', '--hidden', '100', '--embedding', '50'],
-    /tied weights need the last layer's size \(100\) to equal the embedding size \(50\): set --embedding 100/],
+    /--tied weights need the last layer's size \(100\) to equal the embedding size \(50\): set --embedding 100/],
   ['--bptt longer than the data allows', () => ['train', '--data', corpus, ...TINY_MODEL, '--bptt', '800', ...CPU],
-    /bptt 800 is longer than each of the 4 training streams \(699 tokens\): lower --bptt or --batch-size/],
+    /--bptt 800 is longer than each of the 4 training streams \(699 tokens\): lower --bptt or --batch-size/],
   ['--batch-size larger than the data allows', () => ['train', '--data', corpus, ...TINY_MODEL, '--batch-size', '5000', ...CPU],
     /2800 tokens cannot fill 5000 streams: lower the batch size \(--batch-size\) to at most 2799/],
   // --save and --resume
@@ -130,7 +130,7 @@ const cases: Case[] = [
   ['--resume without --save', () => ['train', '--resume'], /--resume needs --save DIR/],
   ['--resume of a directory without a checkpoint', () => ['train', '--resume', '--save', corpus], /has no checkpoint to resume from \(train without --resume first\)/],
   ['--resume with another model size', () => ['train', '--resume', '--save', runDir, '--hidden', '32', ...CPU],
-    /--resume continues the run with its own settings, so --hidden cannot change \(only --epochs, --max-batches, --lr, --clip can\)/],
+    /--resume continues the run with its own settings, so --hidden cannot change \(only --epochs, --lr, --clip, --max-batches can\)/],
   ['--resume on another corpus', () => ['train', '--resume', '--save', runDir, '--data', corpora.unknownTest, ...CPU], /--data cannot change/],
   // saved models
   ['evaluate a missing model', () => ['evaluate', '--model', path.join(runDir, 'nothing'), '--data', corpus, ...CPU], /no model at .*nothing: the directory does not exist/],
@@ -149,7 +149,7 @@ const cases: Case[] = [
   ['generate from unknown words', () => ['generate', '--model', runDir, '--prime', 'the zebra', ...CPU],
     /"zebra" is not in the word-level vocabulary \(9 types, no <unk>\)/],
   ['generate --length 0', () => ['generate', '--model', runDir, '--length', '0', ...CPU], /--length must be a positive integer, got 0/],
-  ['generate --temperature 0', () => ['generate', '--model', runDir, '--temperature', '0', ...CPU], /--temperature must be positive, got 0/],
+  ['generate --temperature 0', () => ['generate', '--model', runDir, '--temperature', '0', ...CPU], /--temperature must be a positive number, got 0/],
 ];
 
 test('every user error is one line on stderr, no stack trace, exit code 1, nothing on stdout', async () => {

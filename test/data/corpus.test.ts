@@ -2,8 +2,8 @@ import { expectDataError } from './expect-data-error';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ConfigError, DataError } from '../../src/errors';
 import {
-  DataError,
   DEFAULT_CORPUS_DESCRIPTION,
   DEFAULT_CORPUS_DIR,
   encodeText,
@@ -121,12 +121,12 @@ describe('loadCorpus', () => {
 describe('loadCorpus validation', () => {
   it('rejects a data path that does not exist', () => {
     const missing = path.join(scratchRoot, 'no-such-dir');
-    expectDataError(() => loadCorpus(missing), missing, 'does not exist', '--data', 'train.txt');
+    expectDataError(() => loadCorpus(missing), missing, 'does not exist', 'data must be a directory', 'train.txt');
   });
 
   it('rejects a data path that is a file', () => {
     const file = path.join(makeCorpus(), 'train.txt');
-    expectDataError(() => loadCorpus(file), file, 'not a directory', '--data');
+    expectDataError(() => loadCorpus(file), file, 'not a directory', 'data must be a directory');
   });
 
   it('names the files it looked for when a split is missing', () => {
@@ -183,7 +183,7 @@ describe('loadCorpus validation', () => {
       () => loadCorpus(dir),
       `valid split ${path.join(dir, 'valid.txt')} has 5 tokens (4 distinct, e.g. "zebra", "ate", "a", "yak")`,
       'no <unk>',
-      '--max-vocab N',
+      'maxVocab N',
     );
   });
 
@@ -200,17 +200,18 @@ describe('loadCorpus validation', () => {
   it('rejects a vocabulary larger than the default limit of 200,000 word types', () => {
     const words = Array.from({ length: 200_001 }, (_, i) => `w${i}`);
     const dir = makeCorpus({ 'train.txt': `${words.join(' ')}\n`, 'valid.txt': 'w1\n', 'test.txt': 'w2\n' });
-    expectDataError(() => loadCorpus(dir), 'train split', 'has 200,002 word types, more than the limit of 200,000', '--max-vocab N');
+    expectDataError(() => loadCorpus(dir), 'train split', 'has 200,002 word types, more than the limit of 200,000', 'maxVocab N');
     expect(loadCorpus(dir, { maxVocab: 1000 }).vocab.size).toBe(1000);
   });
 
   it('applies a custom vocabulary limit', () => {
-    expectDataError(() => loadCorpus(makeCorpus(), { vocabLimit: 5 }), '7 word types, more than the limit of 5', '--max-vocab 5');
+    expectDataError(() => loadCorpus(makeCorpus(), { vocabLimit: 5 }), '7 word types, more than the limit of 5', 'maxVocab 5');
     expectDataError(() => loadCorpus(makeCorpus(), { char: true, vocabLimit: 5 }), 'distinct characters, more than the limit of 5');
   });
 
-  it('rejects an invalid maxVocab', () => {
-    expectDataError(() => loadCorpus(makeCorpus(), { maxVocab: 1 }), '--max-vocab must be an integer of at least 2', 'got 1');
+  it('rejects an invalid maxVocab, naming the option', () => {
+    expect(() => loadCorpus(makeCorpus(), { maxVocab: 1 })).toThrow(ConfigError);
+    expect(() => loadCorpus(makeCorpus(), { maxVocab: 1 })).toThrow(/^maxVocab must be an integer of at least 2 .*got 1$/);
   });
 });
 

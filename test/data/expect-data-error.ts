@@ -1,4 +1,4 @@
-import { DataError } from '../../src/data';
+import { DataError } from '../../src/errors';
 
 /** Runs `action`, expecting a one-line DataError whose message contains every fragment. */
 export function expectDataError(action: () => unknown, ...fragments: (string | RegExp)[]): void {

@@ -1,5 +1,6 @@
 import { expectDataError } from './expect-data-error';
-import { DataError, EOS, UNK, Vocabulary } from '../../src/data';
+import { EOS, UNK, Vocabulary } from '../../src/data';
+import { ConfigError, DataError } from '../../src/errors';
 
 
 const tokens = (text: string): string[] => text.split(' ');
@@ -77,8 +78,9 @@ describe('maxVocab', () => {
     expect(capped.unkId).toBeNull();
   });
 
-  it.each([0, 1, 2.5, Number.NaN])('rejects maxVocab %p', (maxVocab) => {
-    expectDataError(() => Vocabulary.fromTokens(text, 'word', { maxVocab }), '--max-vocab', 'at least 2');
+  it.each([0, 1, 2.5, Number.NaN])('rejects maxVocab %p, naming the option', (maxVocab) => {
+    expect(() => Vocabulary.fromTokens(text, 'word', { maxVocab })).toThrow(ConfigError);
+    expect(() => Vocabulary.fromTokens(text, 'word', { maxVocab })).toThrow(/^maxVocab must be an integer of at least 2/);
   });
 });
 

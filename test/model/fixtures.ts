@@ -1,5 +1,5 @@
 import { LanguageModel } from '../../src/model/lm';
-import { ModelConfig, NO_DROPOUT } from '../../src/model/config';
+import { ModelConfig, NO_DROPOUT } from '../../src/config/model';
 
 export function smallConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
   return {

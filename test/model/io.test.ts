@@ -3,7 +3,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { Vocabulary } from '../../src/data/vocabulary';
 import { evaluatePerplexity } from '../../src/eval/perplexity';
-import { ModelFileError, loadModel, saveModel, writeDirectoryAtomically } from '../../src/model/io';
+import { ModelFileError } from '../../src/errors';
+import { loadModel, saveModel } from '../../src/model/io';
+import { writeDirectoryAtomically } from '../../src/util/atomic-files';
 import { patternIds, smallModel } from './fixtures';
 
 const vocab = new Vocabulary(['<eos>', '<unk>', ...Array.from({ length: 48 }, (_, k) => `w${k}`)], 'word');

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { evaluatePerplexity } from '../../src/eval/perplexity';
-import { ConfigError } from '../../src/model/config';
+import { ConfigError } from '../../src/errors';
 import { rng } from '../helpers';
 import { smallModel } from './fixtures';
 
@@ -49,7 +49,7 @@ test('a tied model has one matrix for embedding and projection, an untied one tw
 
 test('tied weights with a last layer narrower than the embedding fail with a clear message', () => {
   expect(() => smallModel({ tied: true, hiddenSizes: [16, 8] })).toThrow(ConfigError);
-  expect(() => smallModel({ tied: true, hiddenSizes: [16, 8] })).toThrow(/last layer's size \(8\) to equal the embedding size \(16\)/);
+  expect(() => smallModel({ tied: true, hiddenSizes: [16, 8] })).toThrow(/last layer's size \(8\) to equal embeddingSize \(16\)/);
 });
 
 test.each(['lstm', 'gru', 'peephole', 'rnn'] as const)('a %s model with per-layer sizes runs forward', (cell) => {

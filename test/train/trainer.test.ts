@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { DivergenceError, TrainConfig, Trainer } from '../../src/train/trainer';
+import { TrainConfig } from '../../src/config';
+import { DivergenceError } from '../../src/errors';
+import { Trainer } from '../../src/train/trainer';
 import { patternIds, smallModel } from '../model/fixtures';
 
 const config = (overrides: Partial<TrainConfig> = {}): TrainConfig => ({
@@ -56,7 +58,7 @@ test('a NaN loss stops training with the epoch and batch, and leaves the weights
   model.outputBias.assign(tf.fill([10], NaN));
   const before = model.variables().map((v) => Array.from(v.dataSync()));
   await expect(trainer.run()).rejects.toThrow(DivergenceError);
-  await expect(trainer.run()).rejects.toThrow(/diverged at epoch 1, batch 1: .*lower --lr or --clip/);
+  await expect(trainer.run()).rejects.toThrow(/diverged at epoch 1, batch 1: .*lower lr or clip/);
   model.variables().forEach((v, k) => expect(Array.from(v.dataSync())).toEqual(before[k]));
   trainer.dispose();
   model.dispose();
@@ -65,6 +67,6 @@ test('a NaN loss stops training with the epoch and batch, and leaves the weights
 test('bptt longer than the training streams is a clear error', () => {
   const model = smallModel({ vocabSize: 10 });
   expect(() => new Trainer(model, { train: patternIds(100, pattern), valid: patternIds(50, pattern), test: patternIds(50, pattern) },
-    config({ batchSize: 10, bptt: 35 }))).toThrow(/lower --bptt or --batch-size/);
+    config({ batchSize: 10, bptt: 35 }))).toThrow(/lower bptt or batchSize/);
   model.dispose();
 });

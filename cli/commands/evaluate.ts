@@ -1,0 +1,24 @@
+import { Command } from 'commander';
+import {
+  BACKEND_OPTIONS, EVALUATE_OPTIONS, MODEL_DIRECTORY_OPTIONS, describeBackend, evaluateModelOnCorpus, loadModelFromDirectory,
+  selectBackend,
+} from '../../src';
+import { optionValues, optionsOf } from '../options';
+
+export function evaluateCommand(): Command {
+  const command = new Command('evaluate').description('exact perplexity of a saved model on one split of a corpus');
+  for (const option of [...optionsOf(MODEL_DIRECTORY_OPTIONS), ...optionsOf(EVALUATE_OPTIONS), ...optionsOf(BACKEND_OPTIONS)]) command.addOption(option);
+  return command
+    .option('--json', 'print a JSON object with perplexity, tokens, nll, backend')
+    .addHelpText('after', '\nExample:\n  rnnlm evaluate --model runs/small --data ../shared/data/ptb --split test\n')
+    .action(async (parsed) => {
+      const { backend } = optionValues(BACKEND_OPTIONS, parsed);
+      const options = optionValues(EVALUATE_OPTIONS, parsed);
+      const backendLine = describeBackend(await selectBackend(backend));
+      const { model, vocab } = loadModelFromDirectory(parsed.model);
+      const batchSize = options.batchSize ?? (options.split === 'test' ? 1 : 10);
+      const result = evaluateModelOnCorpus(model, vocab, options.data, options.split, batchSize, options.bptt);
+      if (parsed.json) process.stdout.write(`${JSON.stringify({ ...result, backend: backendLine })}\n`);
+      else process.stdout.write(`perplexity: ${result.perplexity.toFixed(2)}\n`);
+    });
+}

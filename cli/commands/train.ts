@@ -1,0 +1,71 @@
+import * as path from 'path';
+import { Command } from 'commander';
+import {
+  BACKEND_OPTIONS, CORPUS_OPTIONS, DEFAULT_CORPUS_DIR, HYPER_OPTIONS, RUN_DIRECTORY_OPTIONS, describeModel, epochTable,
+  presetNames, progressPrinter, trainLanguageModel,
+} from '../../src';
+import { givenOptions, optionsOf } from '../options';
+
+const fmt = (value: number | null | undefined, digits = 2): string => (value == null ? '—' : value.toFixed(digits));
+
+export function trainCommand(): Command {
+  const command = new Command('train')
+    .description('train a language model by truncated BPTT; without --data, on the embedded Brown corpus sample')
+    .option('--preset <name>', `hyper-parameter preset: ${presetNames().join(', ')} (default: none; flags override it)`);
+  for (const option of [...optionsOf(CORPUS_OPTIONS), ...optionsOf(HYPER_OPTIONS), ...optionsOf(RUN_DIRECTORY_OPTIONS), ...optionsOf(BACKEND_OPTIONS)]) {
+    command.addOption(option);
+  }
+  return command
+    .option('--json', 'print one JSON object per epoch (and a final one) on stdout')
+    .addHelpText('after', '\nExample:\n  rnnlm train --data ../shared/data/ptb --preset small-tied-vd --epochs 1 --save runs/small\n')
+    .action(async (options) => {
+      const controller = new AbortController();
+      let signalCode = 0;
+      const stop = (code: number) => (): void => {
+        if (signalCode) process.exit(code); // a second Ctrl-C: leave at once
+        signalCode = code;
+        const keep = options.save ? 'writing a checkpoint' : 'nothing is kept without --save';
+        process.stderr.write(`\nrnnlm: stopping after this batch, ${keep} (Ctrl-C again to quit at once)\n`);
+        controller.abort();
+      };
+      process.on('SIGINT', stop(130));
+      process.on('SIGTERM', stop(143));
+      const json = Boolean(options.json);
+      let printedHeader = false;
+      const result = await trainLanguageModel({
+        ...givenOptions(CORPUS_OPTIONS, options), ...givenOptions(RUN_DIRECTORY_OPTIONS, options), ...givenOptions(BACKEND_OPTIONS, options),
+        preset: options.preset ?? null, hyper: givenOptions(HYPER_OPTIONS, options), signal: controller.signal,
+        command: ['rnnlm', ...process.argv.slice(2)].join(' '),
+        onStart: ({ backend, corpus, model, resumedAt }) => {
+          const source = corpus.dir === DEFAULT_CORPUS_DIR ? `embedded default corpus: ${corpus.dir}` : corpus.dir;
+          process.stderr.write(`backend: ${backend}\ncorpus: ${source} (${corpus.level} level, vocabulary ${corpus.vocab.size})\n` +
+            `model: ${describeModel(model.config, model.parameterCount)}\n` +
+            (resumedAt ? `resuming at epoch ${resumedAt.epoch}, batch ${resumedAt.batch}\n` : ''));
+        },
+        onBatch: json ? undefined : progressPrinter(),
+        onEpoch: (m) => {
+          if (json) {
+            process.stdout.write(`${JSON.stringify({
+              epoch: m.epoch, lr: m.lr, train_ppl: m.trainPpl, valid_ppl: m.validPpl, words_per_s: m.wordsPerSecond,
+              elapsed_s: m.elapsedSeconds, backend: m.backend,
+            })}\n`);
+            return;
+          }
+          const rows = epochTable([m]).split('\n');
+          process.stdout.write(`${(printedHeader ? rows.slice(2) : rows).join('\n')}\n`);
+          printedHeader = true;
+        },
+      });
+      if (result.stopped) {
+        const resume = options.save ? `resume with: rnnlm train --save ${options.save} --resume` : 'no --save was given, so nothing was kept';
+        process.stderr.write(`rnnlm: stopped; ${options.save ? 'checkpoint written; ' : ''}${resume}\n`);
+        process.exit(signalCode || 130);
+      }
+      if (json) {
+        process.stdout.write(`${JSON.stringify({ test_ppl: result.testPpl, best_valid_ppl: result.bestValidPpl, backend: result.backend })}\n`);
+      } else {
+        process.stdout.write(`test ppl: ${fmt(result.testPpl)} (best valid ppl ${fmt(result.bestValidPpl)})\n`);
+        if (options.save) process.stdout.write(`saved: ${path.join(options.save, 'model')}, report: ${path.join(options.save, 'report.md')}\n`);
+      }
+    });
+}

@@ -1,0 +1,34 @@
+/**
+ * The named choices of the library, each listed once. The modules that implement them (cells, optimizers,
+ * schedules, dropout, backends) type their registries by these lists, so the compiler keeps them in step.
+ */
+
+/** Recurrent cells: src/cells/{lstm,gru,peephole,rnn}.ts. */
+export const CELL_KINDS = ['lstm', 'gru', 'peephole', 'rnn'] as const;
+export type CellKind = (typeof CELL_KINDS)[number];
+
+/** uniform(±initScale), or `default`: Glorot-uniform input kernel, orthogonal recurrent kernel (src/cells/initializers.ts). */
+export const INIT_KINDS = ['uniform', 'default'] as const;
+export type InitKind = (typeof INIT_KINDS)[number];
+
+/** Variational: one mask per window (Gal & Ghahramani 2016); standard: a new mask per step (src/layers/dropout.ts). */
+export const DROPOUT_KINDS = ['variational', 'standard'] as const;
+export type DropoutKind = (typeof DROPOUT_KINDS)[number];
+
+/** src/train/optimizers.ts. */
+export const OPTIMIZER_NAMES = ['sgd', 'adam'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
+/** src/train/schedule.ts. */
+export const SCHEDULE_NAMES = ['fixed', 'plateau', 'none'] as const;
+export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
+
+/** Math engines, in the order `auto` tries them (src/backend.ts). */
+export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+export const BACKEND_CHOICES = ['auto', ...BACKEND_NAMES] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+/** The splits of a corpus directory (src/data/corpus.ts). */
+export const SPLIT_NAMES = ['train', 'valid', 'test'] as const;
+export type SplitName = (typeof SPLIT_NAMES)[number];
