@@ -1,214 +1,168 @@
 /**
- * Training and evaluation throughput: `npm run bench -- [--backend B] [--config small,medium,gru] [--batches N]`.
+ * Training and evaluation throughput, raced against the alternatives in one run:
+ *   npm run bench -- [--config small,medium] [--precision fp32,bf16] [--threads 1,2] [--kernel auto,explicit] [--pytorch]
  *
- * For each config it builds the model with the library's own Trainer, runs `--warmup` training windows (kernel
- * set-up, allocator), then times `--batches` windows of training and `--eval-batches` windows of evaluation,
- * and prints one table row per config; `bench/results.json` gets the same numbers. Data: Penn Treebank from
- * ../shared/data/ptb when present, else a synthetic 10k-vocabulary stream (Zipf-distributed ids).
+ * For every precision × thread count a child process is started (both are fixed per process in the native
+ * library); in it, for each config, tfjs-rnnlm trains `--warmup` untimed windows then `--batches` timed ones
+ * with each `--kernel`, evaluates `--eval-batches` windows, and the tfjs-layers baseline trains the same
+ * windows. `--pytorch` adds ../shared/peers/pytorch_lm_bench.py at the same precisions and thread counts.
+ * One table, and bench/results.json, get every row. Data: Penn Treebank from ../shared/data/ptb when
+ * present, else a synthetic 10k-vocabulary stream.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
 import { Command, Option } from 'commander';
 import { selectBackend } from '../src/backend';
-import { createCell } from '../src/cells';
-import { BACKEND_CHOICES, BackendChoice, DEFAULT_HYPER, HyperParameters, toModelConfig, toTrainConfig } from '../src/config';
-import { StreamBatcher } from '../src/data/batches';
-import { loadCorpus } from '../src/data/corpus';
-import { LanguageModel, ModelState } from '../src/model/lm';
-import { tokenNll } from '../src/model/loss';
+import { BACKEND_CHOICES, BackendChoice, KERNEL_CHOICES, KernelChoice, PRECISIONS, Precision } from '../src/config';
 import { PACKAGE_ROOT } from '../src/package';
-import { Trainer } from '../src/train/trainer';
+import { BenchData, loadBenchData } from './data';
+import { benchLayers } from './layers-baseline';
+import { CONFIGS, Counts, Row } from './measure';
+import { benchOurs } from './ours';
+import { benchPytorch, pytorchUnavailable } from './pytorch';
 
-/** The issue's configs: PyTorch word_language_model's small and medium tied LSTMs, and a medium GRU. */
-const CONFIGS: Record<string, Partial<HyperParameters>> = {
-  small: { cell: 'lstm', layers: 2, hidden: 200, embedding: 200, tied: true, dropout: 0.2 },
-  medium: { cell: 'lstm', layers: 2, hidden: 650, embedding: 650, tied: true, dropout: 0.5 },
-  gru: { cell: 'gru', layers: 2, hidden: 650, embedding: 650, tied: true, dropout: 0.5 },
+/** What one child process measures. */
+interface ChildJob {
+  backend: BackendChoice;
+  precision: Precision;
+  threads: number | null;
+  kernels: KernelChoice[];
+  configs: string[];
+  baseline: boolean;
+  data?: string;
+  counts: Counts;
+}
+
+const list = <T extends string>(value: string, allowed: readonly T[], flag: string): T[] =>
+  value.split(',').map((s) => {
+    const name = s.trim() as T;
+    if (!allowed.includes(name)) throw new Error(`${flag}: "${name}" is not one of ${allowed.join(', ')}`);
+    return name;
+  });
+
+const count = (value: string, flag: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a whole number, got "${value}"`);
+  return n;
 };
-const PTB_DIR = path.resolve(PACKAGE_ROOT, '..', 'shared', 'data', 'ptb');
-const SYNTHETIC_VOCAB = 10_000;
 
-interface Data {
-  name: string;
-  vocabSize: number;
-  train: Int32Array;
-  valid: Int32Array;
-}
-
-interface Row {
-  backend: string;
-  config: string;
-  data: string;
-  batches: number;
-  trainWordsPerSecond: number;
-  evalWordsPerSecond: number;
-  trainGflops: number;
-  msPerBatch: number;
-  peakRssMiB: number;
-  rssGrowthPercent: number;
-  tensorsBefore: number;
-  tensorsAfter: number;
-}
-
-function loadData(dataDir: string | undefined): Data {
-  const dir = dataDir ?? (fs.existsSync(PTB_DIR) ? PTB_DIR : null);
-  if (dir) {
-    const corpus = loadCorpus(dir);
-    return { name: path.basename(dir), vocabSize: corpus.vocab.size, train: corpus.train, valid: corpus.valid };
+async function runChild(job: ChildJob): Promise<Row[]> {
+  const backend = await selectBackend({ backend: job.backend, precision: job.precision, threads: job.threads });
+  const data: BenchData = loadBenchData(job.data);
+  const rows: Row[] = [];
+  for (const config of job.configs) {
+    for (const kernel of job.kernels) {
+      const report = await selectBackend({ backend: job.backend, precision: job.precision, threads: job.threads, kernel });
+      rows.push(await benchOurs(config, data, job.counts, report));
+      process.stderr.write(`  tfjs-rnnlm ${config} ${job.precision} threads ${job.threads ?? 'default'} kernel ${kernel}: ` +
+        `${rows[rows.length - 1].trainWordsPerSecond.toFixed(0)} words/s\n`);
+    }
+    if (job.baseline) {
+      rows.push(await benchLayers(config, data, job.counts, backend));
+      process.stderr.write(`  tfjs-layers ${config}: ${rows[rows.length - 1].trainWordsPerSecond.toFixed(0)} words/s\n`);
+    }
   }
-  // Zipf-like ids (rank r with probability ∝ 1/r) from a fixed LCG: reproducible, no data file needed.
-  let state = 12345;
-  const uniform = (): number => {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    return state / 2 ** 32;
-  };
-  const harmonic = Math.log(SYNTHETIC_VOCAB) + 0.5772;
-  const stream = (length: number): Int32Array =>
-    Int32Array.from({ length }, () => Math.min(SYNTHETIC_VOCAB - 1, Math.floor(Math.exp(uniform() * harmonic)) - 1));
-  return { name: 'synthetic', vocabSize: SYNTHETIC_VOCAB, train: stream(300_000), valid: stream(60_000) };
+  return rows;
 }
 
-/** Multiply-add FLOPs of one forward pass over `tokens` positions; training costs 3× (forward + two backward matmuls). */
-function forwardFlops(h: HyperParameters, vocabSize: number, tokens: number): number {
-  const hidden = h.hidden as number;
-  const gates = createCell(h.cell, { units: 1 }).gates; // blocks of the fused affine
-  let perToken = 0;
-  let input = h.embedding;
-  for (let k = 0; k < h.layers; k++) {
-    perToken += 2 * (input + hidden) * gates * hidden; // [x, h]·W
-    input = hidden;
-  }
-  perToken += 2 * hidden * vocabSize; // projection to the vocabulary
-  return perToken * tokens;
+/** Runs a job in a fresh node (its own native precision and threads); its last stdout line is the rows. */
+function spawnChild(job: ChildJob): Row[] {
+  const run = spawnSync(process.execPath, ['--expose-gc', __filename, '--child', JSON.stringify(job)], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 2 ** 20,
+  });
+  if (run.status !== 0) throw new Error(`the ${job.precision} / ${job.threads ?? 'default'}-thread run failed (exit ${run.status})`);
+  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '[]') as Row[];
 }
 
-function rssMiB(): number {
-  return process.memoryUsage().rss / 2 ** 20;
-}
-
-/**
- * RSS after a full garbage collection (`npm run bench` passes --expose-gc). Between major collections V8's heap
- * grows by ~0.5 MB of garbage per batch and drops back, so only collected readings show retained memory.
- */
-function settledRssMiB(): number {
-  (globalThis as { gc?: () => void }).gc?.();
-  return rssMiB();
-}
-
-function benchConfig(configName: string, data: Data, options: { batches: number; warmup: number; evalBatches: number }): Row {
-  const hyper: HyperParameters = { ...DEFAULT_HYPER, ...CONFIGS[configName] };
-  const model = new LanguageModel(toModelConfig(hyper, data.vocabSize));
-  const trainer = new Trainer(model, { train: data.train, valid: data.valid, test: data.valid }, toTrainConfig(hyper));
-  const batcher = new StreamBatcher(data.train, hyper.batchSize, hyper.bptt, { exact: false });
-  const windows = batcher.numWindows;
-  const trainWindow = (k: number): number => trainer.step(batcher.window(k % windows), k + 1);
-
-  for (let k = 0; k < options.warmup; k++) trainWindow(k);
-  const tensorsBefore = tf.memory().numTensors;
-  const rssBefore = settledRssMiB();
-  let peakRss = rssBefore;
-  let tokens = 0;
-  const started = performance.now();
-  for (let k = 0; k < options.batches; k++) {
-    trainWindow(options.warmup + k);
-    tokens += hyper.batchSize * hyper.bptt;
-    if (k % 25 === 0) peakRss = Math.max(peakRss, rssMiB());
-  }
-  const trainSeconds = (performance.now() - started) / 1000;
-  const tensorsAfter = tf.memory().numTensors;
-  peakRss = Math.max(peakRss, rssMiB());
-  const rssAfter = settledRssMiB();
-
-  // Evaluation as `evaluate` runs it: stateful, no dropout, batch 10.
-  const evalBatcher = new StreamBatcher(data.valid, DEFAULT_HYPER.evalBatchSize, hyper.bptt, { exact: true });
-  const evalWindows = Math.min(options.evalBatches, evalBatcher.numWindows);
-  let state: ModelState | null = null;
-  let evalTokens = 0;
-  const evalStarted = performance.now();
-  for (let k = 0; k < evalWindows; k++) {
-    const window = evalBatcher.window(k);
-    const result = tf.tidy(() => {
-      const inputs = tf.tensor2d(window.inputs, [window.batchSize, window.steps], 'int32');
-      const { logits, state: next } = model.forward(inputs, state, null);
-      return { sum: tf.sum(tokenNll(logits, tf.tensor1d(window.targets, 'int32'))), next: next.layers };
-    });
-    result.sum.dataSync();
-    result.sum.dispose();
-    if (state) tf.dispose(state.layers);
-    state = { layers: result.next };
-    evalTokens += window.tokens;
-  }
-  const evalSeconds = (performance.now() - evalStarted) / 1000;
-  if (state) tf.dispose(state.layers);
-  trainer.dispose();
-  model.dispose();
-
-  return {
-    backend: tf.getBackend(),
-    config: configName,
-    data: data.name,
-    batches: options.batches,
-    trainWordsPerSecond: tokens / trainSeconds,
-    evalWordsPerSecond: evalTokens / evalSeconds,
-    trainGflops: (3 * forwardFlops(hyper, data.vocabSize, tokens)) / trainSeconds / 1e9,
-    msPerBatch: (1000 * trainSeconds) / options.batches,
-    peakRssMiB: peakRss,
-    rssGrowthPercent: (100 * (rssAfter - rssBefore)) / rssBefore,
-    tensorsBefore,
-    tensorsAfter,
-  };
-}
+const fixed = (value: number | null, digits = 0): string => (value === null ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
 function printTable(rows: Row[]): void {
-  const header = ['backend', 'config', 'data', 'batches', 'train words/s', 'eval words/s', 'GFLOP/s', 'ms/batch', 'peak RSS MiB', 'RSS growth (after GC)', 'tensors before→after'];
-  const cells = rows.map((r) => [
-    r.backend, r.config, r.data, String(r.batches), r.trainWordsPerSecond.toFixed(0), r.evalWordsPerSecond.toFixed(0),
-    r.trainGflops.toFixed(1), r.msPerBatch.toFixed(1), r.peakRssMiB.toFixed(0), `${r.rssGrowthPercent.toFixed(1)}%`,
-    `${r.tensorsBefore}→${r.tensorsAfter}`,
-  ]);
+  const header = ['system', 'config', 'precision', 'threads', 'kernel', 'train words/s', 'vs tfjs-layers', 'eval words/s', 'GFLOP/s',
+    'ms/batch', 'peak RSS MiB', 'RSS growth (after GC)', 'tensors before→after'];
+  const baseline = (r: Row): Row | undefined => rows.find((b) => b.system === 'tfjs-layers' && b.config === r.config &&
+    b.precision === r.precision && b.threads === r.threads);
+  const cells = rows.map((r) => {
+    const base = r.system === 'tfjs-rnnlm' ? baseline(r) : undefined;
+    return [
+      r.system, r.config, r.precision, r.threads === null ? 'default' : String(r.threads), r.kernel, fixed(r.trainWordsPerSecond),
+      base ? `${(r.trainWordsPerSecond / base.trainWordsPerSecond).toFixed(2)}x` : '', fixed(r.evalWordsPerSecond), fixed(r.trainGflops, 1),
+      fixed(r.msPerBatch, 1), fixed(r.peakRssMiB), r.rssGrowthPercent === null ? '—' : `${r.rssGrowthPercent.toFixed(1)}%`,
+      r.tensorsBefore === null ? '—' : `${r.tensorsBefore}→${r.tensorsAfter}`,
+    ];
+  });
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
   for (const row of cells) console.log(`| ${row.join(' | ')} |`);
 }
 
+function cpuModel(): string {
+  return os.cpus()[0]?.model ?? 'unknown CPU';
+}
+
 async function main(): Promise<void> {
   const program = new Command('bench')
-    .description('training/evaluation throughput of the benchmark configs')
+    .description('training/evaluation throughput of tfjs-rnnlm, the tfjs-layers baseline and (optionally) PyTorch')
     .addOption(new Option('--backend <name>', 'math backend').choices(BACKEND_CHOICES).default('auto'))
-    .option('--config <names>', `comma-separated configs: ${Object.keys(CONFIGS).join(', ')}`, Object.keys(CONFIGS).join(','))
+    .option('--config <names>', `comma-separated configs: ${Object.keys(CONFIGS).join(', ')}`, 'small,medium')
+    .option('--precision <list>', `comma-separated: ${PRECISIONS.join(', ')}`, 'fp32')
+    .option('--threads <list>', 'comma-separated intra-op thread counts, or "default"', 'default')
+    .option('--kernel <list>', `comma-separated: ${KERNEL_CHOICES.join(', ')}`, 'auto')
     .option('--batches <n>', 'timed training windows per config', '100')
     .option('--warmup <n>', 'untimed training windows first (V8 heap reaches its working size in ~100)', '20')
     .option('--eval-batches <n>', 'timed evaluation windows per config', '50')
+    .option('--no-baseline', 'skip the tfjs-layers baseline')
+    .option('--pytorch', 'also run ../shared/peers/pytorch_lm_bench.py at each precision and thread count (python3 with torch)')
     .option('--data <dir>', 'corpus directory (default: ../shared/data/ptb if present, else synthetic)')
     .option('--out <file>', 'results file', path.join(PACKAGE_ROOT, 'bench', 'results.json'))
-    .addHelpText('after', '\nExample:\n  npm run bench -- --backend tensorflow --config small --batches 500');
+    .option('--child <job>', 'internal: run one precision/thread job and print its rows')
+    .addHelpText('after', '\nExample:\n  npm run bench -- --config small,medium --precision fp32,bf16 --threads 1,2 --pytorch');
   program.parse();
-  const opts = program.opts<{ backend: BackendChoice; config: string; batches: string; warmup: string; evalBatches: string; data?: string; out: string }>();
-  const count = (value: string, flag: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a whole number, got "${value}"`);
-    return n;
-  };
-  const configNames = opts.config.split(',').map((s) => s.trim());
-  for (const name of configNames) {
-    if (!(name in CONFIGS)) throw new Error(`unknown config "${name}": use ${Object.keys(CONFIGS).join(', ')}`);
+  const opts = program.opts<{
+    backend: BackendChoice; config: string; precision: string; threads: string; kernel: string; batches: string; warmup: string;
+    evalBatches: string; baseline: boolean; pytorch?: boolean; data?: string; out: string; child?: string;
+  }>();
+  if (opts.child) {
+    process.stdout.write(`${JSON.stringify(await runChild(JSON.parse(opts.child) as ChildJob))}\n`);
+    return;
   }
-  const numbers = { batches: Math.max(1, count(opts.batches, '--batches')), warmup: count(opts.warmup, '--warmup'), evalBatches: Math.max(1, count(opts.evalBatches, '--eval-batches')) };
-  const report = await selectBackend(opts.backend);
-  const data = loadData(opts.data);
-  console.log(`backend: ${report.name}; data: ${data.name} (${data.train.length.toLocaleString('en-US')} training tokens, vocabulary ${data.vocabSize})`);
+  const configs = list(opts.config, Object.keys(CONFIGS), '--config');
+  const precisions = list(opts.precision, PRECISIONS, '--precision');
+  const kernels = list(opts.kernel, KERNEL_CHOICES, '--kernel');
+  const threads = opts.threads.split(',').map((t) => (t.trim() === 'default' ? null : Math.max(1, count(t.trim(), '--threads'))));
+  const counts: Counts = {
+    batches: Math.max(1, count(opts.batches, '--batches')), warmup: count(opts.warmup, '--warmup'),
+    evalBatches: Math.max(1, count(opts.evalBatches, '--eval-batches')),
+  };
+  const data = loadBenchData(opts.data);
+  console.log(`CPU: ${cpuModel()} (${os.cpus().length} vCPUs); data: ${data.name} (${data.train.length.toLocaleString('en-US')} training tokens, ` +
+    `vocabulary ${data.vocabSize}); batch 20, bptt 35, SGD; ${counts.warmup} warm-up + ${counts.batches} timed windows`);
   const rows: Row[] = [];
-  for (const name of configNames) {
-    rows.push(benchConfig(name, data, numbers));
-    console.log(`${name}: ${rows[rows.length - 1].trainWordsPerSecond.toFixed(0)} words/s`);
+  for (const precision of precisions) {
+    for (const threadCount of threads) {
+      rows.push(...spawnChild({ backend: opts.backend, precision, threads: threadCount, kernels, configs, baseline: opts.baseline, data: opts.data, counts }));
+    }
+  }
+  if (opts.pytorch) {
+    const why = pytorchUnavailable();
+    if (why) console.log(`PyTorch skipped: ${why}`);
+    else {
+      for (const config of configs) {
+        for (const precision of precisions) {
+          for (const threadCount of threads) {
+            const pyThreads = threadCount ?? os.cpus().length;
+            rows.push(benchPytorch(config, data, counts, precision, pyThreads));
+            process.stderr.write(`  pytorch ${config} ${precision} threads ${pyThreads}: ${rows[rows.length - 1].trainWordsPerSecond.toFixed(0)} words/s\n`);
+          }
+        }
+      }
+    }
   }
   printTable(rows);
-  const previous = fs.existsSync(opts.out) ? (JSON.parse(fs.readFileSync(opts.out, 'utf8')) as { rows?: Row[] }).rows ?? [] : [];
-  const kept = previous.filter((p) => !rows.some((r) => r.backend === p.backend && r.config === p.config));
-  const results = { updated: new Date().toISOString(), cpus: os.cpus().length, node: process.version, rows: [...kept, ...rows] };
-  fs.writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
+  const previous = fs.existsSync(opts.out) ? (JSON.parse(fs.readFileSync(opts.out, 'utf8')) as { runs?: unknown[] }).runs ?? [] : [];
+  const run = { measured: new Date().toISOString(), cpu: cpuModel(), cpus: os.cpus().length, node: process.version, counts, rows };
+  fs.writeFileSync(opts.out, `${JSON.stringify({ runs: [...previous, run] }, null, 2)}\n`);
   console.log(`results: ${path.relative(process.cwd(), opts.out) || opts.out}`);
 }
 

@@ -1,7 +1,10 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmKernels } from './backend/wasm-kernels';
-import { BACKEND_CHOICES, BACKEND_NAMES, BackendChoice, BackendName } from './config/names';
+import { BACKEND_OPTIONS, BackendOptions } from './config/commands';
+import { BACKEND_CHOICES, BACKEND_NAMES, BackendChoice, BackendName, KernelChoice, Precision } from './config/names';
+import { checkOptions, withDefaults } from './config/options';
 import { ConfigError } from './errors';
 import { PACKAGE_ROOT } from './package';
 
@@ -25,6 +28,10 @@ export interface BackendReport {
   tfjsVersion: string;
   /** TensorFlow C library version, when the native backend is loaded. */
   tensorflowVersion: string | null;
+  precision: Precision;
+  /** TensorFlow's intra-op threads as set; null = its default. */
+  threads: number | null;
+  kernel: KernelChoice;
 }
 
 /**
@@ -39,10 +46,37 @@ export function howToGetNative(cwd: string = process.cwd(), packageRoot: string 
   return `for the native backend run \`node ${shown}\` (needs python3, make and g++), see README "Backends"`;
 }
 
-let nativeLoadError: string | null | undefined; // undefined = not tried yet
+/** What the native library reads from the environment when it starts, and keeps for the life of the process. */
+interface NativeSettings {
+  precision: Precision;
+  threads: number | null;
+}
 
-/** Loads @tensorflow/tfjs-node once; returns null on success or the reason it is unavailable. */
-function loadNative(): string | null {
+let nativeLoadError: string | null | undefined; // undefined = not tried yet
+/** The settings the native library was started with (null before). */
+let nativeSettings: NativeSettings | null = null;
+
+/**
+ * Whether this CPU multiplies in bf16 natively (AMX-BF16 or AVX512-BF16, as /proc/cpuinfo lists them): true,
+ * or why not. oneDNN would otherwise emulate bf16, slower than float32.
+ */
+export function bf16Support(cpuinfo = '/proc/cpuinfo'): true | string {
+  let text: string;
+  try {
+    text = fs.readFileSync(cpuinfo, 'utf8');
+  } catch {
+    return `cannot tell whether this CPU has bf16 units (no ${cpuinfo})`;
+  }
+  const flags = new Set((text.match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim().split(/\s+/));
+  return flags.has('amx_bf16') || flags.has('avx512_bf16') ? true : 'this CPU has neither AMX-BF16 nor AVX512-BF16';
+}
+
+/**
+ * Loads @tensorflow/tfjs-node once, with `settings` in its environment; returns null on success or the reason
+ * it is unavailable. oneDNN reads its fpmath mode at the first matmul and TensorFlow its thread count when
+ * its context starts, so both are set before the library loads.
+ */
+function loadNative(settings: NativeSettings): string | null {
   if (nativeLoadError !== undefined) return nativeLoadError;
   if (process.env.RNNLM_NO_NATIVE === '1') {
     nativeLoadError = 'disabled by RNNLM_NO_NATIVE=1';
@@ -50,6 +84,12 @@ function loadNative(): string | null {
   }
   // TensorFlow's C++ INFO lines (oneDNN, CPU features) would otherwise open every run's stderr.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  // The reported precision is the one in force, whatever the caller's environment said.
+  delete process.env.TF_SET_ONEDNN_FPMATH_MODE;
+  if (settings.precision === 'bf16') process.env.ONEDNN_DEFAULT_FPMATH_MODE = 'BF16';
+  else delete process.env.ONEDNN_DEFAULT_FPMATH_MODE;
+  if (settings.threads !== null) process.env.TF_NUM_INTRAOP_THREADS = String(settings.threads);
+  nativeSettings = { precision: settings.precision, threads: settings.threads ?? (Number(process.env.TF_NUM_INTRAOP_THREADS) || null) };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@tensorflow/tfjs-node');
@@ -78,9 +118,9 @@ async function loadWasm(): Promise<string | null> {
   return wasmLoadError;
 }
 
-/** Which backends can be used here (loads them, does not switch to them). */
-export async function availableBackends(): Promise<Record<BackendName, true | string>> {
-  const native = loadNative();
+/** Which backends can be used here (loads them, does not switch to them; the native one with `settings`). */
+export async function availableBackends(settings: NativeSettings = { precision: 'fp32', threads: null }): Promise<Record<BackendName, true | string>> {
+  const native = loadNative(settings);
   const wasm = await loadWasm();
   return { tensorflow: native ?? true, wasm: wasm ?? true, cpu: true };
 }
@@ -97,12 +137,31 @@ function tensorflowVersion(): string | null {
 let current: BackendReport | null = null;
 let warnedFallback = false;
 
+/** Refuses settings the native library cannot take: another precision or thread count than it started with. */
+function checkNativeSettings(wanted: NativeSettings): void {
+  if (!nativeSettings) return;
+  const started = nativeSettings;
+  const differs = (['precision', 'threads'] as const).filter((key) => wanted[key] !== null && wanted[key] !== started[key]);
+  if (differs.length === 0) return;
+  throw new ConfigError((option) =>
+    `the native backend of this process started with ${option('precision')} ${started.precision}` +
+      `${started.threads ? ` and ${option('threads')} ${started.threads}` : ''}; ${differs.map(option).join(' and ')} ` +
+      'cannot change until the process ends: start a new process with the settings you want');
+}
+
 /**
- * Switches tfjs to the chosen backend. `auto` takes tensorflow, else wasm, else cpu, and says once, in one
- * line on stderr, when it falls back from the native backend. Forcing an unavailable backend throws.
+ * Switches tfjs to the chosen backend with the given precision, threads and recurrent kernel (a backend name
+ * alone keeps the defaults). `auto` takes tensorflow, else wasm, else cpu, and says once, in one line on
+ * stderr, when it falls back from the native backend. Forcing an unavailable backend, or bf16 where it cannot
+ * run, throws.
  */
-export async function selectBackend(choice: BackendChoice = 'auto'): Promise<BackendReport> {
-  const available = await availableBackends();
+export async function selectBackend(request: BackendChoice | Partial<BackendOptions> = 'auto'): Promise<BackendReport> {
+  const given = typeof request === 'string' ? { backend: request } : request;
+  checkOptions(BACKEND_OPTIONS, given);
+  const { backend: choice, precision, threads, kernel } = withDefaults(BACKEND_OPTIONS, given);
+  const wanted: NativeSettings = { precision, threads };
+  if (precision === 'bf16') checkBf16();
+  const available = await availableBackends(wanted);
   let name: BackendName;
   if (choice === 'auto') {
     name = BACKEND_NAMES.find((candidate) => available[candidate] === true) ?? 'cpu';
@@ -118,14 +177,32 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
     }
     name = choice;
   }
+  if (name === 'tensorflow') checkNativeSettings(wanted);
+  else if (precision === 'bf16') {
+    throw new ConfigError((option) => `${option('precision')} bf16 needs the native tensorflow backend; this run uses ${name} (float32 only)`);
+  }
+  if (kernel === 'fused' && name !== 'tensorflow') {
+    throw new ConfigError((option) => `${option('kernel')} fused needs the native tensorflow backend (TensorFlow's fused cells); this run uses ${name}`);
+  }
   if (tf.getBackend() !== name) {
     const ok = await tf.setBackend(name);
     if (!ok) throw new Error(`backend "${name}" failed to initialise`);
   }
   await tf.ready();
   if (name === 'cpu') silenceCpuBanner();
-  current = { name, available, tfjsVersion: tf.version.tfjs, tensorflowVersion: tensorflowVersion() };
+  current = {
+    name, available, tfjsVersion: tf.version.tfjs, tensorflowVersion: tensorflowVersion(),
+    precision: name === 'tensorflow' ? nativeSettings?.precision ?? 'fp32' : 'fp32',
+    threads: name === 'tensorflow' ? nativeSettings?.threads ?? null : null,
+    kernel,
+  };
   return current;
+}
+
+/** bf16 needs a CPU with bf16 units; checked before the native library starts in that mode. */
+function checkBf16(): void {
+  const support = bf16Support();
+  if (support !== true) throw new ConfigError((option) => `${option('precision')} bf16 cannot run here: ${support}; use ${option('precision')} fp32`);
 }
 
 /** The report of the last `selectBackend`, or null when none was made. */
@@ -139,8 +216,11 @@ function silenceCpuBanner(): void {
   if (cpu) cpu.firstUse = false;
 }
 
-/** One line for logs and reports, e.g. "tensorflow (TensorFlow 2.15.0, tfjs 4.22.0)". */
+/** One line for logs and reports, e.g. "tensorflow (TensorFlow 2.21.0, tfjs 4.22.0, bf16, 1 thread)". */
 export function describeBackend(report: BackendReport): string {
-  const tfVersion = report.tensorflowVersion ? `TensorFlow ${report.tensorflowVersion}, ` : '';
-  return `${report.name} (${tfVersion}tfjs ${report.tfjsVersion})`;
+  const parts = [
+    ...(report.tensorflowVersion ? [`TensorFlow ${report.tensorflowVersion}`] : []), `tfjs ${report.tfjsVersion}`, report.precision,
+    ...(report.threads ? [`${report.threads} thread${report.threads === 1 ? '' : 's'}`] : []),
+  ];
+  return `${report.name} (${parts.join(', ')})`;
 }

@@ -3,7 +3,7 @@ import {
   BACKEND_OPTIONS, EVALUATE_OPTIONS, MODEL_DIRECTORY_OPTIONS, describeBackend, evaluateModelOnCorpus, loadModelFromDirectory,
   selectBackend,
 } from '../../src';
-import { optionValues, optionsOf } from '../options';
+import { givenOptions, optionValues, optionsOf } from '../options';
 
 export function evaluateCommand(): Command {
   const command = new Command('evaluate').description('exact perplexity of a saved model on one split of a corpus');
@@ -12,9 +12,8 @@ export function evaluateCommand(): Command {
     .option('--json', 'print a JSON object with perplexity, tokens, nll, backend')
     .addHelpText('after', '\nExample:\n  rnnlm evaluate --model runs/small --data ../shared/data/ptb --split test\n')
     .action(async (parsed) => {
-      const { backend } = optionValues(BACKEND_OPTIONS, parsed);
       const options = optionValues(EVALUATE_OPTIONS, parsed);
-      const backendLine = describeBackend(await selectBackend(backend));
+      const backendLine = describeBackend(await selectBackend(givenOptions(BACKEND_OPTIONS, parsed)));
       const { model, vocab } = loadModelFromDirectory(parsed.model);
       const batchSize = options.batchSize ?? (options.split === 'test' ? 1 : 10);
       const result = evaluateModelOnCorpus(model, vocab, options.data, options.split, batchSize, options.bptt);

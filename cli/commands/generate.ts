@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { BACKEND_OPTIONS, GENERATE_OPTIONS, MODEL_DIRECTORY_OPTIONS, generateText, loadModelFromDirectory, selectBackend } from '../../src';
-import { givenOptions, optionValues, optionsOf } from '../options';
+import { givenOptions, optionsOf } from '../options';
 
 export function generateCommand(): Command {
   const command = new Command('generate').description('sample text from a saved model');
@@ -8,7 +8,7 @@ export function generateCommand(): Command {
   return command
     .addHelpText('after', '\nExample:\n  rnnlm generate --model runs/small --prime "the company" --length 30 --temperature 0.8\n')
     .action(async (parsed) => {
-      await selectBackend(optionValues(BACKEND_OPTIONS, parsed).backend);
+      await selectBackend(givenOptions(BACKEND_OPTIONS, parsed));
       const { model, vocab } = loadModelFromDirectory(parsed.model);
       process.stdout.write(`${generateText(model, vocab, givenOptions(GENERATE_OPTIONS, parsed))}\n`);
     });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { BACKEND_OPTIONS, backendInfo } from '../../src';
-import { optionValues, optionsOf } from '../options';
+import { givenOptions, optionsOf } from '../options';
 
 export function infoCommand(): Command {
   const command = new Command('info').description('backend in use, available backends, versions, threads and a matMul GFLOP/s figure per backend');
@@ -9,7 +9,7 @@ export function infoCommand(): Command {
     .option('--json', 'print the information as JSON')
     .addHelpText('after', '\nExample:\n  rnnlm info\n')
     .action(async (parsed) => {
-      const info = await backendInfo(optionValues(BACKEND_OPTIONS, parsed).backend);
+      const info = await backendInfo(givenOptions(BACKEND_OPTIONS, parsed));
       if (parsed.json) {
         process.stdout.write(`${JSON.stringify(info)}\n`);
         return;
@@ -19,6 +19,9 @@ export function infoCommand(): Command {
         process.stdout.write(`  ${b.name.padEnd(10)} ${b.available === true ? 'available' : `unavailable: ${b.available}`}` +
           `${b.gflops !== null ? `  matMul ${b.size}x${b.size}: ${b.gflops.toFixed(1)} GFLOP/s` : ''}\n`);
       }
+      const gflops = (value: number | null): string => (value === null ? '—' : `${value.toFixed(1)} GFLOP/s`);
+      process.stdout.write(`bf16: ${info.bf16 === true ? 'available' : `unavailable: ${info.bf16}`}\n` +
+        `native matMul 1024x1024: fp32 ${gflops(info.nativeGflops.fp32)}, bf16 ${gflops(info.nativeGflops.bf16)}\n`);
       process.stdout.write(`versions: tfjs-rnnlm ${info.versions.tfjsRnnlm}, tfjs ${info.versions.tfjs}, ` +
         `TensorFlow ${info.versions.tensorflow ?? '— (native backend not loaded)'}, node ${info.versions.node}\n` +
         `threads: ${info.threads}\n`);

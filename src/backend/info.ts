@@ -1,19 +1,26 @@
+import { execFileSync } from 'child_process';
 import * as os from 'os';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { availableBackends, describeBackend, selectBackend } from '../backend';
-import { BACKEND_NAMES, BackendChoice, BackendName } from '../config/names';
-import { RuntimeVersions, runtimeVersions } from '../package';
+import { availableBackends, bf16Support, describeBackend, selectBackend } from '../backend';
+import { BackendOptions } from '../config/commands';
+import { BACKEND_NAMES, BackendName, PRECISIONS, Precision } from '../config/names';
+import { PACKAGE_ROOT, RuntimeVersions, runtimeVersions } from '../package';
 
 export interface BackendInfo {
-  /** The backend `choice` resolves to, described in one line. */
+  /** The backend the options resolve to, described in one line. */
   backend: string;
   backends: { name: BackendName; available: true | string; size: number; gflops: number | null }[];
+  /** Whether `--precision bf16` can run here: true, or why not. */
+  bf16: true | string;
+  /** Square matMul GFLOP/s of the native backend at each precision (null where it cannot run). */
+  nativeGflops: Record<Precision, number | null>;
   versions: RuntimeVersions;
   threads: string;
 }
 
 /** Square float32 matMul throughput after one warm-up call: 2·n³ flops per product. */
-function matMulGflops(size: number, repeats: number): number {
+export function matMulGflops(size: number, repeats: number): number {
   return tf.tidy(() => {
     const a = tf.randomUniform([size, size]);
     const b = tf.randomUniform([size, size]);
@@ -25,26 +32,54 @@ function matMulGflops(size: number, repeats: number): number {
   });
 }
 
-/** What `rnnlm info` shows: every backend's availability and matMul speed, versions, threads. */
-export async function backendInfo(choice: BackendChoice): Promise<BackendInfo> {
+export const NATIVE_PROBE_SIZE = 1024;
+
+/**
+ * The native matMul speed at a precision other than this process's: the precision is fixed when the native
+ * library starts, so a child process measures it (dist/src/backend/matmul-probe.js).
+ */
+function probeInChild(precision: Precision, threads: number | null): number | null {
+  const probe = path.join(PACKAGE_ROOT, 'dist', 'src', 'backend', 'matmul-probe.js');
+  try {
+    const out = execFileSync(process.execPath, [probe, precision, String(threads ?? '')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return (JSON.parse(out) as { gflops: number }).gflops;
+  } catch {
+    return null;
+  }
+}
+
+/** What `rnnlm info` shows: every backend's availability and matMul speed, bf16 support, versions, threads. */
+export async function backendInfo(options: Partial<BackendOptions>): Promise<BackendInfo> {
+  const report = await selectBackend(options); // first: it starts the native library with the requested settings
   const available = await availableBackends();
+  const bf16 = available.tensorflow === true ? bf16Support() : `needs the native tensorflow backend (${available.tensorflow})`;
   const backends: BackendInfo['backends'] = [];
+  const nativeGflops: Record<Precision, number | null> = { fp32: null, bf16: null };
   for (const name of BACKEND_NAMES) {
-    const size = name === 'cpu' ? 256 : 1024; // plain JS runs ~0.6 GFLOP/s: keep its product small
+    const size = name === 'cpu' ? 256 : NATIVE_PROBE_SIZE; // plain JS runs ~0.6 GFLOP/s: keep its product small
     let gflops: number | null = null;
     if (available[name] === true) {
-      await selectBackend(name);
+      await selectBackend({ ...options, backend: name, precision: name === 'tensorflow' ? options.precision : 'fp32' });
       gflops = matMulGflops(size, name === 'cpu' ? 2 : 10);
+    }
+    if (name === 'tensorflow' && gflops !== null) {
+      const started = report.name === 'tensorflow' ? report.precision : 'fp32';
+      for (const precision of PRECISIONS) {
+        if (precision === 'bf16' && bf16 !== true) continue;
+        nativeGflops[precision] = precision === started ? gflops : probeInChild(precision, report.threads);
+      }
     }
     backends.push({ name, available: available[name], size, gflops });
   }
-  const report = await selectBackend(choice);
+  await selectBackend(options);
   const wasmThreads = available.wasm === true ? `wasm ${wasmThreadCount()}` : 'wasm —';
   return {
     backend: describeBackend(report),
     backends,
+    bf16,
+    nativeGflops,
     versions: runtimeVersions(report.tensorflowVersion),
-    threads: `${os.cpus().length} CPU cores; tensorflow uses its own thread pools (all cores); ${wasmThreads}`,
+    threads: `${os.cpus().length} CPU cores; tensorflow ${report.threads ? `${report.threads} intra-op` : 'its own thread pools (all cores)'}; ${wasmThreads}`,
   };
 }
 

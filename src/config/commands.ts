@@ -1,4 +1,4 @@
-import { BACKEND_CHOICES, BackendChoice, SPLIT_NAMES, SplitName } from './names';
+import { BACKEND_CHOICES, BackendChoice, KERNEL_CHOICES, KernelChoice, PRECISIONS, Precision, SPLIT_NAMES, SplitName } from './names';
 import { OptionTable, choice, integerType, nullable, onOff, pathType, positiveInteger, positiveNumber, integer, text } from './options';
 
 /**
@@ -6,12 +6,29 @@ import { OptionTable, choice, integerType, nullable, onOff, pathType, positiveIn
  * data and the run live, which backend, what to evaluate or sample. The CLI's flags are derived from these.
  */
 
+/** Where and how the math runs. Precision and threads are fixed for a process once the native library starts. */
 export interface BackendOptions {
   backend: BackendChoice;
+  precision: Precision;
+  /** TensorFlow's intra-op threads; null = its default (all cores). */
+  threads: number | null;
+  kernel: KernelChoice;
 }
 
 export const BACKEND_OPTIONS: OptionTable<BackendOptions> = {
   backend: { type: choice(BACKEND_CHOICES), default: 'auto', description: 'math backend: auto takes tensorflow, else wasm, else cpu' },
+  precision: {
+    type: choice(PRECISIONS), default: 'fp32',
+    description: 'matmul arithmetic: bf16 = bfloat16 products, float32 sums (native backend on CPUs with AMX/AVX512-BF16)',
+  },
+  threads: {
+    type: nullable(positiveInteger), default: null, defaultText: () => "TensorFlow's own (all cores)",
+    description: 'intra-op threads of the native backend',
+  },
+  kernel: {
+    type: choice(KERNEL_CHOICES), default: 'auto',
+    description: "recurrent time loop: TensorFlow's fused cells, our explicit equations, or auto (the faster for the size)",
+  },
 };
 
 export interface CorpusOptions {

@@ -29,6 +29,20 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 export const BACKEND_CHOICES = ['auto', ...BACKEND_NAMES] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
+/**
+ * Arithmetic of the native backend's matmuls: fp32, or bf16 products with float32 accumulation (oneDNN's
+ * BF16 fpmath mode on CPUs with AMX-BF16 / AVX512-BF16; tensors stay float32).
+ */
+export const PRECISIONS = ['fp32', 'bf16'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
+/**
+ * How a recurrent layer runs its time loop: our explicit gate equations (src/cells/), TensorFlow's fused
+ * native kernels where they compute the same thing (src/layers/fused.ts), or whichever is faster (auto).
+ */
+export const KERNEL_CHOICES = ['auto', 'fused', 'explicit'] as const;
+export type KernelChoice = (typeof KERNEL_CHOICES)[number];
+
 /** The splits of a corpus directory (src/data/corpus.ts). */
 export const SPLIT_NAMES = ['train', 'valid', 'test'] as const;
 export type SplitName = (typeof SPLIT_NAMES)[number];

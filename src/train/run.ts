@@ -112,7 +112,7 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
   // before the native library loads, and the weights are created on the backend that trains them.
   let backend: BackendReport;
   if (options.resume && save) {
-    backend = await selectBackend(options.backend ?? 'auto');
+    backend = await selectBackend(pickOptions(BACKEND_OPTIONS, options));
     const checkpoint = loadCheckpoint(save);
     corpusRef = checkpoint.corpus;
     const previous = readPreviousReport(save);
@@ -137,7 +137,7 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     corpus = loadCorpus(dir, { char: corpusRef.char, maxVocab: corpusRef.maxVocab ?? undefined });
     const trainConfig = fitEvaluationBatches(flagsTrainConfig, corpus);
     const modelConfig = toModelConfig(hyper, corpus.vocab.size);
-    backend = await selectBackend(options.backend ?? 'auto');
+    backend = await selectBackend(pickOptions(BACKEND_OPTIONS, options));
     const model = new LanguageModel(modelConfig);
     trainer = new Trainer(model, corpus, trainConfig);
   }
