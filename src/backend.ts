@@ -118,6 +118,14 @@ async function loadWasm(): Promise<string | null> {
   return wasmLoadError;
 }
 
+/**
+ * Whether the native backend can run here: true, or why not. It loads the library (in float32 with the
+ * default threads, unless a `selectBackend` chose other settings first).
+ */
+export function nativeAvailability(): true | string {
+  return loadNative(nativeSettings ?? { precision: 'fp32', threads: null }) ?? true;
+}
+
 /** Which backends can be used here (loads them, does not switch to them; the native one with `settings`). */
 export async function availableBackends(settings: NativeSettings = { precision: 'fp32', threads: null }): Promise<Record<BackendName, true | string>> {
   const native = loadNative(settings);

@@ -5,7 +5,7 @@ export * from './cells';
 export { Recurrent } from './layers/recurrent';
 export type { RecurrentArgs, RunOptions, RunResult } from './layers/recurrent';
 export { dropoutMask, embeddingDropoutMask, recurrentMasks, sequenceDropout } from './layers/dropout';
-export { availableBackends, currentBackend, describeBackend, howToGetNative, isBackendChoice, selectBackend } from './backend';
+export { availableBackends, bf16Support, currentBackend, nativeAvailability, describeBackend, howToGetNative, isBackendChoice, selectBackend } from './backend';
 export type { BackendReport } from './backend';
 export { backendInfo } from './backend/info';
 export type { BackendInfo } from './backend/info';

@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { CellState, RecurrentCell, SavedTensors } from '../cells/cell';
+import { currentBackend } from '../backend';
+import { CellState, RecurrentCell } from '../cells/cell';
 import { deserializeCell } from '../cells';
+import { KernelChoice } from '../config/names';
+import { chooseWindow } from './fused';
+import { packSaved } from './window';
 
 /** Name, input shape and the other arguments every tfjs layer takes. */
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
@@ -19,6 +23,8 @@ export interface RunOptions {
    * dropout returns the same mask for every t (Gal & Ghahramani 2016); standard dropout a new one.
    */
   recurrentMask?: (t: number) => tf.Tensor2D;
+  /** Overrides the backend's kernel choice for this call (tests compare the two). */
+  kernel?: KernelChoice;
 }
 
 export interface RunResult {
@@ -29,18 +35,17 @@ export interface RunResult {
 }
 
 /**
- * Runs a cell over a [batch, time, features] input.
- *
- * The input half of the fused affine (x·W_x + b) is one matmul over all batch·time rows; the loop then does
- * only the recurrent half and the gate equations, step by step (the cell's `CellKernel.forward`). The whole
- * window is one differentiable op whose backward is back-propagation through time written out: each step's
- * hand-written backward (`CellKernel.backward`), then the weight gradients as a few large matmuls over all
- * steps — instead of autodiff bookkeeping for ~15 small ops per step.
+ * Runs a cell over a [batch, time, features] input. The whole window is one differentiable op: its forward
+ * and its back-propagation through time are a `WindowKernel` — our explicit gate equations
+ * (explicit-window.ts, any backend) or TensorFlow's fused cells (fused/, native backend), chosen by the
+ * backend's kernel setting (`auto`: the faster for the cell's size and the precision).
  */
 export class Recurrent extends tf.layers.Layer {
   static className = 'RnnlmRecurrent';
   readonly cell: RecurrentCell;
   private carried: CellState | null = null;
+  /** The window implementation of the last call, e.g. "explicit" or "fused LSTM" (for reports). */
+  lastKernel: string | null = null;
   /** States replaced by a newer carry; disposed on the next call, once any gradient through them is done. */
   private retired: CellState[] = [];
 
@@ -67,76 +72,47 @@ export class Recurrent extends tf.layers.Layer {
   /** Runs the time loop (no tidy here: callers such as a training step own the scope). */
   run(x: tf.Tensor3D, options: RunOptions = {}): RunResult {
     if (!this.built) this.build(x.shape);
-    const [batch, time, features] = x.shape;
+    const [batch, time] = x.shape;
     const cell = this.cell;
     const { units, stateCount } = cell;
+    const backend = currentBackend();
+    const windowKernel = chooseWindow(cell, options.kernel ?? backend?.kernel ?? 'auto', backend?.precision ?? 'fp32');
+    this.lastKernel = windowKernel.name;
     // Truncated BPTT: the initial state enters the op with a zero gradient, and the masks are constants.
     const initialState = options.initialState ?? cell.zeroState(batch);
     const masks = options.recurrentMask ? Array.from({ length: time }, (_, t) => options.recurrentMask!(t)) : null;
     const [inputKernel, , bias] = cell.trainableWeights.map((w) => w.read());
     const recurrentWeights = cell.recurrentWeights();
-    const distinctMasks = masks ? [...new Set(masks)] : []; // variational dropout: one mask for every step
-    const maskIndex = masks ? masks.map((m) => distinctMasks.indexOf(m)) : [];
 
     // Value: the outputs and the final state packed time-major as [time + stateCount, batch, units], so that the
-    // one op also carries the gradient of the final state. Time-major rows make every per-step slice contiguous.
+    // one op also carries the gradient of the final state.
     const timeMajor = (t: tf.Tensor3D): tf.Tensor3D => tf.transpose(t, [1, 0, 2]);
     const window = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const save = args.pop() as tf.GradSaveFunc;
       const [input, wx, b, ...rest] = args as tf.Tensor[];
-      const weights = rest.slice(0, recurrentWeights.length);
-      const kernel = cell.makeKernel(weights);
-      const flatInput = tf.reshape(timeMajor(input as tf.Tensor3D), [time * batch, features]) as tf.Tensor2D;
-      const projected = tf.add(tf.matMul(flatInput, wx), b); // x·W_x + b for every step: [time·batch, gates·units]
-      let state = rest.slice(recurrentWeights.length) as tf.Tensor2D[]; // the initial state
-      const outputs: tf.Tensor2D[] = [];
-      const saved: SavedTensors[] = [];
-      tf.split(projected, time, 0).forEach((projectedStep, t) => {
-        const hFed = masks ? (tf.mul(state[0], masks[t]) as tf.Tensor2D) : state[0];
-        const record = kernel.forward(projectedStep as tf.Tensor2D, state, hFed);
-        saved.push(record.saved);
-        state = record.state;
-        outputs.push(state[0]);
+      const forward = windowKernel.forward({
+        x: timeMajor(input as tf.Tensor3D), initialState: rest.slice(recurrentWeights.length) as CellState,
+        wx: wx as tf.Tensor2D, b: b as tf.Tensor1D, recurrent: rest.slice(0, recurrentWeights.length), masks,
       });
-      // Everything the backward pass reads goes through `save`: tensors merely captured here may be disposed by
-      // an enclosing tidy (e.g. Layer.call) before the gradient is taken.
-      const savedNames = Object.keys(saved[0]); // every step keeps the same named tensors
-      save([flatInput, wx, ...weights, ...distinctMasks, ...saved.flatMap((record) => savedNames.map((name) => record[name]))]);
+      const packed = packSaved(forward.saved);
+      save(packed.tensors);
       return {
-        value: tf.reshape(tf.concat([...outputs, ...state], 0), [time + stateCount, batch, units]),
+        value: tf.concat([forward.outputs, ...forward.state.map((s) => tf.expandDims(s, 0))], 0),
         gradFunc: (dy: tf.Tensor, savedTensors: tf.Tensor[]) => {
-          const [savedInput, savedWx] = savedTensors;
-          const savedWeights = savedTensors.slice(2, 2 + recurrentWeights.length);
-          const savedMasks = savedTensors.slice(2 + recurrentWeights.length, 2 + recurrentWeights.length + distinctMasks.length);
-          const records = savedTensors.slice(2 + recurrentWeights.length + distinctMasks.length);
-          const kernel = cell.makeKernel(savedWeights);
-          const perStep = savedNames.length;
-          const stepSaved = Array.from({ length: time }, (_, t) =>
-            Object.fromEntries(savedNames.map((name, k) => [name, records[t * perStep + k]])) as SavedTensors);
-          const dOutputs = tf.split(tf.reshape(dy, [-1, units]), time + stateCount, 0) as tf.Tensor2D[];
-          let dState: tf.Tensor2D[] = dOutputs.slice(time);
-          const dProjected: tf.Tensor2D[] = new Array(time);
-          for (let t = time - 1; t >= 0; t--) {
-            dState = [tf.add(dState[0], dOutputs[t]) as tf.Tensor2D, ...dState.slice(1)];
-            const step = kernel.backward(stepSaved[t], dState);
-            dProjected[t] = step.dProjected;
-            const dHViaMatmul = masks ? (tf.mul(step.dHFed, savedMasks[maskIndex[t]]) as tf.Tensor2D) : step.dHFed;
-            const [dHDirect, ...dRest] = step.dStatePrev;
-            dState = [dHDirect ? (tf.add(dHDirect, dHViaMatmul) as tf.Tensor2D) : dHViaMatmul, ...(dRest as tf.Tensor2D[])];
-          }
-          const dFlat = tf.concat(dProjected, 0); // time-major rows, like flatInput
-          const dInput = timeMajor(tf.reshape(tf.matMul(dFlat, tf.transpose(savedWx)), [time, batch, features]));
-          const dInputKernel = tf.matMul(savedInput as tf.Tensor2D, dFlat, true, false);
-          const cut = dState.map((d) => tf.zerosLike(d)); // the window boundary of truncated BPTT
-          return [dInput, dInputKernel, tf.sum(dFlat, 0), ...kernel.weightGradients(stepSaved, dProjected), ...cut];
+          const dOutputs = tf.slice(dy, [0, 0, 0], [time, batch, units]) as tf.Tensor3D;
+          const dState = Array.from({ length: stateCount }, (_, k) =>
+            tf.reshape(tf.slice(dy, [time + k, 0, 0], [1, batch, units]), [batch, units]) as tf.Tensor2D);
+          const gradients = windowKernel.backward(packed.rebuild(savedTensors), dOutputs, dState);
+          const cut = gradients.dInitialState.map((d) => tf.zerosLike(d)); // the window boundary of truncated BPTT
+          return [timeMajor(gradients.dx), gradients.dWx, gradients.dB, ...gradients.dRecurrent, ...cut];
         },
       };
     }) as unknown as (...tensors: tf.Tensor[]) => tf.Tensor3D;
 
-    const packed = window(x, inputKernel, bias, ...recurrentWeights, ...initialState);
-    const outputs = timeMajor(tf.slice(packed, [0, 0, 0], [time, batch, units]));
+    const packedOutput = window(x, inputKernel, bias, ...recurrentWeights, ...initialState);
+    const outputs = timeMajor(tf.slice(packedOutput, [0, 0, 0], [time, batch, units]));
     const state = Array.from({ length: stateCount }, (_, k) =>
-      tf.reshape(tf.slice(packed, [time + k, 0, 0], [1, batch, units]), [batch, units]) as tf.Tensor2D);
+      tf.reshape(tf.slice(packedOutput, [time + k, 0, 0], [1, batch, units]), [batch, units]) as tf.Tensor2D);
     return { outputs, state };
   }
 
