@@ -27,7 +27,7 @@ describe.each<[OutputLayout, boolean]>([
       outputCrossEntropy(h as tf.Tensor2D, { weight: w as tf.Tensor2D, layout, bias: b as tf.Tensor1D }, targets, weights, count);
     const composed = (h: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Scalar => {
       const logits = tf.add(tf.matMul(h, w, false, layout === 'vocab-rows'), b) as tf.Tensor2D;
-      const nll = tokenNll(logits, targets);
+      const nll = tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, tf.oneHot(targets, vocab)), 1)); // plain ops, autodiff
       return tf.div(tf.sum(weights ? tf.mul(nll, weights) : nll), count);
     };
     const got = tf.valueAndGrads(fused)([hidden, weight, bias]);
@@ -66,4 +66,14 @@ test('outputCrossEntropy keeps what its gradient needs even when the caller’s 
   expect(Array.from(grad.dataSync()).every(Number.isFinite)).toBe(true);
   expect(Array.from(grad.slice([2, 0], [1, 3]).dataSync()).map(Math.abs)).toEqual([0, 0, 0]); // weight 0: no gradient
   tf.dispose([hidden, weight, bias, grad]);
+});
+
+test('tokenNll equals logsumexp − target logit (the native backend computes it with TensorFlow’s fused op)', () => {
+  const next = rng(14);
+  const logits = randomTensor(next, [6, 9], 4) as tf.Tensor2D;
+  const targets = tf.tensor1d([0, 8, 3, 3, 5, 1], 'int32');
+  const want = tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, tf.oneHot(targets, 9)), 1));
+  const got = tokenNll(logits, targets);
+  expect(relativeError(got.dataSync(), want.dataSync())).toBeLessThan(1e-6);
+  tf.dispose([logits, targets, want, got]);
 });

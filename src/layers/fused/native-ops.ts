@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
  */
 
 interface Binding {
+  TF_INT32: number;
   executeOp(name: string, attrs: OpAttr[], inputIds: number[], numOutputs: number): unknown[];
   createTensor(shape: number[], dtype: number, values: Int32Array): number;
   TF_FLOAT: number;
@@ -68,10 +69,14 @@ export function runOp(name: string, attrs: OpAttr[], inputs: (tf.Tensor | Int64)
   return backend.binding.executeOp(name, attrs, ids, numOutputs).map((meta) => backend.createOutputTensor(meta));
 }
 
-/** The float32 type attribute `T` every fused cell op takes. */
-export function floatType(): OpAttr {
+/** A type attribute: `T` float32 for every fused cell op, `Tlabels` int32 for class ids. */
+export function typeAttr(name: string, dtype: 'float32' | 'int32'): OpAttr {
   const { binding } = nodeBackend();
-  return { name: 'T', type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT };
+  return { name, type: binding.TF_ATTR_TYPE, value: dtype === 'float32' ? binding.TF_FLOAT : binding.TF_INT32 };
+}
+
+export function floatType(): OpAttr {
+  return typeAttr('T', 'float32');
 }
 
 export function floatAttr(name: string, value: number): OpAttr {
