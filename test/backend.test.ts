@@ -1,5 +1,8 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_NAMES, BackendName, availableBackends, selectBackend } from '../src/backend';
+import { BACKEND_NAMES, BackendName, availableBackends, bf16Support, currentBackend, nativeAvailability, selectBackend } from '../src/backend';
 import { smallModel } from './model/fixtures';
 
 /**
@@ -51,4 +54,34 @@ test('all available backends agree on loss, gradients and a few SGD steps', asyn
     });
     expect({ name, sgd: t.sgdLosses.every((l, k) => close(l, reference.sgdLosses[k])) }).toEqual({ name, sgd: true });
   }
+});
+
+describe('--precision bf16', () => {
+  const fakeCpuinfo = (flags: string): string => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlm-cpuinfo-')), 'cpuinfo');
+    fs.writeFileSync(file, `processor\t: 0\nmodel name\t: Test CPU\nflags\t\t: ${flags}\n\n`);
+    return file;
+  };
+
+  test('is available exactly on CPUs with AMX-BF16 or AVX512-BF16, as /proc/cpuinfo lists them', () => {
+    expect(bf16Support(fakeCpuinfo('fpu sse avx2 avx512f amx_bf16 amx_tile'))).toBe(true);
+    expect(bf16Support(fakeCpuinfo('fpu sse avx2 avx512_bf16'))).toBe(true);
+    expect(bf16Support(fakeCpuinfo('fpu sse avx2 avx512f'))).toBe('this CPU has neither AMX-BF16 nor AVX512-BF16');
+    expect(bf16Support('/nonexistent/cpuinfo')).toMatch(/cannot tell whether this CPU has bf16 units/);
+  });
+
+  test('is refused on the wasm and cpu backends (or on a CPU without bf16), naming the option and the reason', async () => {
+    for (const backend of ['wasm', 'cpu'] as const) {
+      const refusal = bf16Support() === true ? `precision bf16 needs the native tensorflow backend; this run uses ${backend}` : 'precision bf16 cannot run here';
+      await expect(selectBackend({ backend, precision: 'bf16' })).rejects.toThrow(refusal);
+    }
+    await selectBackend((process.env.RNNLM_BACKEND as BackendName | undefined) ?? 'auto');
+  });
+
+  const nativeRun = ['auto', 'tensorflow'].includes(process.env.RNNLM_BACKEND ?? 'auto') && nativeAvailability() === true;
+  (nativeRun ? test : test.skip)('cannot change once the native library has started in this process', async () => {
+    const other = currentBackend()?.precision === 'bf16' ? 'fp32' : 'bf16';
+    const refusal = other === 'bf16' && bf16Support() !== true ? /bf16 cannot run here/ : /cannot change until the process ends/;
+    await expect(selectBackend({ backend: 'tensorflow', precision: other })).rejects.toThrow(refusal);
+  });
 });

@@ -153,6 +153,7 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
       tokens: { train: corpus.train.length, valid: corpus.valid.length, test: corpus.test.length },
     },
     modelConfig: model.config, trainConfig: trainer.config, parameters: model.parameterCount, backend: backendLine,
+    kernels: model.layers.map((layer) => layer.lastKernel ?? 'not run yet'),
     versions: runtimeVersions(backend.tensorflowVersion), epochs: trainer.progress.history, bestValidPpl: trainer.progress.bestValidPpl,
     bestEpoch: trainer.progress.bestEpoch, testPpl, wallSeconds: trainer.progress.elapsedSeconds,
   });

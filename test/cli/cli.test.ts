@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { rnnlm, tempDir, tinyCorpus } from './run-cli';
+import { readReport } from '../../src';
+import { TINY_MODEL, rnnlm, tempDir, tinyCorpus, toolLines } from './run-cli';
 
 test('rnnlm train --max-batches, then evaluate and generate, end to end', () => {
   const data = tinyCorpus();
@@ -32,4 +33,38 @@ test('rnnlm train --max-batches, then evaluate and generate, end to end', () => 
   expect(refused.status).not.toBe(0);
   expect(refused.stderr).toMatch(/already holds a run: add --resume to continue it or --force to replace it/);
   expect(fs.existsSync(path.join(save, 'model/model.json'))).toBe(true);
+});
+
+describe('precision and kernel', () => {
+  const info = JSON.parse(rnnlm(['info', '--json']).stdout) as { bf16: true | string; backend: string; nativeGflops: Record<string, number | null> };
+
+  test('rnnlm info says whether bf16 can run and measures the native matMul at each precision', () => {
+    expect(info.bf16 === true || typeof info.bf16 === 'string').toBe(true);
+    if (!info.backend.startsWith('tensorflow')) return expect(info.nativeGflops).toEqual({ fp32: null, bf16: null });
+    expect(info.nativeGflops.fp32).toBeGreaterThan(0);
+    if (info.bf16 === true) expect(info.nativeGflops.bf16).toBeGreaterThan(0);
+    else expect(info.nativeGflops.bf16).toBeNull();
+  });
+
+  test('train --precision bf16 runs where bf16 can run, and says so in the report; elsewhere it is one clear line', () => {
+    const data = tinyCorpus();
+    const save = path.join(tempDir('rnnlm-bf16-'), 'run');
+    const train = rnnlm(['train', '--data', data, ...TINY_MODEL, '--epochs', '1', '--max-batches', '5', '--precision', 'bf16', '--save', save, '--json']);
+    if (info.bf16 !== true) {
+      expect(train.status).toBe(1);
+      expect(toolLines(train.stderr)).toEqual([expect.stringMatching(/^rnnlm: --precision bf16 cannot run here: .*; use --precision fp32$/)]);
+      return;
+    }
+    expect(train.status).toBe(0);
+    expect(readReport(save).backend).toMatch(/^tensorflow \(TensorFlow [\d.]+, tfjs [\d.]+, bf16/);
+    const evaluate = rnnlm(['evaluate', '--model', save, '--data', data, '--precision', 'bf16', '--kernel', 'explicit', '--json']);
+    expect(evaluate.status).toBe(0);
+    expect(JSON.parse(evaluate.stdout).backend).toMatch(/bf16/);
+  });
+
+  test('--kernel fused is refused off the native backend', () => {
+    const refused = rnnlm(['train', '--data', tinyCorpus(), ...TINY_MODEL, '--kernel', 'fused', '--backend', 'cpu']);
+    expect(refused.status).toBe(1);
+    expect(toolLines(refused.stderr)).toEqual(['rnnlm: --kernel fused needs the native tensorflow backend (TensorFlow\'s fused cells); this run uses cpu']);
+  });
 });
