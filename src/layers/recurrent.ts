@@ -75,12 +75,12 @@ export class Recurrent extends tf.layers.Layer {
     const [batch, time] = x.shape;
     const cell = this.cell;
     const { units, stateCount } = cell;
-    const backend = currentBackend();
-    const windowKernel = chooseWindow(cell, options.kernel ?? backend?.kernel ?? 'auto', backend?.precision ?? 'fp32');
-    this.lastKernel = windowKernel.name;
     // Truncated BPTT: the initial state enters the op with a zero gradient, and the masks are constants.
     const initialState = options.initialState ?? cell.zeroState(batch);
     const masks = options.recurrentMask ? Array.from({ length: time }, (_, t) => options.recurrentMask!(t)) : null;
+    const backend = currentBackend();
+    const windowKernel = chooseWindow(cell, options.kernel ?? backend?.kernel ?? 'auto', backend?.precision ?? 'fp32', masks !== null);
+    this.lastKernel = windowKernel.name;
     const [inputKernel, , bias] = cell.trainableWeights.map((w) => w.read());
     const recurrentWeights = cell.recurrentWeights();
 

@@ -19,21 +19,25 @@ export function fusedWindow(cell: RecurrentCell): WindowKernel | null {
 }
 
 /**
- * Which window `auto` runs. Measured with `npm run bench` (README, Performance): the fused cells win where
- * the per-step work is small — dispatching ~15 tfjs ops per step costs more than the math — and at every
- * size in float32; in bf16 at 650 units our explicit loop wins, because its per-step h·W_h and its large
- * weight-gradient products run in bf16 while TensorFlow's cells multiply in float32.
+ * Which window `auto` runs, from one LSTM or GRU layer over one window (batch 20, 35 steps, forward and
+ * backward, medians of three interleaved rounds; README, Performance): TensorFlow's cells win where the
+ * per-step work is small — dispatching ~15 tfjs ops per step costs more than the math — which is up to
+ * ~256 units (LSTM 200: 45 against 69 ms in float32, 35 against 65 in bf16). At 650 units an LSTM still
+ * gains a little in float32 (258 against 285 ms), but in bf16 our loop wins (253 against 357): its per-step
+ * h·W_h and its weight-gradient products run in bf16, TensorFlow's cells multiply in float32. A GRU gains
+ * only without recurrent dropout: the mask correction around GRUBlockCell costs more than it saves.
  */
-export const FUSED_BF16_MAX_UNITS = 256;
+export const FUSED_MAX_UNITS = 256;
 
-export function prefersFused(units: number, precision: Precision): boolean {
-  return precision === 'fp32' || units <= FUSED_BF16_MAX_UNITS;
+export function prefersFused(cell: RecurrentCell, precision: Precision, masked: boolean): boolean {
+  if (cell instanceof GRUCell) return !masked && cell.units <= FUSED_MAX_UNITS;
+  return cell.units <= FUSED_MAX_UNITS || precision === 'fp32';
 }
 
 /** The window implementation for `cell` under a kernel choice: explicit, fused where it exists, or the faster. */
-export function chooseWindow(cell: RecurrentCell, choice: KernelChoice, precision: Precision): WindowKernel {
+export function chooseWindow(cell: RecurrentCell, choice: KernelChoice, precision: Precision, masked: boolean): WindowKernel {
   if (choice === 'explicit') return explicitWindow(cell);
   const fused = fusedWindow(cell);
   if (!fused) return explicitWindow(cell);
-  return choice === 'fused' || prefersFused(cell.units, precision) ? fused : explicitWindow(cell);
+  return choice === 'fused' || prefersFused(cell, precision, masked) ? fused : explicitWindow(cell);
 }
