@@ -7,6 +7,7 @@ import { evaluateCommand } from './commands/evaluate';
 import { generateCommand } from './commands/generate';
 import { infoCommand } from './commands/info';
 import { reportCommand } from './commands/report';
+import { scoreCommand } from './commands/score';
 import { trainCommand } from './commands/train';
 import { flagName } from './options';
 
@@ -31,7 +32,7 @@ program
   .exitOverride();
 
 // Each command gets the program's error output and exit handling (what `program.command()` would copy).
-for (const command of [trainCommand(), evaluateCommand(), generateCommand(), reportCommand(), infoCommand()]) {
+for (const command of [trainCommand(), evaluateCommand(), generateCommand(), scoreCommand(), reportCommand(), infoCommand()]) {
   program.addCommand(command.copyInheritedSettings(program));
 }
 

@@ -1,5 +1,7 @@
 import { BACKEND_CHOICES, BackendChoice, SPLIT_NAMES, SplitName } from './names';
-import { OptionTable, choice, integerType, nullable, onOff, pathType, positiveInteger, positiveNumber, integer, text } from './options';
+import {
+  OptionTable, choice, factor, integerType, nullable, onOff, pathType, positiveInteger, positiveNumber, integer, text,
+} from './options';
 
 /**
  * The options of the library's entry points besides the hyper-parameters (src/config/hyper.ts): where the
@@ -88,6 +90,14 @@ export interface GenerateOptions {
   length: number;
   /** Softmax temperature: < 1 sharper, > 1 flatter. */
   temperature: number;
+  /** Sample among the k most likely tokens only; null = all. */
+  topK: number | null;
+  /** Sample among the fewest most likely tokens whose probability reaches p (nucleus sampling); null = all. */
+  topP: number | null;
+  /** Beam search of this width for the most likely continuation instead of sampling; null = sample. */
+  beam: number | null;
+  /** Stop after the first `<eos>` (the end of a line) instead of always producing `length` tokens. */
+  stopAtEos: boolean;
   seed: number;
 }
 
@@ -95,6 +105,16 @@ export const GENERATE_OPTIONS: OptionTable<GenerateOptions> = {
   prime: { type: nullable(text), default: null, defaultText: () => 'a sentence start', description: 'text to start from' },
   length: { type: positiveInteger, default: 50, description: 'tokens to sample' },
   temperature: { type: positiveNumber, default: 1, description: 'softmax temperature: < 1 sharper, > 1 flatter' },
+  topK: { type: nullable(positiveInteger), default: null, defaultText: () => 'all tokens', description: 'sample among the k most likely tokens only' },
+  topP: {
+    type: nullable(factor), default: null, defaultText: () => 'all tokens',
+    description: 'nucleus sampling: among the fewest most likely tokens whose probability reaches p',
+  },
+  beam: {
+    type: nullable(positiveInteger), default: null, defaultText: () => 'sample',
+    description: 'beam search of width N: the most likely continuation instead of a sample',
+  },
+  stopAtEos: { type: onOff, default: false, description: 'stop at the end of the line (<eos>), at the latest after --length tokens' },
   seed: { type: integer, default: 1, description: 'random seed' },
 };
 
