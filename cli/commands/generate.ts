@@ -6,8 +6,7 @@ export function generateCommand(): Command {
   const command = new Command('generate').description('sample text from a saved model, printed token by token as it is sampled');
   for (const option of [...optionsOf(MODEL_DIRECTORY_OPTIONS), ...optionsOf(GENERATE_OPTIONS), ...optionsOf(BACKEND_OPTIONS)]) command.addOption(option);
   return command
-    .addHelpText('after', '\nExamples:\n  rnnlm generate --model runs/small --prime "the company" --length 30 --temperature 0.8 --top-p 0.9\n' +
-      '  rnnlm generate --model runs/small --prime "the company" --beam 5 --stop-at-eos\n')
+    .addHelpText('after', '\nExample:\n  rnnlm generate --model runs/small --prime "the company" --length 30 --temperature 0.8 --top-p 0.9\n')
     .action(async (parsed) => {
       await selectBackend(optionValues(BACKEND_OPTIONS, parsed).backend);
       const { model, vocab } = loadModelFromDirectory(parsed.model);

@@ -20,7 +20,7 @@ export function scoreCommand(): Command {
   for (const option of [...optionsOf(MODEL_DIRECTORY_OPTIONS), ...optionsOf(BACKEND_OPTIONS)]) command.addOption(option);
   return command
     .option('--json', 'print one JSON object per line: text, logprob, tokens, perplexity')
-    .addHelpText('after', '\nExamples:\n  rnnlm score --model runs/small sentences.txt\n  echo "the company said" | rnnlm score --model runs/small --json\n')
+    .addHelpText('after', '\nExample:\n  rnnlm score --model runs/small --json sentences.txt\n')
     .action(async (file: string | undefined, parsed) => {
       await selectBackend(optionValues(BACKEND_OPTIONS, parsed).backend);
       const { model, vocab } = loadModelFromDirectory(parsed.model);
