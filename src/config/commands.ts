@@ -59,6 +59,33 @@ export const RUN_DIRECTORY_OPTIONS: OptionTable<RunDirectoryOptions> = {
   },
 };
 
+export interface FineTuneOptions {
+  /** A trained model (or run directory) to start from; its architecture and vocabulary are kept. */
+  initFrom: string | null;
+}
+
+export const FINE_TUNE_OPTIONS: OptionTable<FineTuneOptions> = {
+  initFrom: {
+    type: nullable(pathType('<dir>')), default: null, defaultText: () => 'new weights',
+    description: 'start from this trained model (or run directory) with its vocabulary locked: fine-tuning on a new corpus',
+  },
+};
+
+export interface TensorBoardOptions {
+  /** Directory for TensorBoard event files; null = none are written. */
+  tensorboard: string | null;
+  /** Write the training loss every N batches. */
+  tensorboardEvery: number;
+}
+
+export const TENSORBOARD_OPTIONS: OptionTable<TensorBoardOptions> = {
+  tensorboard: {
+    type: nullable(pathType('<dir>')), default: null, defaultText: () => 'none',
+    description: 'write TensorBoard event files there (loss, perplexity, lr, gradient norm, words/s, weight histograms); needs the tensorflow backend',
+  },
+  tensorboardEvery: { type: positiveInteger, default: 10, description: 'TensorBoard: training scalars every N batches' },
+};
+
 export interface ModelDirectoryOptions {
   /** A run directory (its best model) or a model directory. */
   model: string;
