@@ -145,6 +145,27 @@ export const GENERATE_OPTIONS: OptionTable<GenerateOptions> = {
   seed: { type: integer, default: 1, description: 'random seed' },
 };
 
+export interface ExportOptions {
+  /** The directory to write the web page, model, vocabulary and scripts into. */
+  out: string;
+  /** Replace an existing export in `out`. */
+  force: boolean;
+}
+
+export const EXPORT_OPTIONS: OptionTable<ExportOptions> = {
+  out: { type: pathType('<dir>'), default: '', required: true, description: 'directory for the page, the model (model.json + weights), vocab.json and scripts' },
+  force: { type: onOff, default: false, description: 'replace what --out holds' },
+};
+
+export interface ServeOptions {
+  /** TCP port on 127.0.0.1; 0 = any free port. */
+  port: number;
+}
+
+export const SERVE_OPTIONS: OptionTable<ServeOptions> = {
+  port: { type: integerType(0, 'a port number (0 = any free port)'), default: 8080, description: 'port on 127.0.0.1 (0 = any free port)' },
+};
+
 export interface ReportOptions {
   /** Where to write the learning curve; null = DIR/learning-curve.svg. */
   out: string | null;
