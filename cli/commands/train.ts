@@ -43,7 +43,8 @@ export function trainCommand(): Command {
         onStart: ({ backend, corpus, model, resumedAt }) => {
           const source = corpus.dir === DEFAULT_CORPUS_DIR ? `embedded default corpus: ${corpus.dir}` : corpus.dir;
           process.stderr.write(`backend: ${backend}\ncorpus: ${source} (${corpus.level} level, vocabulary ${corpus.vocab.size})\n` +
-            `model: ${describeModel(model.config, model.parameterCount)}\n` +
+            `model: ${describeModel(model.config, model.parameterCount)}` +
+            `${options.initFrom ? `, starting from ${options.initFrom} (its vocabulary locked)` : ''}\n` +
             (resumedAt ? `resuming at epoch ${resumedAt.epoch}, batch ${resumedAt.batch}\n` : ''));
         },
         onBatch: json ? undefined : progressPrinter(),
