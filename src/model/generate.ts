@@ -106,6 +106,7 @@ export function generateText(model: LanguageModel, vocab: Vocabulary, given: Par
   const prime = options.prime ? primeTokens(options.prime, vocab.level) : [];
   const joiner = new TextJoiner(vocab.level);
   prime.forEach((token) => joiner.add(token));
+  const primeIds = prime.length > 0 ? prime.map((t) => vocab.id(t)) : [vocab.eosId]; // unknown words fail before anything is printed
   hooks.onPrime?.(joiner.text);
   const emit = (id: number): void => {
     const token = vocab.word(id);
@@ -114,7 +115,7 @@ export function generateText(model: LanguageModel, vocab: Vocabulary, given: Par
   };
   const feeder = new Feeder(model);
   try {
-    const first = feeder.feed([prime.length > 0 ? prime.map((t) => vocab.id(t)) : [vocab.eosId]]);
+    const first = feeder.feed([primeIds]);
     if (options.beam !== null) {
       beamSearch(feeder, first, options, vocab.eosId).forEach(emit);
       return joiner.text;

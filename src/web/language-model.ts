@@ -70,9 +70,10 @@ export class WebLanguageModel {
     const options = withDefaults(GENERATE_OPTIONS, given);
     const joiner = new TextJoiner(this.vocab.level);
     if (options.prime) primeTokens(options.prime, this.vocab.level).forEach((token) => joiner.add(token));
+    const primeIds = this.primeIds(options.prime ?? ''); // unknown words fail before anything is shown
     hooks.onPrime?.(joiner.text);
     const random = seededRandom(options.seed);
-    let step = await this.feed(this.primeIds(options.prime ?? ''), this.zeroState());
+    let step = await this.feed(primeIds, this.zeroState());
     try {
       for (let k = 0; k < options.length; k++) {
         const id = sampleToken(step.logits, options, random);
