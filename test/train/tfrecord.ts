@@ -2,12 +2,28 @@ import * as fs from 'fs';
 
 /**
  * A minimal reader of TensorBoard event files, to check what the training run wrote: TFRecord framing
- * (u64 length, u32 masked CRC, data, u32 masked CRC) and the few fields of the Event protobuf we write.
+ * (u64 length, u32 masked CRC-32C of it, data, u32 masked CRC-32C of the data; both checked) and the few
+ * fields of the Event protobuf we write.
  */
 export interface EventRecord {
   step: number;
   /** Summary values by tag: a number for scalars, 'histogram' for histograms. */
   values: { tag: string; value: number | 'histogram' }[];
+}
+
+/** CRC-32C (Castagnoli), as TFRecord uses it. */
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** TFRecord's masked CRC of `bytes`: rotate right by 15 and add a constant. */
+function maskedCrc(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const b of bytes) crc = CRC_TABLE[(crc ^ b) & 0xff] ^ (crc >>> 8);
+  crc = (crc ^ 0xffffffff) >>> 0;
+  return (((crc >>> 15) | (crc << 17)) + 0xa282ead8) >>> 0;
 }
 
 /** Protobuf fields of one message: field number → raw values (numbers for varints/fixed, bytes for length-delimited). */
@@ -62,6 +78,9 @@ export function readEvents(file: string): EventRecord[] {
   while (at < data.length) {
     const length = Number(data.readBigUInt64LE(at));
     const record = data.subarray(at + 12, at + 12 + length);
+    if (data.readUInt32LE(at + 8) !== maskedCrc(data.subarray(at, at + 8)) || data.readUInt32LE(at + 12 + length) !== maskedCrc(record)) {
+      throw new Error(`${file}: bad CRC in the record at byte ${at}`);
+    }
     at += 12 + length + 4;
     const event = fields(record);
     const summary = event.get(5)?.[0] as Uint8Array | undefined;
