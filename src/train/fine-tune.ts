@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { HyperParameters, ModelConfig } from '../config';
+import { HyperParameters, ModelConfig, toModelConfig } from '../config';
 import { Corpus, findSplitFile, loadSplit } from '../data/corpus';
 import { tokenize } from '../data/tokens';
 import { UNK, Vocabulary, quote } from '../data/vocabulary';
 import { ConfigError, DataError } from '../errors';
+import { loadModelFromDirectory } from '../eval/evaluate';
 import { LoadedModel } from '../model/io';
 import { LanguageModel } from '../model/lm';
 import { SPLIT_NAMES, SplitName } from '../config/names';
@@ -55,7 +56,7 @@ export function loadCorpusWithVocabulary(dir: string, vocab: Vocabulary, source:
  * The model to fine-tune: the starting model's architecture and weights, with its dropout unless the run
  * sets dropout (`dropout` is the run's, from its hyper-parameters).
  */
-export function fineTuneModel(start: LoadedModel, explicit: Partial<HyperParameters>, dropout: ModelConfig['dropout']): LanguageModel {
+function fineTuneModel(start: LoadedModel, explicit: Partial<HyperParameters>, dropout: ModelConfig['dropout']): LanguageModel {
   const setsDropout = Object.keys(explicit).some((key) => (DROPOUT_KEYS as readonly string[]).includes(key));
   if (!setsDropout) return start.model;
   const model = new LanguageModel({ ...start.model.config, dropout });
@@ -63,4 +64,21 @@ export function fineTuneModel(start: LoadedModel, explicit: Partial<HyperParamet
   model.variables().forEach((variable, k) => variable.assign(weights[k]));
   start.model.dispose();
   return model;
+}
+
+/**
+ * What a fine-tuning run starts from (on the current backend): the model in `initFrom` and corpus directory
+ * `dataDir` encoded with its vocabulary. `hyper` are the run's hyper-parameters, `explicit` those it was given.
+ */
+export function startFineTuning(
+  initFrom: string, dataDir: string, hyper: HyperParameters, explicit: Partial<HyperParameters>,
+): { model: LanguageModel; corpus: Corpus } {
+  const start = loadModelFromDirectory(initFrom);
+  try {
+    const corpus = loadCorpusWithVocabulary(dataDir, start.vocab, initFrom);
+    return { model: fineTuneModel(start, explicit, toModelConfig(hyper, start.vocab.size).dropout), corpus };
+  } catch (error) {
+    start.model.dispose();
+    throw error;
+  }
 }

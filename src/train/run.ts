@@ -8,13 +8,12 @@ import {
 } from '../config';
 import { Corpus, DEFAULT_CORPUS_DIR, loadCorpus } from '../data/corpus';
 import { ConfigError, DataError, DivergenceError } from '../errors';
-import { loadModelFromDirectory } from '../eval/evaluate';
 import { saveModel } from '../model/io';
 import { LanguageModel } from '../model/lm';
 import { runtimeVersions } from '../package';
 import { runPaths } from '../util/run-directory';
 import { CorpusRef, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
-import { checkFineTuneOptions, fineTuneModel, loadCorpusWithVocabulary } from './fine-tune';
+import { checkFineTuneOptions, loadCorpusWithVocabulary, startFineTuning } from './fine-tune';
 import { RunReport, writeReport } from './report';
 import { scheduledLearningRate } from './schedule';
 import { TensorBoardLog } from './tensorboard';
@@ -145,15 +144,8 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     let model: LanguageModel;
     if (options.initFrom) {
       backend = await selectBackend(options.backend ?? 'auto');
-      const start = loadModelFromDirectory(options.initFrom);
-      try {
-        corpus = loadCorpusWithVocabulary(dir, start.vocab, options.initFrom);
-      } catch (error) {
-        start.model.dispose();
-        throw error;
-      }
-      corpusRef = { ...corpusRef, char: start.vocab.level === 'char', lockedVocabulary: true };
-      model = fineTuneModel(start, options.hyper ?? {}, toModelConfig(hyper, start.vocab.size).dropout);
+      ({ model, corpus } = startFineTuning(options.initFrom, dir, hyper, options.hyper ?? {}));
+      corpusRef = { ...corpusRef, char: corpus.level === 'char', lockedVocabulary: true };
     } else {
       corpus = loadCorpus(dir, { char: corpusRef.char, maxVocab: corpusRef.maxVocab ?? undefined });
       const modelConfig = toModelConfig(hyper, corpus.vocab.size);

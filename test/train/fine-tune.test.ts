@@ -58,6 +58,19 @@ test('--init-from starts from the model\'s weights with its vocabulary locked; n
   resumed.model.dispose();
 });
 
+test('a fine-tuning run that sets dropout keeps the weights and takes the new dropout', async () => {
+  const start = await savedModel('dropout', WORDS);
+  let seen: { dropout: number; weights: number[] } | null = null;
+  const result = await trainLanguageModel({
+    data: corpus('again', 'the cat sat on the mat'), initFrom: start, hyper: { ...hyper, dropout: 0.3 },
+    onStart: ({ model }) => { seen = { dropout: model.config.dropout.input, weights: Array.from(model.embedding.dataSync()) }; },
+  });
+  const original = loadModel(start);
+  expect(seen).toEqual({ dropout: 0.3, weights: Array.from(original.model.embedding.dataSync()) });
+  original.model.dispose();
+  result.model.dispose();
+});
+
 test('without <unk>, words outside the model\'s vocabulary are an error that names them', async () => {
   const start = await savedModel('no-unk', WORDS.filter((w) => w !== '<unk>'));
   const attempt = trainLanguageModel({ data: corpus('dogs', 'the dog sat on the mat'), initFrom: start, hyper });
