@@ -78,7 +78,8 @@ export class WebLanguageModel {
       for (let k = 0; k < options.length; k++) {
         const id = sampleToken(step.logits, options, random);
         const token = this.vocab.words[id];
-        hooks.onToken?.(token, joiner.add(token));
+        const piece = joiner.add(token); // not inside `onToken?.(…)`: without a hook that would skip it
+        hooks.onToken?.(token, piece);
         if ((options.stopAtEos && token === EOS) || k === options.length - 1) break;
         step = await this.feed([id], step.state);
       }
