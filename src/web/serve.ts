@@ -6,6 +6,16 @@ const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json', '.bin': 'application/octet-stream',
 };
 
+/** The file a request path names under `root` (`/` is index.html); null for a malformed path. */
+function fileOf(root: string, url: string): string | null {
+  const { pathname } = new URL(url, 'http://127.0.0.1');
+  try {
+    return path.join(root, decodeURIComponent(pathname === '/' ? '/index.html' : pathname));
+  } catch {
+    return null;
+  }
+}
+
 export interface StaticServer {
   url: string;
   close(): Promise<void>;
@@ -18,9 +28,8 @@ export interface StaticServer {
 export function serveDirectory(dir: string, port = 0): Promise<StaticServer> {
   const root = path.resolve(dir);
   const server = http.createServer((request, response) => {
-    const { pathname } = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const file = path.join(root, decodeURIComponent(pathname === '/' ? '/index.html' : pathname));
-    if (!file.startsWith(root + path.sep) || !fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
+    const file = fileOf(root, request.url ?? '/');
+    if (!file || !file.startsWith(root + path.sep) || !fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
