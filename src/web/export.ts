@@ -11,6 +11,8 @@ import { toLayersModel } from './layers-model';
 /** Built by `npm run build` (scripts/build-web.js): the browser bundle and the demo page. */
 export const WEB_BUILD_DIR = path.join(PACKAGE_ROOT, 'dist', 'web');
 export const WEB_FORMAT = 'tfjs-rnnlm-web';
+/** tfjs's WebAssembly backend, which the page loads only for ?backend=wasm (on a CPU it is the fastest). */
+const WASM_BACKEND_FILES = ['tf-backend-wasm.min.js', 'tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
 
 /** model.json and weights.bin of a LayersModel, as `tf.loadLayersModel` reads them (without tfjs-node's file://). */
 async function layersModelFiles(model: tf.LayersModel, metadata: object): Promise<Record<string, string | Buffer>> {
@@ -40,7 +42,7 @@ function readBuilt(file: string): Buffer {
 /**
  * Writes what a web page needs to sample from a trained model into `out`: index.html (the demo page),
  * model.json + weights.bin (a LayersModel, see toLayersModel), vocab.json, rnnlm-web.js (our layers and
- * sampler) and tf.min.js (@tensorflow/tfjs from this package's dependencies). Serve the directory over
+ * sampler), tf.min.js and tfjs's WebAssembly backend (from this package's dependencies, so no CDN is needed). Serve the directory over
  * http (`rnnlm serve`): browsers do not let a page fetch its model from file://.
  */
 export async function exportForBrowser(modelDir: string, given: Partial<ExportOptions> & Pick<ExportOptions, 'out'>): Promise<string[]> {
@@ -60,6 +62,7 @@ export async function exportForBrowser(modelDir: string, given: Partial<ExportOp
       'index.html': page,
       'rnnlm-web.js': bundle,
       'tf.min.js': fs.readFileSync(require.resolve('@tensorflow/tfjs/dist/tf.min.js')),
+      ...Object.fromEntries(WASM_BACKEND_FILES.map((file) => [file, fs.readFileSync(require.resolve(`@tensorflow/tfjs-backend-wasm/dist/${file}`))])),
     };
     writeDirectoryAtomically(out, files);
     return Object.keys(files).sort();

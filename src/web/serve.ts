@@ -4,6 +4,7 @@ import * as path from 'path';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json', '.bin': 'application/octet-stream',
+  '.wasm': 'application/wasm',
 };
 
 /** The file a request path names under `root` (`/` is index.html); null for a malformed path. */

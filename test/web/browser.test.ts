@@ -64,7 +64,7 @@ function nodeProbabilities(): number[] {
 
 const maxAbsDiff = (a: number[], b: number[]): number => a.reduce((d, v, k) => Math.max(d, Math.abs(v - b[k])), a.length === b.length ? 0 : Infinity);
 
-describe.each(['cpu', 'default'])('the exported page on the %s backend', (backend) => {
+describe.each(['cpu', 'wasm', 'default'])('the exported page on the %s backend', (backend) => {
   browserTest('loads the model, computes Node\'s probabilities to 1e-4 and samples Node\'s text from a typed prime', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
@@ -74,7 +74,8 @@ describe.each(['cpu', 'default'])('the exported page on the %s backend', (backen
     await page.goto(`${url}${backend === 'default' ? '' : `?backend=${backend}`}`);
     await page.evaluate(() => (window as unknown as { lmReady: Promise<unknown> }).lmReady);
     await page.waitForSelector('#sample:not([disabled])');
-    expect(await page.textContent('#status')).toMatch(/^Model loaded: \d+ words, tfjs 4\.22\.0 on \w+\.$/);
+    const used = backend === 'default' ? '\\w+' : backend;
+    expect(await page.textContent('#status')).toMatch(new RegExp(`^Model loaded: \\d+ words, tfjs 4\\.22\\.0 on ${used}\\.$`));
 
     const inPage = await page.evaluate(async (prime) => {
       const lm = (window as unknown as { lm: { nextTokenProbabilities(p: string, oneByOne?: boolean): Promise<number[]> } }).lm;

@@ -18,7 +18,8 @@ test('export writes the page, the LayersModel, the vocabulary and the scripts; a
   model.dispose();
   const out = path.join(scratch, 'site');
   const files = await exportForBrowser(modelDir, { out });
-  expect(files).toEqual(['index.html', 'model.json', 'rnnlm-web.js', 'tf.min.js', 'vocab.json', 'weights.bin']);
+  expect(files).toEqual(['index.html', 'model.json', 'rnnlm-web.js', 'tf-backend-wasm.min.js', 'tf.min.js', 'tfjs-backend-wasm-simd.wasm',
+    'tfjs-backend-wasm-threaded-simd.wasm', 'tfjs-backend-wasm.wasm', 'vocab.json', 'weights.bin']);
   expect(fs.readdirSync(out).sort()).toEqual(files);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
   expect(json.format).toBe('layers-model');
