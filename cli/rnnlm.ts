@@ -4,9 +4,12 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { PACKAGE_VERSION, UserError } from '../src';
 import { evaluateCommand } from './commands/evaluate';
+import { exportCommand } from './commands/export';
 import { generateCommand } from './commands/generate';
 import { infoCommand } from './commands/info';
 import { reportCommand } from './commands/report';
+import { scoreCommand } from './commands/score';
+import { serveCommand } from './commands/serve';
 import { trainCommand } from './commands/train';
 import { flagName } from './options';
 
@@ -31,7 +34,7 @@ program
   .exitOverride();
 
 // Each command gets the program's error output and exit handling (what `program.command()` would copy).
-for (const command of [trainCommand(), evaluateCommand(), generateCommand(), reportCommand(), infoCommand()]) {
+for (const command of [trainCommand(), evaluateCommand(), generateCommand(), scoreCommand(), exportCommand(), serveCommand(), reportCommand(), infoCommand()]) {
   program.addCommand(command.copyInheritedSettings(program));
 }
 

@@ -5,6 +5,7 @@ import { registerWasmKernels } from './backend/wasm-kernels';
 import { BACKEND_OPTIONS, BackendOptions } from './config/commands';
 import { BACKEND_CHOICES, BACKEND_NAMES, BackendChoice, BackendName, KernelChoice, Precision } from './config/names';
 import { checkOptions, withDefaults } from './config/options';
+import { setKernelChoice } from './layers/kernel-choice';
 import { ConfigError } from './errors';
 import { PACKAGE_ROOT } from './package';
 
@@ -204,6 +205,7 @@ export async function selectBackend(request: BackendChoice | Partial<BackendOpti
     threads: name === 'tensorflow' ? nativeSettings?.threads ?? null : null,
     kernel,
   };
+  setKernelChoice(kernel, current.precision);
   return current;
 }
 

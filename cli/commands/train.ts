@@ -1,8 +1,8 @@
 import * as path from 'path';
 import { Command } from 'commander';
 import {
-  BACKEND_OPTIONS, CORPUS_OPTIONS, DEFAULT_CORPUS_DIR, HYPER_OPTIONS, RUN_DIRECTORY_OPTIONS, describeModel, epochTable,
-  presetNames, progressPrinter, trainLanguageModel,
+  BACKEND_OPTIONS, CORPUS_OPTIONS, DEFAULT_CORPUS_DIR, FINE_TUNE_OPTIONS, HYPER_OPTIONS, RUN_DIRECTORY_OPTIONS, TENSORBOARD_OPTIONS,
+  describeModel, epochTable, presetNames, progressPrinter, trainLanguageModel,
 } from '../../src';
 import { givenOptions, optionsOf } from '../options';
 
@@ -12,7 +12,10 @@ export function trainCommand(): Command {
   const command = new Command('train')
     .description('train a language model by truncated BPTT; without --data, on the embedded Brown corpus sample')
     .option('--preset <name>', `hyper-parameter preset: ${presetNames().join(', ')} (default: none; flags override it)`);
-  for (const option of [...optionsOf(CORPUS_OPTIONS), ...optionsOf(HYPER_OPTIONS), ...optionsOf(RUN_DIRECTORY_OPTIONS), ...optionsOf(BACKEND_OPTIONS)]) {
+  for (const option of [
+    ...optionsOf(CORPUS_OPTIONS), ...optionsOf(FINE_TUNE_OPTIONS), ...optionsOf(HYPER_OPTIONS), ...optionsOf(RUN_DIRECTORY_OPTIONS),
+    ...optionsOf(TENSORBOARD_OPTIONS), ...optionsOf(BACKEND_OPTIONS),
+  ]) {
     command.addOption(option);
   }
   return command
@@ -34,12 +37,14 @@ export function trainCommand(): Command {
       let printedHeader = false;
       const result = await trainLanguageModel({
         ...givenOptions(CORPUS_OPTIONS, options), ...givenOptions(RUN_DIRECTORY_OPTIONS, options), ...givenOptions(BACKEND_OPTIONS, options),
+        ...givenOptions(FINE_TUNE_OPTIONS, options), ...givenOptions(TENSORBOARD_OPTIONS, options),
         preset: options.preset ?? null, hyper: givenOptions(HYPER_OPTIONS, options), signal: controller.signal,
         command: ['rnnlm', ...process.argv.slice(2)].join(' '),
         onStart: ({ backend, corpus, model, resumedAt }) => {
           const source = corpus.dir === DEFAULT_CORPUS_DIR ? `embedded default corpus: ${corpus.dir}` : corpus.dir;
           process.stderr.write(`backend: ${backend}\ncorpus: ${source} (${corpus.level} level, vocabulary ${corpus.vocab.size})\n` +
-            `model: ${describeModel(model.config, model.parameterCount)}\n` +
+            `model: ${describeModel(model.config, model.parameterCount)}` +
+            `${options.initFrom ? `, starting from ${options.initFrom} (its vocabulary locked)` : ''}\n` +
             (resumedAt ? `resuming at epoch ${resumedAt.epoch}, batch ${resumedAt.batch}\n` : ''));
         },
         onBatch: json ? undefined : progressPrinter(),

@@ -1,5 +1,7 @@
 import { BACKEND_CHOICES, BackendChoice, KERNEL_CHOICES, KernelChoice, PRECISIONS, Precision, SPLIT_NAMES, SplitName } from './names';
-import { OptionTable, choice, integerType, nullable, onOff, pathType, positiveInteger, positiveNumber, integer, text } from './options';
+import {
+  OptionTable, choice, factor, integerType, nullable, onOff, pathType, positiveInteger, positiveNumber, integer, text,
+} from './options';
 
 /**
  * The options of the library's entry points besides the hyper-parameters (src/config/hyper.ts): where the
@@ -74,6 +76,33 @@ export const RUN_DIRECTORY_OPTIONS: OptionTable<RunDirectoryOptions> = {
   },
 };
 
+export interface FineTuneOptions {
+  /** A trained model (or run directory) to start from; its architecture and vocabulary are kept. */
+  initFrom: string | null;
+}
+
+export const FINE_TUNE_OPTIONS: OptionTable<FineTuneOptions> = {
+  initFrom: {
+    type: nullable(pathType('<dir>')), default: null, defaultText: () => 'new weights',
+    description: 'start from this trained model (or run directory) with its vocabulary locked: fine-tuning on a new corpus',
+  },
+};
+
+export interface TensorBoardOptions {
+  /** Directory for TensorBoard event files; null = none are written. */
+  tensorboard: string | null;
+  /** Write the training loss every N batches. */
+  tensorboardEvery: number;
+}
+
+export const TENSORBOARD_OPTIONS: OptionTable<TensorBoardOptions> = {
+  tensorboard: {
+    type: nullable(pathType('<dir>')), default: null, defaultText: () => 'none',
+    description: 'write TensorBoard event files there (loss, perplexity, lr, gradient norm, words/s, weight histograms); needs the tensorflow backend',
+  },
+  tensorboardEvery: { type: positiveInteger, default: 10, description: 'TensorBoard: training scalars every N batches' },
+};
+
 export interface ModelDirectoryOptions {
   /** A run directory (its best model) or a model directory. */
   model: string;
@@ -105,6 +134,14 @@ export interface GenerateOptions {
   length: number;
   /** Softmax temperature: < 1 sharper, > 1 flatter. */
   temperature: number;
+  /** Sample among the k most likely tokens only; null = all. */
+  topK: number | null;
+  /** Sample among the fewest most likely tokens whose probability reaches p (nucleus sampling); null = all. */
+  topP: number | null;
+  /** Beam search of this width for the most likely continuation instead of sampling; null = sample. */
+  beam: number | null;
+  /** Stop after the first `<eos>` (the end of a line) instead of always producing `length` tokens. */
+  stopAtEos: boolean;
   seed: number;
 }
 
@@ -112,7 +149,38 @@ export const GENERATE_OPTIONS: OptionTable<GenerateOptions> = {
   prime: { type: nullable(text), default: null, defaultText: () => 'a sentence start', description: 'text to start from' },
   length: { type: positiveInteger, default: 50, description: 'tokens to sample' },
   temperature: { type: positiveNumber, default: 1, description: 'softmax temperature: < 1 sharper, > 1 flatter' },
+  topK: { type: nullable(positiveInteger), default: null, defaultText: () => 'all tokens', description: 'sample among the k most likely tokens only' },
+  topP: {
+    type: nullable(factor), default: null, defaultText: () => 'all tokens',
+    description: 'nucleus sampling: among the fewest most likely tokens whose probability reaches p',
+  },
+  beam: {
+    type: nullable(positiveInteger), default: null, defaultText: () => 'sample',
+    description: 'beam search of width N: the most likely continuation instead of a sample',
+  },
+  stopAtEos: { type: onOff, default: false, description: 'stop at the end of the line (<eos>), at the latest after --length tokens' },
   seed: { type: integer, default: 1, description: 'random seed' },
+};
+
+export interface ExportOptions {
+  /** The directory to write the web page, model, vocabulary and scripts into. */
+  out: string;
+  /** Replace an existing export in `out`. */
+  force: boolean;
+}
+
+export const EXPORT_OPTIONS: OptionTable<ExportOptions> = {
+  out: { type: pathType('<dir>'), default: '', required: true, description: 'directory for the page, the model (model.json + weights), vocab.json and scripts' },
+  force: { type: onOff, default: false, description: 'replace what --out holds' },
+};
+
+export interface ServeOptions {
+  /** TCP port on 127.0.0.1; 0 = any free port. */
+  port: number;
+}
+
+export const SERVE_OPTIONS: OptionTable<ServeOptions> = {
+  port: { type: integerType(0, 'a port number (0 = any free port)'), default: 8080, description: 'port on 127.0.0.1 (0 = any free port)' },
 };
 
 export interface ReportOptions {

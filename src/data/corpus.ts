@@ -3,7 +3,10 @@ import * as path from 'path';
 import { PACKAGE_ROOT } from '../package';
 import { SplitName } from '../config/names';
 import { DataError } from '../errors';
+import { tokenize } from './tokens';
 import { EOS, quote, TokenLevel, UNK, Vocabulary } from './vocabulary';
+
+export { tokenize };
 
 
 /** A corpus directory encoded with the vocabulary of its training split. */
@@ -31,8 +34,6 @@ export interface LoadCorpusOptions {
 /** Beyond these sizes the softmax alone gets unwieldy, and the data is probably not what the user meant. */
 export const DEFAULT_VOCAB_LIMITS: Readonly<Record<TokenLevel, number>> = { word: 200_000, char: 20_000 };
 
-const BOM = '\uFEFF';
-const WHITESPACE_RUN = /\s+/;
 const MAX_UNKNOWN_EXAMPLES = 5;
 
 /** The file names a split may have in a corpus directory. */
@@ -47,36 +48,6 @@ function formatCount(count: number): string {
 /** "1 token", "1,234 tokens". */
 function countOf(count: number, singular: string): string {
   return `${formatCount(count)} ${singular}${count === 1 ? '' : 's'}`;
-}
-
-/**
- * Lines of a text: split on LF with an optional CR before it, a leading BOM dropped, and a final newline ending
- * the last line rather than starting an empty one (as Python's `for line in file` does).
- */
-function splitLines(text: string): string[] {
-  const body = text.startsWith(BOM) ? text.slice(BOM.length) : text;
-  if (body.length === 0) return [];
-  const lines = body.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
-}
-
-/**
- * Tokens of a text, each line followed by `<eos>`. Word level: the line's whitespace-separated words. Char level:
- * each character (code point) of the line, spaces included as the token " ". As in PyTorch's word_language_model
- * (`line.split() + ['<eos>']`), an empty line still yields its `<eos>`, so blank lines mark paragraph breaks.
- */
-export function tokenize(text: string, level: TokenLevel): string[] {
-  const tokens: string[] = [];
-  for (const line of splitLines(text)) {
-    if (level === 'word') {
-      for (const word of line.split(WHITESPACE_RUN)) if (word.length > 0) tokens.push(word);
-    } else {
-      for (const character of line) tokens.push(character);
-    }
-    tokens.push(EOS);
-  }
-  return tokens;
 }
 
 function assertHasContent(tokens: readonly string[], splitName: string): void {

@@ -14,3 +14,4 @@ export {
 } from './corpus';
 export type { Corpus, LoadCorpusOptions } from './corpus';
 export * from './batches';
+export { TextJoiner, lineTokens, primeTokens, splitLines } from './tokens';

@@ -2,14 +2,10 @@ import { createHash } from 'crypto';
 import { CORPUS_OPTIONS } from '../config/commands';
 import { checkValue } from '../config/options';
 import { DataError } from '../errors';
+import { EOS, TokenLevel, UNK } from './tokens';
 
-/** Word level: whitespace-separated words. Character level: every character (code point) of a line. */
-export type TokenLevel = 'word' | 'char';
-
-/** Ends every line (PTB / PyTorch word_language_model convention). */
-export const EOS = '<eos>';
-/** Stands for every word outside the vocabulary, when the vocabulary has it. */
-export const UNK = '<unk>';
+export { EOS, UNK };
+export type { TokenLevel };
 
 /** The serialised form of a vocabulary, as stored next to a model. */
 export interface VocabularyJSON {

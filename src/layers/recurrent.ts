@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { currentBackend } from '../backend';
 import { CellState, RecurrentCell } from '../cells/cell';
 import { deserializeCell } from '../cells';
 import { KernelChoice } from '../config/names';
 import { chooseWindow } from './fused';
+import { kernelChoice } from './kernel-choice';
 import { packSaved } from './window';
 
 /** Name, input shape and the other arguments every tfjs layer takes. */
@@ -13,6 +13,11 @@ export interface RecurrentArgs extends LayerArgs {
   cell: RecurrentCell;
   /** Carry the final state of one call into the next (truncated BPTT through the Layers API). */
   stateful?: boolean;
+  /**
+   * Output [outputs, ...finalState] instead of outputs. With state inputs ([x, ...initialState]) this makes a
+   * LayersModel whose caller carries the state (e.g. a web page sampling one token per call).
+   */
+  returnState?: boolean;
 }
 
 export interface RunOptions {
@@ -43,22 +48,33 @@ export interface RunResult {
 export class Recurrent extends tf.layers.Layer {
   static className = 'RnnlmRecurrent';
   readonly cell: RecurrentCell;
+  readonly returnState: boolean;
   private carried: CellState | null = null;
   /** The window implementation of the last call, e.g. "explicit" or "fused LSTM" (for reports). */
   lastKernel: string | null = null;
   /** States replaced by a newer carry; disposed on the next call, once any gradient through them is done. */
   private retired: CellState[] = [];
 
-  constructor({ cell, stateful, ...layerArgs }: RecurrentArgs) {
+  constructor({ cell, stateful, returnState, ...layerArgs }: RecurrentArgs) {
     super(layerArgs);
     this.cell = cell;
     this._stateful = stateful ?? false;
+    this.returnState = returnState ?? false;
+    if (this._stateful && this.returnState) throw new Error('Recurrent: stateful and returnState exclude each other');
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    // Inside Layer.apply's name scope: a cell built here names its weights `<layer name>/kernel` etc.,
+    // the names a LayersModel saves and loadWeights matches (a cell built beforehand would be plain `kernel`).
     if (!this.cell.built) this.cell.build([shape[0], shape[shape.length - 1]]);
     this.built = true;
+  }
+
+  /** loadLayersModel sets this on the model's layers; the cell is not one of them, so pass it on. */
+  override setFastWeightInitDuringBuild(value: boolean): void {
+    super.setFastWeightInitDuringBuild(value);
+    this.cell.setFastWeightInitDuringBuild(value);
   }
 
   override get trainableWeights(): tf.LayerVariable[] {
@@ -78,8 +94,8 @@ export class Recurrent extends tf.layers.Layer {
     // Truncated BPTT: the initial state enters the op with a zero gradient, and the masks are constants.
     const initialState = options.initialState ?? cell.zeroState(batch);
     const masks = options.recurrentMask ? Array.from({ length: time }, (_, t) => options.recurrentMask!(t)) : null;
-    const backend = currentBackend();
-    const windowKernel = chooseWindow(cell, options.kernel ?? backend?.kernel ?? 'auto', backend?.precision ?? 'fp32', masks !== null);
+    const { kernel, precision } = kernelChoice();
+    const windowKernel = chooseWindow(cell, options.kernel ?? kernel, precision, masks !== null);
     this.lastKernel = windowKernel.name;
     const [inputKernel, , bias] = cell.trainableWeights.map((w) => w.read());
     const recurrentWeights = cell.recurrentWeights();
@@ -116,15 +132,22 @@ export class Recurrent extends tf.layers.Layer {
     return { outputs, state };
   }
 
-  /** Layers API: [batch, time, features] → [batch, time, units]; stateful layers carry their final state. */
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
+  /**
+   * Layers API: [batch, time, features] → [batch, time, units]; stateful layers carry their final state.
+   * Inputs may be [x, ...initialState] (zeros when absent); with `returnState` the outputs are [outputs, ...state].
+   */
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+    const [x, ...given] = (Array.isArray(inputs) ? inputs : [inputs]) as tf.Tensor[];
+    if (given.length !== 0 && given.length !== this.cell.stateCount) {
+      throw new Error(`${this.name}: expected 0 or ${this.cell.stateCount} state inputs, got ${given.length}`);
+    }
     this.disposeRetired();
-    const initialState = this.stateful && this.carried ? this.carried : undefined;
+    const initialState = given.length > 0 ? (given as CellState) : this.stateful && this.carried ? this.carried : undefined;
     const { outputs, state } = tf.tidy(() => {
-      const result = this.run(x, { initialState });
+      const result = this.run(x as tf.Tensor3D, { initialState });
       return { outputs: result.outputs, state: result.state };
     });
+    if (this.returnState) return [outputs, ...state];
     if (this.stateful) {
       if (this.carried) this.retired.push(this.carried);
       this.carried = state.map((s) => tf.keep(s));
@@ -157,15 +180,18 @@ export class Recurrent extends tf.layers.Layer {
     this.retired = [];
   }
 
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    return [shape[0], shape[1], this.cell.units];
+    const sequence: tf.Shape = [shape[0], shape[1], this.cell.units];
+    if (!this.returnState) return sequence;
+    return [sequence, ...Array.from({ length: this.cell.stateCount }, (): tf.Shape => [shape[0], this.cell.units])];
   }
 
   override getConfig(): tf.serialization.ConfigDict {
     return {
       ...super.getConfig(),
       stateful: this.stateful,
+      returnState: this.returnState,
       cell: { className: this.cell.getClassName(), config: this.cell.getConfig() },
     };
   }
@@ -174,7 +200,11 @@ export class Recurrent extends tf.layers.Layer {
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
   ): T {
-    const { cell, ...rest } = config as { cell: { className: string; config: tf.serialization.ConfigDict } };
+    // `customObjects` is added by tfjs' deserializer; it is not a layer argument.
+    const { cell, customObjects: _unused, ...rest } = config as {
+      cell: { className: string; config: tf.serialization.ConfigDict };
+      customObjects?: unknown;
+    };
     return new cls({ ...rest, cell: deserializeCell(cell.className, cell.config) });
   }
 }

@@ -1,69 +1,137 @@
 import * as tf from '@tensorflow/tfjs';
 import { GENERATE_OPTIONS, GenerateOptions, checkOptions, withDefaults } from '../config';
-import { tokenize } from '../data/corpus';
-import { EOS, Vocabulary } from '../data/vocabulary';
+import { EOS, TextJoiner, primeTokens } from '../data/tokens';
+import { Vocabulary } from '../data/vocabulary';
+import { ConfigError } from '../errors';
 import { LanguageModel, ModelState } from './lm';
+import { sampleToken, seededRandom } from './sampling';
 
-/** mulberry32: a small seeded PRNG, so `--seed` reproduces a sample on any backend. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+export interface GenerateHooks {
+  /** Called once, before the first token, with the prime as text (tokens joined, as the result starts). */
+  onPrime?(text: string): void;
+  /** Called for each generated token as soon as it is known, with the text it appends (a space and the word, or a line break). */
+  onToken?(token: string, piece: string): void;
 }
 
-/** Draws an index from unnormalised log-probabilities divided by the temperature. */
-function sample(logits: Float32Array, temperature: number, random: () => number): number {
-  let max = -Infinity;
-  for (const v of logits) max = Math.max(max, v / temperature);
-  const weights = Array.from(logits, (v) => Math.exp(v / temperature - max));
-  const total = weights.reduce((a, b) => a + b, 0);
-  let threshold = random() * total;
-  for (let k = 0; k < weights.length; k++) {
-    threshold -= weights[k];
-    if (threshold <= 0) return k;
+/** Feeds token ids to a model one window at a time, keeping its state; returns the last position's logits. */
+class Feeder {
+  private state: ModelState | null = null;
+
+  constructor(private readonly model: LanguageModel) {}
+
+  /** Logits [rows, vocab] of the last step after feeding `ids` ([rows, steps]). */
+  feed(ids: number[][]): tf.Tensor2D {
+    const [rows, steps] = [ids.length, ids[0].length];
+    const { last, next } = tf.tidy(() => {
+      const { logits, state } = this.model.forward(tf.tensor2d(ids, [rows, steps], 'int32'), this.state, null);
+      const perRow = tf.reshape(logits, [rows, steps, -1]);
+      return { last: tf.reshape(tf.slice(perRow, [0, steps - 1, 0], [rows, 1, -1]), [rows, -1]) as tf.Tensor2D, next: state.layers };
+    });
+    this.dispose();
+    this.state = { layers: next };
+    return last;
   }
-  return weights.length - 1;
+
+  /** Keeps only the rows `parents` of the state, in that order (the surviving beams). */
+  select(parents: number[]): void {
+    if (!this.state) return;
+    const old = this.state;
+    this.state = { layers: tf.tidy(() => old.layers.map((layer) => layer.map((s) => tf.gather(s, parents) as tf.Tensor2D))) };
+    tf.dispose(old.layers);
+  }
+
+  dispose(): void {
+    if (this.state) tf.dispose(this.state.layers);
+    this.state = null;
+  }
+}
+
+interface Hypothesis {
+  ids: number[];
+  logProb: number;
 }
 
 /**
- * Samples text: feeds the prime (or `<eos>`, a sentence start) through the model, then draws one token at a
- * time from softmax(logits / temperature), feeding each back. `<eos>` becomes a line break.
+ * Beam search: keeps the `width` most likely continuations (sums of log-probabilities) step by step. With
+ * `stopAtEos`, a continuation that ends a line is finished; the search stops once no open one can beat the
+ * best finished one (log-probabilities only fall as a continuation grows).
  */
-export function generateText(model: LanguageModel, vocab: Vocabulary, given: Partial<GenerateOptions> = {}): string {
+function beamSearch(feeder: Feeder, first: tf.Tensor2D, options: GenerateOptions, eosId: number): number[] {
+  const width = options.beam as number;
+  let open: Hypothesis[] = [{ ids: [], logProb: 0 }];
+  let best: Hypothesis | null = null;
+  let logits = first;
+  for (let step = 0; step < options.length; step++) {
+    const vocab = logits.shape[1];
+    const { values, indices } = tf.tidy(() => {
+      const scores = tf.add(tf.logSoftmax(tf.div(logits, options.temperature)), tf.tensor2d(open.map((h) => [h.logProb])));
+      return tf.topk(tf.reshape(scores, [-1]), Math.min(2 * width, open.length * vocab));
+    });
+    const [scores, flat] = [values.dataSync(), indices.dataSync()];
+    tf.dispose([values, indices, logits]);
+    const next: Hypothesis[] = [];
+    const parents: number[] = [];
+    for (let k = 0; k < flat.length && next.length < width; k++) {
+      const parent = Math.floor(flat[k] / vocab);
+      const id = flat[k] % vocab;
+      const hypothesis = { ids: [...open[parent].ids, id], logProb: scores[k] };
+      if (options.stopAtEos && id === eosId) {
+        if (!best || hypothesis.logProb > best.logProb) best = hypothesis;
+      } else {
+        next.push(hypothesis);
+        parents.push(parent);
+      }
+    }
+    if (next.length === 0 || (best && best.logProb >= next[0].logProb)) return (best as Hypothesis).ids;
+    open = next;
+    if (step === options.length - 1) break;
+    feeder.select(parents);
+    logits = feeder.feed(open.map((h) => [h.ids[h.ids.length - 1]]));
+  }
+  return best && best.logProb >= open[0].logProb ? best.ids : open[0].ids;
+}
+
+/**
+ * Continues a prime (default: a sentence start, `<eos>`): samples one token at a time from
+ * softmax(logits / temperature), truncated by top-k / top-p, or with `beam` finds the most likely
+ * continuation. `<eos>` becomes a line break. Returns the prime and the continuation as text; `onToken`
+ * sees each token as it is generated (a beam search knows its tokens only at the end).
+ */
+export function generateText(model: LanguageModel, vocab: Vocabulary, given: Partial<GenerateOptions> = {}, hooks: GenerateHooks = {}): string {
   checkOptions(GENERATE_OPTIONS, given);
   const options = withDefaults(GENERATE_OPTIONS, given);
-  const primeTokens = options.prime ? tokenize(options.prime, vocab.level).filter((t, k, all) => !(t === EOS && k === all.length - 1)) : [];
-  const primeIds = primeTokens.length > 0 ? primeTokens.map((t) => vocab.id(t)) : [vocab.eosId];
-  const random = seededRandom(options.seed);
-  let state: ModelState | null = null;
-  const advance = (ids: number[]): Float32Array => {
-    const { last, next } = tf.tidy(() => {
-      const { logits, state: s } = model.forward(tf.tensor2d([ids], [1, ids.length], 'int32'), state, null);
-      return { last: logits.slice([ids.length - 1, 0], [1, -1]), next: s.layers };
-    });
-    if (state) tf.dispose(state.layers);
-    state = { layers: next };
-    const values = last.dataSync() as Float32Array;
-    last.dispose();
-    return values;
+  if (options.beam !== null && (options.topK !== null || options.topP !== null)) {
+    throw new ConfigError((name) => `${name('beam')} searches for the most likely continuation and does not sample: drop ${name(options.topK !== null ? 'topK' : 'topP')}`);
+  }
+  const prime = options.prime ? primeTokens(options.prime, vocab.level) : [];
+  const joiner = new TextJoiner(vocab.level);
+  prime.forEach((token) => joiner.add(token));
+  const primeIds = prime.length > 0 ? prime.map((t) => vocab.id(t)) : [vocab.eosId]; // unknown words fail before anything is printed
+  hooks.onPrime?.(joiner.text);
+  const emit = (id: number): void => {
+    const token = vocab.word(id);
+    const piece = joiner.add(token);
+    hooks.onToken?.(token, piece);
   };
-  let logits = advance(primeIds);
-  const out: string[] = [];
-  for (let k = 0; k < options.length; k++) {
-    const id = sample(logits, options.temperature, random);
-    out.push(vocab.word(id));
-    logits = advance([id]);
+  const feeder = new Feeder(model);
+  try {
+    const first = feeder.feed([primeIds]);
+    if (options.beam !== null) {
+      beamSearch(feeder, first, options, vocab.eosId).forEach(emit);
+      return joiner.text;
+    }
+    const random = seededRandom(options.seed);
+    let logits = first;
+    for (let k = 0; k < options.length; k++) {
+      const row = logits.dataSync();
+      logits.dispose();
+      const id = sampleToken(row, options, random);
+      emit(id);
+      if ((options.stopAtEos && vocab.word(id) === EOS) || k === options.length - 1) break;
+      logits = feeder.feed([[id]]);
+    }
+    return joiner.text;
+  } finally {
+    feeder.dispose();
   }
-  if (state) tf.dispose((state as ModelState).layers);
-  const separator = vocab.level === 'char' ? '' : ' ';
-  let text = '';
-  for (const token of [...primeTokens, ...out]) {
-    if (token === EOS) text += '\n';
-    else text += (text === '' || text.endsWith('\n') ? '' : separator) + token;
-  }
-  return text;
 }

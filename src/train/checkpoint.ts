@@ -18,6 +18,8 @@ export interface CorpusRef {
   dir: string;
   char: boolean;
   maxVocab: number | null;
+  /** Fine-tuning: the vocabulary is the starting model's (kept in the checkpoint), not rebuilt from the corpus. */
+  lockedVocabulary?: boolean;
 }
 
 interface CheckpointJson {

@@ -2,8 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BackendReport, describeBackend, selectBackend } from '../backend';
 import {
-  BACKEND_OPTIONS, BackendOptions, CORPUS_OPTIONS, CorpusOptions, HyperParameters, RESUMABLE_KEYS, RUN_DIRECTORY_OPTIONS,
-  RunDirectoryOptions, TrainConfig, checkOptions, pickOptions, resolveHyper, toModelConfig, toTrainConfig,
+  BACKEND_OPTIONS, BackendOptions, CORPUS_OPTIONS, CorpusOptions, FINE_TUNE_OPTIONS, FineTuneOptions, HyperParameters,
+  RESUMABLE_KEYS, RUN_DIRECTORY_OPTIONS, RunDirectoryOptions, TENSORBOARD_OPTIONS, TensorBoardOptions, TrainConfig, checkOptions,
+  pickOptions, resolveHyper, toModelConfig, toTrainConfig,
 } from '../config';
 import { Corpus, DEFAULT_CORPUS_DIR, loadCorpus } from '../data/corpus';
 import { ConfigError, DataError, DivergenceError } from '../errors';
@@ -12,8 +13,10 @@ import { LanguageModel } from '../model/lm';
 import { runtimeVersions } from '../package';
 import { runPaths } from '../util/run-directory';
 import { CorpusRef, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { checkFineTuneOptions, loadCorpusWithVocabulary, startFineTuning } from './fine-tune';
 import { RunReport, writeReport } from './report';
 import { scheduledLearningRate } from './schedule';
+import { TensorBoardLog } from './tensorboard';
 import { BatchProgress, EpochMetrics, Trainer, TrainResult } from './trainer';
 
 /**
@@ -21,7 +24,8 @@ import { BatchProgress, EpochMetrics, Trainer, TrainResult } from './trainer';
  * `resume`, only the resumable hyper-parameters may change, e.g. a lower lr after a divergence), the backend,
  * a preset and explicit hyper-parameters that override it.
  */
-export interface TrainRunOptions extends Partial<CorpusOptions>, Partial<RunDirectoryOptions>, Partial<BackendOptions> {
+export interface TrainRunOptions
+  extends Partial<CorpusOptions>, Partial<RunDirectoryOptions>, Partial<BackendOptions>, Partial<FineTuneOptions>, Partial<TensorBoardOptions> {
   preset?: string | null;
   /** Explicit hyper-parameters; they override the preset. */
   hyper?: Partial<HyperParameters>;
@@ -95,8 +99,9 @@ function fitEvaluationBatches(config: TrainConfig, corpus: Corpus): TrainConfig 
 
 /** Trains a language model end to end: corpus, model, truncated-BPTT epochs, checkpoints, reports, test ppl. */
 export async function trainLanguageModel(options: TrainRunOptions): Promise<TrainRunResult> {
-  const table = { ...CORPUS_OPTIONS, ...RUN_DIRECTORY_OPTIONS, ...BACKEND_OPTIONS };
+  const table = { ...CORPUS_OPTIONS, ...RUN_DIRECTORY_OPTIONS, ...BACKEND_OPTIONS, ...FINE_TUNE_OPTIONS, ...TENSORBOARD_OPTIONS };
   checkOptions(table, pickOptions(table, options));
+  if (options.initFrom) checkFineTuneOptions(options);
   const save = options.save ? path.resolve(options.save) : null;
   if (options.resume && !save) throw new ConfigError((option) => `${option('resume')} needs ${option('save')} DIR (the run directory to continue)`);
   if (save) checkSaveDirectory(save, options.resume ?? false, options.force ?? false);
@@ -120,7 +125,9 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     preset = previous?.preset ?? preset;
     command = previous?.command ?? thisCommand;
     resumes = [...(previous?.resumes ?? []), thisCommand];
-    corpus = loadCorpus(corpusRef.dir, { char: corpusRef.char, maxVocab: corpusRef.maxVocab ?? undefined });
+    corpus = corpusRef.lockedVocabulary
+      ? loadCorpusWithVocabulary(corpusRef.dir, checkpoint.vocab, save)
+      : loadCorpus(corpusRef.dir, { char: corpusRef.char, maxVocab: corpusRef.maxVocab ?? undefined });
     if (corpus.vocab.fingerprint !== checkpoint.vocab.fingerprint) {
       throw new DataError(`the corpus at ${corpusRef.dir} changed since the run started: its vocabulary differs from the checkpoint's`);
     }
@@ -134,14 +141,28 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     const flagsTrainConfig = toTrainConfig(hyper);
     const dir = path.resolve(options.data ?? DEFAULT_CORPUS_DIR);
     corpusRef = { dir, char: options.char ?? false, maxVocab: options.maxVocab ?? null };
-    corpus = loadCorpus(dir, { char: corpusRef.char, maxVocab: corpusRef.maxVocab ?? undefined });
-    const trainConfig = fitEvaluationBatches(flagsTrainConfig, corpus);
-    const modelConfig = toModelConfig(hyper, corpus.vocab.size);
-    backend = await selectBackend(pickOptions(BACKEND_OPTIONS, options));
-    const model = new LanguageModel(modelConfig);
-    trainer = new Trainer(model, corpus, trainConfig);
+    let model: LanguageModel;
+    if (options.initFrom) {
+      backend = await selectBackend(pickOptions(BACKEND_OPTIONS, options));
+      ({ model, corpus } = startFineTuning(options.initFrom, dir, hyper, options.hyper ?? {}));
+      corpusRef = { ...corpusRef, char: corpus.level === 'char', lockedVocabulary: true };
+    } else {
+      corpus = loadCorpus(dir, { char: corpusRef.char, maxVocab: corpusRef.maxVocab ?? undefined });
+      const modelConfig = toModelConfig(hyper, corpus.vocab.size);
+      backend = await selectBackend(pickOptions(BACKEND_OPTIONS, options));
+      model = new LanguageModel(modelConfig);
+    }
+    trainer = new Trainer(model, corpus, fitEvaluationBatches(flagsTrainConfig, corpus));
   }
   const { model } = trainer;
+  let board: TensorBoardLog | null = null;
+  try {
+    if (options.tensorboard) board = TensorBoardLog.open(options.tensorboard, options.tensorboardEvery ?? TENSORBOARD_OPTIONS.tensorboardEvery.default, model);
+  } catch (error) {
+    trainer.dispose();
+    model.dispose();
+    throw error;
+  }
   const backendLine = describeBackend(backend);
   const resumedAt = options.resume ? { epoch: trainer.progress.epoch, batch: trainer.progress.batch } : null;
   options.onStart?.({ backend: backendLine, corpus, model, resumedAt });
@@ -168,9 +189,13 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
   try {
     result = await trainer.run({
       checkpointEvery: options.checkpointEvery ?? null,
-      onBatch: options.onBatch,
+      onBatch: (progress) => {
+        board?.batch(progress);
+        options.onBatch?.(progress);
+      },
       onCheckpoint: checkpoint,
       onEpoch: async (metrics, isBest) => {
+        board?.epoch(metrics, trainer.batchesPerEpoch);
         if (save) {
           if (isBest) await saveModel(runPaths(save).model, model, corpus.vocab, trainer.best ?? undefined);
           await checkpoint();
@@ -187,6 +212,7 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     throw new DivergenceError((option) => `${error.describe(option)}, e.g. ${option('resume')} ${option('lr')} ${lower}`);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    board?.close();
     trainer.dispose(); // optimizer slots, best-weight copy, carried state; the model stays with the caller
   }
   const final = report(result.stopped ? 'stopped' : 'finished', result.testPpl);

@@ -43,6 +43,9 @@ export interface BatchProgress {
   batches: number;
   loss: number;
   wordsPerSecond: number;
+  lr: number;
+  /** Global norm of this batch's gradient before clipping. */
+  gradNorm: number;
 }
 
 export interface TrainHooks {
@@ -93,6 +96,8 @@ export class Trainer {
   /** Copy of the weights with the best validation perplexity. */
   private bestWeights: tf.Tensor[] | null = null;
   private stopRequested = false;
+  /** Gradient norm (before clipping) of the last step. */
+  private lastGradNorm = NaN;
   private readonly batcher: StreamBatcher;
 
   constructor(
@@ -148,6 +153,7 @@ export class Trainer {
     });
     if (carried) tf.dispose(carried.layers);
     this.carried = next;
+    this.lastGradNorm = norm;
     if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
       throw this.diverged(`loss ${loss}, gradient norm ${norm}; the weights were not updated`, this.progress.batch + 1);
     }
@@ -180,6 +186,7 @@ export class Trainer {
         p.elapsedSeconds = elapsed();
         hooks.onBatch?.({
           epoch: p.epoch, batch: p.batch, batches, loss, wordsPerSecond: p.epochTokens / Math.max(p.epochTrainSeconds, 1e-9),
+          lr: p.lr, gradNorm: this.lastGradNorm,
         });
         await yieldToEventLoop();
         if (this.stopRequested) {

@@ -4,7 +4,7 @@ import { DEFAULT_HYPER, howToGetNative } from '../../src';
 import { PACKAGE_ROOT } from '../../src/package';
 import { rnnlm } from './run-cli';
 
-test.each(['train', 'evaluate', 'generate', 'report', 'info'])('rnnlm %s --help shows one example that uses only its own flags', (command) => {
+test.each(['train', 'evaluate', 'generate', 'score', 'export', 'serve', 'report', 'info'])('rnnlm %s --help shows one example that uses only its own flags', (command) => {
   const help = rnnlm([command, '--help']);
   expect(help.status).toBe(0);
   const example = help.stdout.match(/\nExample:\n {2}(rnnlm .*)\n+$/)?.[1];

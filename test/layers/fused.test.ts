@@ -64,11 +64,13 @@ describeNative('the kernel choice', () => {
     const { cell, next } = randomCell('lstm', INPUT, UNITS, 3);
     const layer = new Recurrent({ cell });
     const x = randomTensor(next, [BATCH, TIME, INPUT]) as tf.Tensor3D;
-    const lossAndGrads = (kernel: 'fused' | 'explicit'): { loss: number; grads: Float32Array[]; used: string | null } => tf.tidy(() => {
+    const lossAndGrads = (kernel: 'fused' | 'explicit'): { loss: number; grads: Float32Array[]; used: string | null } => {
       const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(layer.run(x, { kernel }).outputs)) as tf.Scalar,
         cell.trainableWeights.map((w) => w.read() as tf.Variable));
-      return { loss: value.dataSync()[0], grads: Object.values(grads).map((g) => g.dataSync() as Float32Array), used: layer.lastKernel };
-    });
+      const result = { loss: value.dataSync()[0], grads: Object.values(grads).map((g) => g.dataSync() as Float32Array), used: layer.lastKernel };
+      tf.dispose([value, ...Object.values(grads)]);
+      return result;
+    };
     const fused = lossAndGrads('fused');
     expect(fused.used).toBe('fused LSTM');
     const explicit = lossAndGrads('explicit');

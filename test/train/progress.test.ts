@@ -7,7 +7,7 @@ function feed(isTTY: boolean, from: number, to: number): string[] {
   let clock = 0;
   const print = progressPrinter({ write: (text) => written.push(text), isTTY }, () => clock);
   for (let batch = from; batch <= to; batch++) {
-    const progress: BatchProgress = { epoch: 3, batch, batches: 140, loss: Math.log(120), wordsPerSecond: 2345.6 };
+    const progress: BatchProgress = { epoch: 3, batch, batches: 140, loss: Math.log(120), wordsPerSecond: 2345.6, lr: 20, gradNorm: 0.5 };
     print(progress);
     clock += 1000;
   }

@@ -1,0 +1,84 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { HyperParameters, ModelConfig, toModelConfig } from '../config';
+import { Corpus, findSplitFile, loadSplit } from '../data/corpus';
+import { tokenize } from '../data/tokens';
+import { UNK, Vocabulary, quote } from '../data/vocabulary';
+import { ConfigError, DataError } from '../errors';
+import { loadModelFromDirectory } from '../eval/evaluate';
+import { LoadedModel } from '../model/io';
+import { LanguageModel } from '../model/lm';
+import { SPLIT_NAMES, SplitName } from '../config/names';
+
+/** Settings that shape or initialise a model: a fine-tuned model has its starting model's. */
+const ARCHITECTURE_KEYS = ['cell', 'layers', 'hidden', 'embedding', 'tied', 'init', 'initScale', 'forgetBias'] as const;
+const DROPOUT_KEYS = ['dropout', 'dropoutKind', 'dropoutInput', 'dropoutHidden', 'dropoutOutput', 'dropoutRecurrent', 'dropoutEmbedding'] as const;
+
+/** Refuses options that a fine-tuning run cannot honour: they would be silently ignored otherwise. */
+export function checkFineTuneOptions(
+  options: { preset?: string | null; char?: boolean; maxVocab?: number | null; resume?: boolean; hyper?: Partial<HyperParameters> },
+): void {
+  const given = Object.keys(options.hyper ?? {}).filter((key) => (ARCHITECTURE_KEYS as readonly string[]).includes(key));
+  if (options.preset != null) given.unshift('preset');
+  if (options.maxVocab != null) given.unshift('maxVocab');
+  if (options.char !== undefined) given.unshift('char');
+  if (options.resume) given.unshift('resume');
+  if (given.length > 0) {
+    throw new ConfigError((option) =>
+      `${option('initFrom')} takes the architecture and vocabulary of the model it starts from, so ${given.map(option).join(', ')} ` +
+        `cannot be given with it (training settings such as ${option('lr')}, ${option('epochs')} and ${option('dropout')} can)`);
+  }
+}
+
+/** The words of a split that a vocabulary without `<unk>` cannot encode; a DataError that says what to do. */
+function checkKnownWords(file: string, split: SplitName, vocab: Vocabulary, source: string): void {
+  const unknown = new Set(tokenize(fs.readFileSync(file, 'utf8'), vocab.level).filter((token) => !vocab.has(token)));
+  if (unknown.size === 0) return;
+  const examples = [...unknown].slice(0, 5).map(quote).join(', ');
+  throw new DataError((option) =>
+    `the ${split} split ${file} has ${unknown.size.toLocaleString('en-US')} ${vocab.level === 'word' ? 'word type' : 'character'}${unknown.size === 1 ? '' : 's'} (e.g. ${examples}) outside the vocabulary of the model ` +
+      `in ${option('initFrom')} ${source}, which has no ${UNK} to map them to: fine-tune on text in its vocabulary, or train a new model`);
+}
+
+/**
+ * A corpus directory encoded with a fixed vocabulary (the starting model's): words outside it map to `<unk>`,
+ * or are an error when it has none.
+ */
+export function loadCorpusWithVocabulary(dir: string, vocab: Vocabulary, source: string): Corpus {
+  const root = path.resolve(dir);
+  const files = Object.fromEntries(SPLIT_NAMES.map((split) => [split, findSplitFile(root, split)])) as Record<SplitName, string>;
+  if (vocab.unkId === null) for (const split of SPLIT_NAMES) checkKnownWords(files[split], split, vocab, source);
+  const [train, valid, test] = SPLIT_NAMES.map((split) => loadSplit(root, split, vocab));
+  return { dir: root, level: vocab.level, vocab, train, valid, test, files };
+}
+
+/**
+ * The model to fine-tune: the starting model's architecture and weights, with its dropout unless the run
+ * sets dropout (`dropout` is the run's, from its hyper-parameters).
+ */
+function fineTuneModel(start: LoadedModel, explicit: Partial<HyperParameters>, dropout: ModelConfig['dropout']): LanguageModel {
+  const setsDropout = Object.keys(explicit).some((key) => (DROPOUT_KEYS as readonly string[]).includes(key));
+  if (!setsDropout) return start.model;
+  const model = new LanguageModel({ ...start.model.config, dropout });
+  const weights = start.model.variables();
+  model.variables().forEach((variable, k) => variable.assign(weights[k]));
+  start.model.dispose();
+  return model;
+}
+
+/**
+ * What a fine-tuning run starts from (on the current backend): the model in `initFrom` and corpus directory
+ * `dataDir` encoded with its vocabulary. `hyper` are the run's hyper-parameters, `explicit` those it was given.
+ */
+export function startFineTuning(
+  initFrom: string, dataDir: string, hyper: HyperParameters, explicit: Partial<HyperParameters>,
+): { model: LanguageModel; corpus: Corpus } {
+  const start = loadModelFromDirectory(initFrom);
+  try {
+    const corpus = loadCorpusWithVocabulary(dataDir, start.vocab, initFrom);
+    return { model: fineTuneModel(start, explicit, toModelConfig(hyper, start.vocab.size).dropout), corpus };
+  } catch (error) {
+    start.model.dispose();
+    throw error;
+  }
+}

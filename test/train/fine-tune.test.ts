@@ -1,0 +1,85 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { Vocabulary } from '../../src/data/vocabulary';
+import { ConfigError, DataError } from '../../src/errors';
+import { loadModel, saveModel } from '../../src/model/io';
+import { trainLanguageModel } from '../../src/train/run';
+import { smallModel } from '../model/fixtures';
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlm-fine-tune-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+function corpus(name: string, line: string): string {
+  const dir = path.join(scratch, name);
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'train.txt'), `${Array.from({ length: 60 }, () => line).join('\n')}\n`);
+  for (const split of ['valid', 'test']) fs.writeFileSync(path.join(dir, `${split}.txt`), `${line}\n${line}\n`);
+  return dir;
+}
+
+/** A saved model over `words` (untrained: what matters is that fine-tuning starts from exactly these weights). */
+async function savedModel(name: string, words: string[]): Promise<string> {
+  const dir = path.join(scratch, name);
+  const model = smallModel({ vocabSize: words.length, initScale: 0.3 });
+  await saveModel(dir, model, new Vocabulary(words, 'word'));
+  model.dispose();
+  return dir;
+}
+
+const WORDS = ['<eos>', '<unk>', 'the', 'cat', 'sat', 'on', 'mat'];
+const hyper = { batchSize: 2, bptt: 4, epochs: 1, maxBatches: 5, lr: 1 };
+
+test('--init-from starts from the model\'s weights with its vocabulary locked; new words map to <unk>', async () => {
+  const start = await savedModel('start', WORDS);
+  const data = corpus('new', 'the dog sat on the mat');
+  const save = path.join(scratch, 'tuned');
+  let initial: number[][] = [];
+  const result = await trainLanguageModel({
+    data, initFrom: start, save, hyper,
+    onStart: ({ model }) => { initial = model.variables().map((v) => Array.from(v.dataSync())); },
+  });
+  const original = loadModel(start);
+  expect(initial).toEqual(original.model.variables().map((v) => Array.from(v.dataSync())));
+  expect(result.model.config).toEqual(original.model.config);
+  expect(result.corpus.vocab.words).toEqual(WORDS);
+  expect(Array.from(result.corpus.valid.slice(0, 7))).toEqual([2, 1, 4, 5, 2, 6, 0]); // "dog" is <unk>
+  const tuned = loadModel(path.join(save, 'model'));
+  expect(tuned.vocab.fingerprint).toBe(original.vocab.fingerprint);
+  expect(tuned.model.variables().some((v, k) => !tf.util.arraysEqual(Array.from(v.dataSync()), initial[k]))).toBe(true);
+  [original, tuned].forEach((m) => m.model.dispose());
+  result.model.dispose();
+
+  // A fine-tuning run resumes with the same locked vocabulary.
+  const resumed = await trainLanguageModel({ save, resume: true, hyper: { epochs: 2 } });
+  expect(resumed.history).toHaveLength(2);
+  expect(resumed.corpus.vocab.words).toEqual(WORDS);
+  resumed.model.dispose();
+});
+
+test('a fine-tuning run that sets dropout keeps the weights and takes the new dropout', async () => {
+  const start = await savedModel('dropout', WORDS);
+  let seen: { dropout: number; weights: number[] } | null = null;
+  const result = await trainLanguageModel({
+    data: corpus('again', 'the cat sat on the mat'), initFrom: start, hyper: { ...hyper, dropout: 0.3 },
+    onStart: ({ model }) => { seen = { dropout: model.config.dropout.input, weights: Array.from(model.embedding.dataSync()) }; },
+  });
+  const original = loadModel(start);
+  expect(seen).toEqual({ dropout: 0.3, weights: Array.from(original.model.embedding.dataSync()) });
+  original.model.dispose();
+  result.model.dispose();
+});
+
+test('without <unk>, words outside the model\'s vocabulary are an error that names them', async () => {
+  const start = await savedModel('no-unk', WORDS.filter((w) => w !== '<unk>'));
+  const attempt = trainLanguageModel({ data: corpus('dogs', 'the dog sat on the mat'), initFrom: start, hyper });
+  await expect(attempt).rejects.toThrow(DataError);
+  await expect(attempt).rejects.toThrow(/train split .* has 1 word type \(e.g. "dog"\) outside the vocabulary of the model in initFrom .*no-unk, which has no <unk>/);
+});
+
+test('the architecture and vocabulary come from the model, so options that would change them are refused', async () => {
+  const attempt = trainLanguageModel({ data: corpus('cats', 'the cat sat'), initFrom: 'anything', preset: 'zaremba-small', hyper: { hidden: 50 } });
+  await expect(attempt).rejects.toThrow(ConfigError);
+  await expect(attempt).rejects.toThrow(/^initFrom takes the architecture and vocabulary of the model it starts from, so preset, hidden cannot be given/);
+});
