@@ -3,6 +3,7 @@ import { currentBackend } from '../backend';
 import { CellState, RecurrentCell } from '../cells/cell';
 import { deserializeCell } from '../cells';
 import { KernelChoice } from '../config/names';
+import { dropRecurrentKernel } from '../regularizers/weight-drop';
 import { chooseWindow } from './fused';
 import { packSaved } from './window';
 
@@ -23,6 +24,8 @@ export interface RunOptions {
    * dropout returns the same mask for every t (Gal & Ghahramani 2016); standard dropout a new one.
    */
   recurrentMask?: (t: number) => tf.Tensor2D;
+  /** Weight drop: multiplier of W_h for the whole window (src/regularizers/weight-drop.ts). */
+  weightMask?: tf.Tensor2D;
   /** Overrides the backend's kernel choice for this call (tests compare the two). */
   kernel?: KernelChoice;
 }
@@ -82,7 +85,7 @@ export class Recurrent extends tf.layers.Layer {
     const initialState = options.initialState ?? cell.zeroState(batch);
     const masks = options.recurrentMask ? Array.from({ length: time }, (_, t) => options.recurrentMask!(t)) : null;
     const [inputKernel, , bias] = cell.trainableWeights.map((w) => w.read());
-    const recurrentWeights = cell.recurrentWeights();
+    const recurrentWeights = dropRecurrentKernel(cell.recurrentWeights(), options.weightMask);
 
     // Value: the outputs and the final state packed time-major as [time + stateCount, batch, units], so that the
     // one op also carries the gradient of the final state.
