@@ -21,6 +21,8 @@ export interface EpochMetrics {
   /** Wall time since training started, across resumes. */
   elapsedSeconds: number;
   backend: string;
+  /** The validation ran on NT-ASGD's averaged weights (absent in reports written before NT-ASGD existed). */
+  averaged?: boolean;
 }
 
 /** Everything needed to continue a run exactly where it stopped (JSON part; tensors travel separately). */
@@ -248,6 +250,7 @@ export class Trainer {
       const metrics: EpochMetrics = {
         epoch: p.epoch, lr: p.lr, trainPpl: Math.exp(p.epochNll / p.epochTokens), validPpl,
         wordsPerSecond: p.epochTokens / p.epochTrainSeconds, elapsedSeconds: elapsed(), backend: tf.getBackend(),
+        averaged: this.averaged !== null,
       };
       if (improved) {
         p.bestValidPpl = validPpl;
