@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EvaluateOptions } from '../config/commands';
+import { EVALUATE_OPTIONS, EvaluateOptions } from '../config/commands';
+import { checkOptions } from '../config/options';
 import { SplitName } from '../config/names';
 import { loadSplit, splitFileNames, trainingVocabulary } from '../data/corpus';
 import { Vocabulary } from '../data/vocabulary';
@@ -24,8 +25,13 @@ export interface EvaluationResult extends PerplexityResult {
   adapted: (PerplexityResult & { method: Adaptation['method'] }) | null;
 }
 
-/** The test-time method the evaluate options ask for (at most one), or null. */
-export function adaptationOf(options: Pick<EvaluateOptions, 'dynamic' | 'dynamicLr' | 'dynamicLambda' | 'dynamicStatsWindows' | 'cache' | 'cacheSize' | 'cacheTheta' | 'cacheLambda' | 'mcSamples'>): Adaptation | null {
+const METHOD_KEYS = [
+  'dynamic', 'dynamicLr', 'dynamicLambda', 'dynamicStatsWindows', 'cache', 'cacheSize', 'cacheTheta', 'cacheLambda', 'mcSamples',
+] as const satisfies readonly (keyof EvaluateOptions)[];
+
+/** The test-time method the evaluate options ask for (at most one), or null; the values are checked. */
+export function adaptationOf(options: Pick<EvaluateOptions, (typeof METHOD_KEYS)[number]>): Adaptation | null {
+  checkOptions(EVALUATE_OPTIONS, Object.fromEntries(METHOD_KEYS.map((key) => [key, options[key]])));
   const asked = [options.dynamic && 'dynamic', options.cache && 'cache', options.mcSamples !== null && 'mcSamples'].filter(Boolean) as string[];
   if (asked.length > 1) {
     throw new ConfigError((option) => `${asked.map(option).join(' and ')} cannot be combined: ask for one test-time method at a time`);
