@@ -32,7 +32,8 @@ export function cachePerplexity(model: LanguageModel, ids: Int32Array, batchSize
       const inputs = tf.tensor2d(window.inputs, [batch, time], 'int32');
       const targets = tf.tensor2d(window.targets, [batch, time], 'int32');
       const { hidden, undropped, state: next } = model.features(inputs, state, null);
-      const pModel = tf.reshape(tf.exp(tf.neg(tokenNll(outputLogits(hidden, model.output), tf.reshape(targets, [-1]) as tf.Tensor1D))), [batch, time]);
+      const modelNll = tokenNll(outputLogits(hidden, model.output), tf.reshape(targets, [-1]) as tf.Tensor1D);
+      const pModel = tf.reshape(tf.exp(tf.neg(modelNll)), [batch, time]);
       const keys = previous ? tf.concat([previous.keys, undropped], 1) : undropped; // [B, M + T, H]
       const words = previous ? tf.concat([previous.words, targets], 1) : targets;
       const held = previous ? previous.keys.shape[1] : 0;

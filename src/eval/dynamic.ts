@@ -48,8 +48,9 @@ export function dynamicPerplexity(
       if (state) tf.dispose(state.layers);
       state = step.state;
       tf.tidy(() => variables.forEach((v, j) => {
-        const g = step.grads[v.name];
-        v.assign(tf.add(tf.sub(v, tf.div(tf.mul(g, options.lr), tf.add(rms[j], EPSILON))), tf.mul(tf.mul(decay[j], options.lambda), tf.sub(trained[j], v))));
+        const normalised = tf.div(step.grads[v.name], tf.add(rms[j], EPSILON)); // g/(RMS + ε)
+        const pullBack = tf.mul(tf.mul(decay[j], options.lambda), tf.sub(trained[j], v)); // λ·d⊙(w₀ − w)
+        v.assign(tf.add(tf.sub(v, tf.mul(normalised, options.lr)), pullBack));
       }));
       tf.dispose(Object.values(step.grads));
     }

@@ -243,7 +243,8 @@ export class Trainer {
           await hooks.onCheckpoint?.('interval');
         }
       }
-      const validPpl = this.withAveragedWeights(() => evaluatePerplexity(this.model, this.data.valid, config.evalBatchSize, config.bptt).perplexity);
+      const validPpl = this.withAveragedWeights(() =>
+        evaluatePerplexity(this.model, this.data.valid, config.evalBatchSize, config.bptt).perplexity);
       // Checked before anything is saved, so the last checkpoint keeps the last good weights.
       if (!Number.isFinite(validPpl)) throw this.diverged(`validation perplexity ${validPpl}`, null);
       const improved = p.bestValidPpl === null || validPpl < p.bestValidPpl;
@@ -257,7 +258,8 @@ export class Trainer {
         p.bestEpoch = p.epoch;
         this.keepBestWeights();
       }
-      if (config.optimizer === 'ntasgd' && !p.averaging && nonMonotoneTrigger(p.history.map((m) => m.validPpl), validPpl, config.nonmono)) {
+      const previous = p.history.map((m) => m.validPpl);
+      if (config.optimizer === 'ntasgd' && !p.averaging && nonMonotoneTrigger(previous, validPpl, config.nonmono)) {
         p.averaging = { fromEpoch: p.epoch + 1, steps: 0 };
         this.averager = new IterateAverage(this.model.variables());
       }
