@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { evaluatePerplexity } from '../../src/eval/perplexity';
 import { IterateAverage, nonMonotoneTrigger } from '../../src/train/asgd';
+import { epochTable } from '../../src/train/report';
 import { EpochMetrics, Trainer, initialProgress } from '../../src/train/trainer';
 import { relativeError } from '../helpers';
 import { patternIds, smallModel } from '../model/fixtures';
@@ -48,6 +49,7 @@ test('NT-ASGD averages every iterate after the trigger, validates and keeps the 
   const trace = await traceRun(trainer, (epoch) => { if (epoch >= 2) iterates.push(values(lm.variables())); });
   expect(trainer.progress.averaging).toEqual({ fromEpoch: 2, steps: iterates.length });
   expect(trainer.progress.history.slice(2).map((m) => m.averaged)).toEqual([false, true, true]);
+  expect(epochTable(trainer.progress.history).match(/\(averaged\)/g)).toHaveLength(2);
   const mean = iterates[0].map((w, v) => w.map((_, j) => iterates.reduce((s, it) => s + it[v][j], 0) / iterates.length));
   const average = values(trainer.averageWeights!);
   average.forEach((w, v) => expect(relativeError(w, mean[v])).toBeLessThan(1e-4));
