@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import {
-  BACKEND_OPTIONS, EVALUATE_OPTIONS, MODEL_DIRECTORY_OPTIONS, describeBackend, evaluateModelOnCorpus, loadModelFromDirectory,
-  selectBackend,
+  BACKEND_OPTIONS, EVALUATE_OPTIONS, MODEL_DIRECTORY_OPTIONS, adaptationOf, describeBackend, evaluateModelOnCorpus,
+  loadModelFromDirectory, selectBackend,
 } from '../../src';
 import { givenOptions, optionValues, optionsOf } from '../options';
 
@@ -9,15 +9,19 @@ export function evaluateCommand(): Command {
   const command = new Command('evaluate').description('exact perplexity of a saved model on one split of a corpus');
   for (const option of [...optionsOf(MODEL_DIRECTORY_OPTIONS), ...optionsOf(EVALUATE_OPTIONS), ...optionsOf(BACKEND_OPTIONS)]) command.addOption(option);
   return command
-    .option('--json', 'print a JSON object with perplexity, tokens, nll, backend')
+    .option('--json', 'print a JSON object with perplexity, tokens, nll, backend and adapted (the test-time method, or null)')
     .addHelpText('after', '\nExample:\n  rnnlm evaluate --model runs/small --data ../shared/data/ptb --split test\n')
     .action(async (parsed) => {
       const options = optionValues(EVALUATE_OPTIONS, parsed);
+      const adaptation = adaptationOf(options);
       const backendLine = describeBackend(await selectBackend(givenOptions(BACKEND_OPTIONS, parsed)));
       const { model, vocab } = loadModelFromDirectory(parsed.model);
       const batchSize = options.batchSize ?? (options.split === 'test' ? 1 : 10);
-      const result = evaluateModelOnCorpus(model, vocab, options.data, options.split, batchSize, options.bptt);
+      const result = evaluateModelOnCorpus(model, vocab, options.data, options.split, batchSize, options.bptt, adaptation);
       if (parsed.json) process.stdout.write(`${JSON.stringify({ ...result, backend: backendLine })}\n`);
-      else process.stdout.write(`perplexity: ${result.perplexity.toFixed(2)}\n`);
+      else {
+        process.stdout.write(`perplexity: ${result.perplexity.toFixed(2)}\n`);
+        if (result.adapted) process.stdout.write(`${result.adapted.method} perplexity: ${result.adapted.perplexity.toFixed(2)}\n`);
+      }
     });
 }

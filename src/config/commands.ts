@@ -1,6 +1,6 @@
 import { BACKEND_CHOICES, BackendChoice, KERNEL_CHOICES, KernelChoice, PRECISIONS, Precision, SPLIT_NAMES, SplitName } from './names';
 import {
-  OptionTable, choice, factor, integerType, nullable, onOff, pathType, positiveInteger, positiveNumber, integer, text,
+  OptionTable, choice, factor, integerType, nonNegativeNumber, nullable, onOff, pathType, positiveInteger, positiveNumber, integer, rate, text,
 } from './options';
 
 /**
@@ -118,6 +118,18 @@ export interface EvaluateOptions {
   /** Evaluation streams; null = 1 for test, 10 otherwise (as in the literature). */
   batchSize: number | null;
   bptt: number;
+  /** Dynamic evaluation (Krause et al. 2018): a gradient step on each window after scoring it. */
+  dynamic: boolean;
+  dynamicLr: number;
+  dynamicLambda: number;
+  dynamicStatsWindows: number | null;
+  /** Continuous cache pointer (Grave et al. 2017) over the last `cacheSize` hidden states. */
+  cache: boolean;
+  cacheSize: number;
+  cacheTheta: number;
+  cacheLambda: number;
+  /** Monte-Carlo dropout: the probabilities averaged over this many passes with dropout on; null = off. */
+  mcSamples: number | null;
 }
 
 export const EVALUATE_OPTIONS: OptionTable<EvaluateOptions> = {
@@ -125,6 +137,21 @@ export const EVALUATE_OPTIONS: OptionTable<EvaluateOptions> = {
   split: { type: choice(SPLIT_NAMES), default: 'test', description: 'which split' },
   batchSize: { type: nullable(positiveInteger), default: null, defaultText: () => '1 for test, 10 otherwise', description: 'evaluation streams' },
   bptt: { type: positiveInteger, default: 35, description: 'window length (does not change the result beyond float rounding)' },
+  dynamic: { type: onOff, default: false, description: 'also dynamic evaluation: a step on each window after scoring it (Krause et al. 2018)' },
+  dynamicLr: { type: positiveNumber, default: 0.002, description: 'dynamic evaluation: step size of the RMS-normalised update' },
+  dynamicLambda: { type: nonNegativeNumber, default: 0.02, description: 'dynamic evaluation: decay back to the trained weights' },
+  dynamicStatsWindows: {
+    type: nullable(positiveInteger), default: null, defaultText: () => 'the whole training split',
+    description: 'dynamic evaluation: training windows that estimate the gradient RMS',
+  },
+  cache: { type: onOff, default: false, description: 'also the continuous cache pointer (Grave et al. 2017)' },
+  cacheSize: { type: positiveInteger, default: 500, description: 'cache: hidden states remembered (N)' },
+  cacheTheta: { type: positiveNumber, default: 1, description: 'cache: θ, the sharpness of its attention' },
+  cacheLambda: { type: rate, default: 0.1, description: 'cache: λ, its share of the probability' },
+  mcSamples: {
+    type: nullable(positiveInteger), default: null, defaultText: () => 'off',
+    description: 'also Monte-Carlo dropout: average the probabilities of N passes with dropout on (Gal & Ghahramani 2016)',
+  },
 };
 
 export interface GenerateOptions {

@@ -28,6 +28,7 @@ export interface HyperParameters {
   dropoutOutput: number | null;
   dropoutRecurrent: number;
   dropoutEmbedding: number;
+  weightDrop: number;
   init: InitKind;
   initScale: number;
   forgetBias: number;
@@ -40,6 +41,11 @@ export interface HyperParameters {
   lrDecay: number;
   decayStart: number;
   clip: number;
+  weightDecay: number;
+  alpha: number;
+  beta: number;
+  nonmono: number;
+  variableBptt: boolean;
   seed: number;
   evalBatchSize: number;
   testBatchSize: number;
@@ -68,6 +74,10 @@ export const HYPER_OPTIONS: OptionTable<HyperParameters> = {
   dropoutOutput: { type: nullable(rate), default: null, defaultText: fromDropout, description: 'dropout before the projection' },
   dropoutRecurrent: { type: rate, default: 0, description: 'dropout on the h fed back into the cells' },
   dropoutEmbedding: { type: rate, default: 0, description: 'drop whole word types from the embedding' },
+  weightDrop: {
+    type: rate, default: 0,
+    description: 'weight drop: DropConnect on the recurrent matrix W_h, one mask per window (Merity et al. 2017)',
+  },
   init: { type: choice(INIT_KINDS, '<kind>'), default: 'uniform', description: 'uniform(±init-scale) or default (Glorot/orthogonal)' },
   initScale: { type: positiveNumber, default: 0.1, description: 'uniform init half-width' },
   forgetBias: { type: anyNumber, default: 1, description: 'initial LSTM forget-gate bias' },
@@ -83,6 +93,20 @@ export const HYPER_OPTIONS: OptionTable<HyperParameters> = {
   lrDecay: { type: factor, default: 0.5, description: 'fixed schedule: factor per epoch after --decay-start' },
   decayStart: { type: wholeNumber, default: 4, description: 'fixed schedule: last epoch at the full lr' },
   clip: { type: nonNegativeNumber, default: 0.25, resumable: true, description: 'max global gradient norm, 0 = off' },
+  weightDecay: { type: nonNegativeNumber, default: 0, description: 'L2 weight decay: λ·w is added to each gradient after clipping' },
+  alpha: { type: nonNegativeNumber, default: 0, description: "activation regularisation (AR): α·mean(h²) of the last layer's dropped output" },
+  beta: {
+    type: nonNegativeNumber, default: 0,
+    description: "temporal activation regularisation (TAR): β·mean((h_t − h_{t−1})²) of the last layer's output",
+  },
+  nonmono: {
+    type: positiveInteger, default: 5,
+    description: 'ntasgd: start averaging once valid is worse than the best of more than N epochs ago (Merity et al. 2017)',
+  },
+  variableBptt: {
+    type: onOff, default: false, negatable: true,
+    description: 'variable window lengths: N(bptt, 5), N(bptt/2, 5) one time in 20, at least 5; lr scaled by length/bptt',
+  },
   seed: { type: integer, default: 1111, description: 'random seed (weights, dropout masks)' },
   evalBatchSize: { type: positiveInteger, default: 10, description: 'validation streams (does not change the perplexity)' },
   testBatchSize: { type: positiveInteger, default: 1, description: 'test streams (does not change the perplexity)' },
@@ -101,7 +125,7 @@ export const RESUMABLE_KEYS = (Object.keys(HYPER_OPTIONS) as (keyof HyperParamet
 /** The hyper-parameters the training loop reads (the rest shape the model). */
 export const TRAIN_KEYS = [
   'optimizer', 'lr', 'schedule', 'lrDecay', 'decayStart', 'clip', 'epochs', 'batchSize', 'bptt', 'maxBatches', 'evalBatchSize',
-  'testBatchSize', 'seed',
+  'testBatchSize', 'seed', 'weightDecay', 'alpha', 'beta', 'nonmono', 'variableBptt',
 ] as const satisfies readonly (keyof HyperParameters)[];
 export type TrainConfig = Pick<HyperParameters, (typeof TRAIN_KEYS)[number]>;
 
@@ -139,7 +163,7 @@ export function toModelConfig(h: HyperParameters, vocabSize: number): ModelConfi
     cell: h.cell, vocabSize, embeddingSize: h.embedding, hiddenSizes: layerSizesOf(h), tied: h.tied,
     dropout: {
       input: h.dropoutInput ?? h.dropout, hidden: h.dropoutHidden ?? h.dropout, output: h.dropoutOutput ?? h.dropout,
-      recurrent: h.dropoutRecurrent, embedding: h.dropoutEmbedding, kind: h.dropoutKind,
+      recurrent: h.dropoutRecurrent, embedding: h.dropoutEmbedding, weight: h.weightDrop, kind: h.dropoutKind,
     },
     init: h.init, initScale: h.initScale, forgetBias: h.forgetBias, seed: h.seed,
   };

@@ -14,6 +14,8 @@ export interface DropoutConfig {
   recurrent: number;
   /** Whole word types dropped from the embedding matrix (Gal & Ghahramani 2016). */
   embedding: number;
+  /** DropConnect on each layer's recurrent matrix W_h (Merity et al. 2017); absent in models saved before it existed. */
+  weight?: number;
   kind: DropoutKind;
 }
 
@@ -34,7 +36,7 @@ export interface ModelConfig {
   seed: number;
 }
 
-export const NO_DROPOUT: DropoutConfig = { input: 0, hidden: 0, output: 0, recurrent: 0, embedding: 0, kind: 'variational' };
+export const NO_DROPOUT: DropoutConfig = { input: 0, hidden: 0, output: 0, recurrent: 0, embedding: 0, weight: 0, kind: 'variational' };
 
 /**
  * Checks a model configuration as a whole (one read from a file, or built by `toModelConfig`). The options

@@ -15,8 +15,8 @@ export type InitKind = (typeof INIT_KINDS)[number];
 export const DROPOUT_KINDS = ['variational', 'standard'] as const;
 export type DropoutKind = (typeof DROPOUT_KINDS)[number];
 
-/** src/train/optimizers.ts. */
-export const OPTIMIZER_NAMES = ['sgd', 'adam'] as const;
+/** src/train/optimizers.ts; `ntasgd` is SGD that switches to averaging its iterates (src/train/asgd.ts). */
+export const OPTIMIZER_NAMES = ['sgd', 'adam', 'ntasgd'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 /** src/train/schedule.ts. */

@@ -78,7 +78,14 @@ export class StreamBatcher {
   window(index: number): Window {
     if (index < 0 || index >= this.numWindows) throw new RangeError(`window ${index} out of range [0, ${this.numWindows})`);
     const start = index * this.bptt;
-    const steps = Math.min(this.bptt, this.longest - start);
+    return this.span(start, Math.min(this.bptt, this.longest - start));
+  }
+
+  /** The window of `steps` positions from `start` of every stream (variable-length BPTT picks its own). */
+  span(start: number, steps: number): Window {
+    if (start < 0 || steps < 1 || start + steps > this.longest) {
+      throw new RangeError(`positions ${start}…${start + steps - 1} out of range [0, ${this.longest})`);
+    }
     const size = this.batchSize * steps;
     const inputs = new Int32Array(size);
     const targets = new Int32Array(size);

@@ -1,13 +1,60 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { EVALUATE_OPTIONS, EvaluateOptions } from '../config/commands';
+import { checkOptions } from '../config/options';
 import { SplitName } from '../config/names';
 import { loadSplit, splitFileNames, trainingVocabulary } from '../data/corpus';
 import { Vocabulary } from '../data/vocabulary';
-import { DataError, ModelFileError } from '../errors';
+import { ConfigError, DataError, ModelFileError } from '../errors';
 import { LoadedModel, loadModel } from '../model/io';
 import { LanguageModel } from '../model/lm';
 import { runPaths } from '../util/run-directory';
+import { CacheOptions, cachePerplexity } from './cache';
+import { DynamicOptions, dynamicPerplexity } from './dynamic';
+import { mcDropoutPerplexity } from './mc-dropout';
 import { PerplexityResult, evaluatePerplexity } from './perplexity';
+
+/** A test-time method computed beside the plain perplexity. */
+export type Adaptation =
+  | ({ method: 'dynamic' } & DynamicOptions)
+  | ({ method: 'cache' } & CacheOptions)
+  | { method: 'mc-dropout'; samples: number };
+
+export interface EvaluationResult extends PerplexityResult {
+  /** The perplexity under the test-time method, when one was asked for. */
+  adapted: (PerplexityResult & { method: Adaptation['method'] }) | null;
+}
+
+const METHOD_KEYS = [
+  'dynamic', 'dynamicLr', 'dynamicLambda', 'dynamicStatsWindows', 'cache', 'cacheSize', 'cacheTheta', 'cacheLambda', 'mcSamples',
+] as const satisfies readonly (keyof EvaluateOptions)[];
+
+/** The test-time method the evaluate options ask for (at most one), or null; the values are checked. */
+export function adaptationOf(options: Pick<EvaluateOptions, (typeof METHOD_KEYS)[number]>): Adaptation | null {
+  checkOptions(EVALUATE_OPTIONS, Object.fromEntries(METHOD_KEYS.map((key) => [key, options[key]])));
+  const asked = [options.dynamic && 'dynamic', options.cache && 'cache', options.mcSamples !== null && 'mcSamples'].filter(Boolean) as string[];
+  if (asked.length > 1) {
+    throw new ConfigError((option) => `${asked.map(option).join(' and ')} cannot be combined: ask for one test-time method at a time`);
+  }
+  if (options.dynamic) return { method: 'dynamic', lr: options.dynamicLr, lambda: options.dynamicLambda, statsWindows: options.dynamicStatsWindows };
+  if (options.cache) return { method: 'cache', size: options.cacheSize, theta: options.cacheTheta, lambda: options.cacheLambda };
+  if (options.mcSamples !== null) return { method: 'mc-dropout', samples: options.mcSamples };
+  return null;
+}
+
+/** The perplexity of `ids` under a test-time method; dynamic evaluation reads the training split too. */
+export function adaptedPerplexity(
+  model: LanguageModel, ids: Int32Array, batchSize: number, bptt: number, adaptation: Adaptation, train: () => Int32Array,
+): PerplexityResult {
+  switch (adaptation.method) {
+    case 'dynamic':
+      return dynamicPerplexity(model, ids, train(), batchSize, bptt, adaptation);
+    case 'cache':
+      return cachePerplexity(model, ids, batchSize, bptt, adaptation);
+    case 'mc-dropout':
+      return mcDropoutPerplexity(model, ids, batchSize, bptt, adaptation.samples);
+  }
+}
 
 /** A run directory (its best model in model/) or a model directory itself. */
 export function loadModelFromDirectory(dir: string): LoadedModel {
@@ -17,13 +64,15 @@ export function loadModelFromDirectory(dir: string): LoadedModel {
 }
 
 /**
- * Perplexity of a saved model on one split of a corpus directory. The split is encoded with the model's own
+ * Perplexity of a saved model on one split of a corpus directory, and with `adaptation` also under a
+ * test-time method (dynamic evaluation, the cache pointer or MC dropout). The split is encoded with the model's own
  * vocabulary; when the directory has a training split whose vocabulary (rebuilt with the model's size limit,
  * as --max-vocab would) differs from the model's, that is an error rather than a silent re-mapping of ids.
  */
 export function evaluateModelOnCorpus(
   model: LanguageModel, vocab: Vocabulary, dataDir: string, split: SplitName, batchSize: number, bptt: number,
-): PerplexityResult {
+  adaptation: Adaptation | null = null,
+): EvaluationResult {
   if (splitFileNames('train').some((name) => fs.existsSync(path.join(dataDir, name)))) {
     const corpusVocab = trainingVocabulary(dataDir, { char: vocab.level === 'char', maxVocab: Math.max(vocab.size, 2) });
     if (corpusVocab.fingerprint !== vocab.fingerprint) {
@@ -32,5 +81,9 @@ export function evaluateModelOnCorpus(
           'so its ids would mean other words; evaluate it on the corpus it was trained on');
     }
   }
-  return evaluatePerplexity(model, loadSplit(dataDir, split, vocab), batchSize, bptt);
+  const ids = loadSplit(dataDir, split, vocab);
+  const plain = evaluatePerplexity(model, ids, batchSize, bptt);
+  if (!adaptation) return { ...plain, adapted: null };
+  const adapted = adaptedPerplexity(model, ids, batchSize, bptt, adaptation, () => loadSplit(dataDir, 'train', vocab));
+  return { ...plain, adapted: { ...adapted, method: adaptation.method } };
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CellState, RecurrentCell } from '../cells/cell';
 import { deserializeCell } from '../cells';
 import { KernelChoice } from '../config/names';
+import { dropRecurrentKernel } from '../regularizers/weight-drop';
 import { chooseWindow } from './fused';
 import { kernelChoice } from './kernel-choice';
 import { packSaved } from './window';
@@ -28,6 +29,8 @@ export interface RunOptions {
    * dropout returns the same mask for every t (Gal & Ghahramani 2016); standard dropout a new one.
    */
   recurrentMask?: (t: number) => tf.Tensor2D;
+  /** Weight drop: multiplier of W_h for the whole window (src/regularizers/weight-drop.ts). */
+  weightMask?: tf.Tensor2D;
   /** Overrides the backend's kernel choice for this call (tests compare the two). */
   kernel?: KernelChoice;
 }
@@ -98,7 +101,7 @@ export class Recurrent extends tf.layers.Layer {
     const windowKernel = chooseWindow(cell, options.kernel ?? kernel, precision, masks !== null);
     this.lastKernel = windowKernel.name;
     const [inputKernel, , bias] = cell.trainableWeights.map((w) => w.read());
-    const recurrentWeights = cell.recurrentWeights();
+    const recurrentWeights = dropRecurrentKernel(cell.recurrentWeights(), options.weightMask);
 
     // Value: the outputs and the final state packed time-major as [time + stateCount, batch, units], so that the
     // one op also carries the gradient of the final state.

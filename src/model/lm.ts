@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { CellState, createCell } from '../cells';
 import { Recurrent } from '../layers/recurrent';
 import { embeddingDropoutMask, recurrentMasks, sequenceDropout } from '../layers/dropout';
+import { ActivationPenalties, activationPenalty, temporalActivationPenalty } from '../regularizers/activation';
+import { weightDropMask } from '../regularizers/weight-drop';
 import { ModelConfig, NO_DROPOUT, validateModelConfig } from '../config/model';
 import { OutputLayer, outputCrossEntropy, outputLogits } from './loss';
 
@@ -17,7 +19,7 @@ export interface ForwardResult {
 }
 
 /** Offsets that give each dropout mask of a window its own seed. */
-const SEED_OFFSET = { input: 1, output: 2, embedding: 3, hidden: 10, recurrent: 100 };
+const SEED_OFFSET = { input: 1, output: 2, embedding: 3, hidden: 10, recurrent: 100, weight: 1000 };
 
 /**
  * Word/character language model: embedding → dropout → N stacked recurrent layers (dropout between) →
@@ -80,10 +82,13 @@ export class LanguageModel {
 
   /**
    * Runs a window up to the output layer: the last layer's outputs after output dropout, [batch·time, hidden]
-   * (rows in [batch, time] order). `dropoutSeed` null means evaluation (no dropout); otherwise it seeds this
-   * window's masks (one seed per window, so a resumed run draws the same masks as an uninterrupted one).
+   * (rows in [batch, time] order), and before it, [batch, time, hidden]. `dropoutSeed` null means evaluation
+   * (no dropout); otherwise it seeds this window's masks (one seed per window, so a resumed run draws the
+   * same masks as an uninterrupted one).
    */
-  features(inputs: tf.Tensor2D, state: ModelState | null, dropoutSeed: number | null): { hidden: tf.Tensor2D; state: ModelState } {
+  features(
+    inputs: tf.Tensor2D, state: ModelState | null, dropoutSeed: number | null,
+  ): { hidden: tf.Tensor2D; undropped: tf.Tensor3D; state: ModelState } {
     const [batch] = inputs.shape;
     const dropout = dropoutSeed === null ? NO_DROPOUT : this.config.dropout;
     const seed = dropoutSeed ?? 0;
@@ -97,13 +102,15 @@ export class LanguageModel {
       const result = layer.run(x, {
         initialState: state?.layers[k],
         recurrentMask: recurrentMasks(batch, layer.cell.units, dropout.recurrent, dropout.kind, seed + SEED_OFFSET.recurrent + k),
+        weightMask: weightDropMask(layer.cell.recurrentWeights()[0].shape, dropout.weight ?? 0, seed + SEED_OFFSET.weight + k),
       });
       states.push(result.state);
       x = result.outputs;
       if (k < this.layers.length - 1) x = sequenceDropout(x, dropout.hidden, dropout.kind, seed + SEED_OFFSET.hidden + k);
     });
+    const undropped = x;
     x = sequenceDropout(x, dropout.output, dropout.kind, seed + SEED_OFFSET.output);
-    return { hidden: tf.reshape(x, [-1, x.shape[2]]) as tf.Tensor2D, state: { layers: states } };
+    return { hidden: tf.reshape(x, [-1, x.shape[2]]) as tf.Tensor2D, undropped, state: { layers: states } };
   }
 
   /** The output layer: the embedding matrix when tied (Press & Wolf 2017), else the projection; plus the bias. */
@@ -120,12 +127,19 @@ export class LanguageModel {
   }
 
   /**
-   * Training loss of a window: mean cross-entropy over its `count` targets, with the
-   * output layer and softmax fused into one op (see `outputCrossEntropy`).
+   * Training loss of a window: `nll`, the mean cross-entropy over its `count` targets, with the output layer
+   * and softmax fused into one op (see `outputCrossEntropy`); `loss` adds AR and TAR when `penalties` asks.
    */
-  loss(inputs: tf.Tensor2D, targets: tf.Tensor1D, state: ModelState | null, dropoutSeed: number, count: number): { loss: tf.Scalar; state: ModelState } {
-    const { hidden, state: next } = this.features(inputs, state, dropoutSeed);
-    return { loss: outputCrossEntropy(hidden, this.output, targets, null, count), state: next };
+  loss(
+    inputs: tf.Tensor2D, targets: tf.Tensor1D, state: ModelState | null, dropoutSeed: number, count: number,
+    penalties: ActivationPenalties = { alpha: 0, beta: 0 },
+  ): { loss: tf.Scalar; nll: tf.Scalar; state: ModelState } {
+    const { hidden, undropped, state: next } = this.features(inputs, state, dropoutSeed);
+    const nll = outputCrossEntropy(hidden, this.output, targets, null, count);
+    let loss = nll;
+    if (penalties.alpha > 0) loss = tf.add(loss, activationPenalty(hidden, penalties.alpha));
+    if (penalties.beta > 0) loss = tf.add(loss, temporalActivationPenalty(undropped, penalties.beta));
+    return { loss, nll, state: next };
   }
 
   dispose(): void {

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { ModelConfig, TrainConfig } from '../config';
+import { DEFAULT_HYPER, ModelConfig, TrainConfig, toTrainConfig } from '../config';
 import { Vocabulary } from '../data/vocabulary';
 import { ModelFileError } from '../errors';
 import { FORMAT_VERSION, assignWeights, decodeBundle, encodeBundle, loadModel, readJsonOrFail } from '../model/io';
@@ -35,6 +35,8 @@ interface CheckpointJson {
   /** Per layer, the number of state tensors ([h] or [h, c]). */
   stateLayout: number[];
   state: tf.io.WeightsManifestConfig;
+  /** NT-ASGD's average of the iterates, once averaging started (absent before, and in older checkpoints). */
+  average?: tf.io.WeightsManifestConfig;
 }
 
 export async function saveCheckpoint(runDir: string, trainer: Trainer, vocab: Vocabulary, corpus: CorpusRef): Promise<void> {
@@ -46,14 +48,20 @@ export async function saveCheckpoint(runDir: string, trainer: Trainer, vocab: Vo
   const carried = trainer.carried?.layers ?? [];
   const state = await encodeBundle(
     carried.flatMap((layer, k) => layer.map((tensor, j) => ({ name: `layer${k}/state${j}`, tensor }))), 'state.bin');
+  const averageWeights = trainer.averageWeights;
+  const average = averageWeights
+    ? await encodeBundle(model.namedWeights().map((w, k) => ({ name: w.name, tensor: averageWeights[k] })), 'average.bin')
+    : null;
   const json: CheckpointJson = {
     format: CHECKPOINT_FORMAT, version: FORMAT_VERSION, modelConfig: model.config, trainConfig: trainer.config, corpus,
     progress: trainer.progress, vocabFingerprint: vocab.fingerprint, weights: weights.manifest,
     optimizer: optimizer.manifest, stateLayout: carried.map((layer) => layer.length), state: state.manifest,
+    ...(average ? { average: average.manifest } : {}),
   };
   writeDirectoryAtomically(runPaths(runDir).checkpoint, {
     'checkpoint.json': JSON.stringify(json, null, 2), 'vocab.json': JSON.stringify(vocab.toJSON()),
     'weights.bin': weights.data, 'optimizer.bin': optimizer.data, 'state.bin': state.data,
+    ...(average ? { 'average.bin': average.data } : {}),
   });
 }
 
@@ -67,6 +75,8 @@ export interface LoadedCheckpoint {
   carried: ModelState | null;
   /** The best-valid weights (from model/), in `model.variables()` order. */
   best: tf.Tensor[] | null;
+  /** NT-ASGD's average of the iterates, in `model.variables()` order, once averaging started. */
+  average: tf.Tensor[] | null;
 }
 
 export function hasCheckpoint(runDir: string): boolean {
@@ -91,13 +101,20 @@ export function loadCheckpoint(runDir: string): LoadedCheckpoint {
     layers: json.stateLayout.map((count, k) =>
       Array.from({ length: count }, (_, j) => stateTensors[`layer${k}/state${j}`] as tf.Tensor2D)),
   };
+  let average: tf.Tensor[] | null = null;
+  if (json.average) {
+    const averaged = decodeBundle(dir, json.average);
+    average = model.namedWeights().map((w) => averaged[w.name]);
+  }
   let best: tf.Tensor[] | null = null;
   if (resolveDirectory(runPaths(runDir).model)) {
     const saved = loadModel(runPaths(runDir).model);
     best = saved.model.variables().map((v) => tf.keep(tf.clone(v)));
     saved.model.dispose();
   }
+  // Settings and progress fields newer than the checkpoint take their defaults (regularisers off, no averaging).
   return {
-    model, vocab, trainConfig: json.trainConfig, corpus: json.corpus, progress: json.progress, optimizerSlots, carried, best,
+    model, vocab, trainConfig: { ...toTrainConfig(DEFAULT_HYPER), ...json.trainConfig }, corpus: json.corpus,
+    progress: { ...json.progress, averaging: json.progress.averaging ?? null }, optimizerSlots, carried, best, average,
   };
 }

@@ -10,6 +10,7 @@ export interface NamedTensor {
 export function createOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
   switch (name) {
     case 'sgd':
+    case 'ntasgd': // SGD whose iterates the trainer averages once triggered (src/train/asgd.ts)
       return tf.train.sgd(lr);
     case 'adam':
       return tf.train.adam(lr);

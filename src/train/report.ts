@@ -38,7 +38,8 @@ const fixed = (value: number | null, digits: number): string => (value === null 
 export function epochTable(epochs: EpochMetrics[]): string {
   const lines = ['| epoch | lr | train ppl | valid ppl | words/s | elapsed | backend |', '|---:|---:|---:|---:|---:|---:|---|'];
   for (const m of epochs) {
-    lines.push(`| ${m.epoch} | ${+m.lr.toPrecision(4)} | ${fixed(m.trainPpl, 2)} | ${fixed(m.validPpl, 2)} | ` +
+    const valid = `${fixed(m.validPpl, 2)}${m.averaged ? ' (averaged)' : ''}`; // NT-ASGD's averaged weights
+    lines.push(`| ${m.epoch} | ${+m.lr.toPrecision(4)} | ${fixed(m.trainPpl, 2)} | ${valid} | ` +
       `${Math.round(m.wordsPerSecond)} | ${formatDuration(m.elapsedSeconds)} | ${m.backend} |`);
   }
   return lines.join('\n');

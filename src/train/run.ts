@@ -135,7 +135,7 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     const progress = checkpoint.progress;
     if (options.hyper?.lr !== undefined) progress.lr = scheduledLearningRate(trainConfig, progress.epoch, trainConfig.lr);
     trainer = new Trainer(checkpoint.model, corpus, trainConfig, progress);
-    await trainer.restore(checkpoint.optimizerSlots, checkpoint.carried, checkpoint.best);
+    await trainer.restore(checkpoint.optimizerSlots, checkpoint.carried, checkpoint.best, checkpoint.average);
   } else {
     const hyper = resolveHyper(preset, options.hyper ?? {}); // checked before the corpus is read
     const flagsTrainConfig = toTrainConfig(hyper);

@@ -4,9 +4,12 @@ import { StreamBatcher, Window } from '../data/batches';
 import { ConfigError, DivergenceError } from '../errors';
 import { evaluatePerplexity } from '../eval/perplexity';
 import { LanguageModel, ModelState } from '../model/lm';
+import { IterateAverage, nonMonotoneTrigger } from './asgd';
 import { clipByGlobalNorm } from './clip';
 import { NamedTensor, createOptimizer, restoreOptimizerState, setLearningRate } from './optimizers';
 import { afterValidation, scheduledLearningRate } from './schedule';
+import { Span, variableWindows } from './variable-bptt';
+import { addWeightDecay } from './weight-decay';
 
 export interface EpochMetrics {
   epoch: number;
@@ -18,6 +21,8 @@ export interface EpochMetrics {
   /** Wall time since training started, across resumes. */
   elapsedSeconds: number;
   backend: string;
+  /** The validation ran on NT-ASGD's averaged weights (absent in reports written before NT-ASGD existed). */
+  averaged?: boolean;
 }
 
 /** Everything needed to continue a run exactly where it stopped (JSON part; tensors travel separately). */
@@ -35,6 +40,8 @@ export interface TrainingProgress {
   epochTokens: number;
   epochTrainSeconds: number;
   elapsedSeconds: number;
+  /** NT-ASGD: the first epoch of averaged steps and the number of iterates averaged so far; null before the switch. */
+  averaging: { fromEpoch: number; steps: number } | null;
 }
 
 export interface BatchProgress {
@@ -68,7 +75,7 @@ export interface TrainResult {
 export function initialProgress(config: TrainConfig): TrainingProgress {
   return {
     epoch: 1, batch: 0, lr: scheduledLearningRate(config, 1, config.lr), bestValidPpl: null, bestEpoch: null,
-    history: [], epochNll: 0, epochTokens: 0, epochTrainSeconds: 0, elapsedSeconds: 0,
+    history: [], epochNll: 0, epochTokens: 0, epochTrainSeconds: 0, elapsedSeconds: 0, averaging: null,
   };
 }
 
@@ -84,9 +91,10 @@ function windowSeed(seed: number, epoch: number, batch: number): number {
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Truncated-BPTT training: each epoch walks the B parallel streams window by window, carrying the hidden
- * state (reset at the epoch start, cut from the gradient), clips the global gradient norm and steps the
- * optimizer; then evaluates validation perplexity, adjusts the lr and remembers the best weights.
+ * Truncated-BPTT training: each epoch walks the B parallel streams window by window (of T steps, or of
+ * variable length), carrying the hidden state (reset at the epoch start, cut from the gradient), clips the
+ * global gradient norm, adds weight decay and steps the optimizer; then evaluates validation perplexity (of
+ * the averaged weights once NT-ASGD averages), adjusts the lr and remembers the best weights.
  */
 export class Trainer {
   readonly optimizer: tf.Optimizer;
@@ -99,6 +107,10 @@ export class Trainer {
   /** Gradient norm (before clipping) of the last step. */
   private lastGradNorm = NaN;
   private readonly batcher: StreamBatcher;
+  /** NT-ASGD's running mean of the iterates, once triggered. */
+  private averager: IterateAverage | null = null;
+  /** The windows of one epoch (variable-length BPTT draws them per epoch). */
+  private spans: { epoch: number; spans: Span[] } | null = null;
 
   constructor(
     readonly model: LanguageModel,
@@ -115,17 +127,42 @@ export class Trainer {
     this.optimizer = createOptimizer(config.optimizer, this.progress.lr);
   }
 
+  /** Training windows of the epoch in progress. */
   get batchesPerEpoch(): number {
-    const all = this.batcher.numWindows;
+    const all = this.epochSpans(this.progress.epoch).length;
     return this.config.maxBatches === null ? all : Math.min(all, this.config.maxBatches);
   }
 
-  /** Continues from a checkpoint: optimizer slots, the carried state and the best weights so far. */
-  async restore(optimizerSlots: NamedTensor[], carried: ModelState | null, bestWeights: tf.Tensor[] | null): Promise<void> {
+  /** The windows of `epoch`: every T steps, or variable lengths that depend only on the seed and the epoch. */
+  private epochSpans(epoch: number): Span[] {
+    if (this.spans?.epoch !== epoch) {
+      const { streamLength } = this.batcher;
+      const { bptt, seed } = this.config;
+      const spans = this.config.variableBptt ? variableWindows(streamLength, bptt, seed, epoch)
+        : Array.from({ length: this.batcher.numWindows }, (_, k) => ({ start: k * bptt, steps: Math.min(bptt, streamLength - k * bptt) }));
+      this.spans = { epoch, spans };
+    }
+    return this.spans.spans;
+  }
+
+  /**
+   * Continues from a checkpoint: optimizer slots, the carried state, the best weights so far and, once
+   * NT-ASGD averages, the average of the iterates (`progress.averaging` says how many).
+   */
+  async restore(
+    optimizerSlots: NamedTensor[], carried: ModelState | null, bestWeights: tf.Tensor[] | null, average: tf.Tensor[] | null = null,
+  ): Promise<void> {
     if (optimizerSlots.length > 0) await restoreOptimizerState(this.optimizer, optimizerSlots);
     tf.dispose(optimizerSlots.map((slot) => slot.tensor)); // the optimizer keeps copies (or just the count)
     this.carried = carried;
     this.bestWeights = bestWeights;
+    if (average && this.progress.averaging) this.averager = new IterateAverage(average, this.progress.averaging.steps);
+    if (average) tf.dispose(average); // the average keeps its own variables
+  }
+
+  /** NT-ASGD's average of the iterates, in `model.variables()` order; null before averaging starts. */
+  get averageWeights(): tf.Tensor[] | null {
+    return this.averager?.average ?? null;
   }
 
   /** Asks the loop to stop after the current batch (Ctrl-C): it checkpoints and returns. */
@@ -133,31 +170,42 @@ export class Trainer {
     this.stopRequested = true;
   }
 
-  /** One optimisation step on one window; returns the mean loss (nats per token). */
+  /**
+   * One optimisation step on one window: the cross-entropy plus AR/TAR, its gradient clipped, then weight
+   * decay; NT-ASGD then averages the new iterate. Returns the mean cross-entropy (nats per token).
+   */
   step(window: Window, seed: number): number {
     const variables = this.model.variables();
     const carried = this.carried;
+    const { alpha, beta, clip, weightDecay } = this.config;
     let next = null as ModelState | null;
-    const { loss, norm } = tf.tidy(() => {
+    const { nll, loss, norm } = tf.tidy(() => {
       const inputs = tf.tensor2d(window.inputs, [window.batchSize, window.steps], 'int32');
       const targets = tf.tensor1d(window.targets, 'int32');
+      const kept: { nll?: tf.Scalar } = {};
       const { value, grads } = tf.variableGrads(() => {
-        const { loss: windowLoss, state } = this.model.loss(inputs, targets, carried, seed, window.tokens);
-        next = { layers: state.layers.map((layerState) => layerState.map((s) => tf.keep(s))) };
-        return windowLoss;
+        const result = this.model.loss(inputs, targets, carried, seed, window.tokens, { alpha, beta });
+        next = { layers: result.state.layers.map((layerState) => layerState.map((s) => tf.keep(s))) };
+        kept.nll = tf.keep(result.nll); // variableGrads keeps only the value it differentiates
+        return result.loss;
       }, variables);
-      const clipped = clipByGlobalNorm(grads, this.config.clip);
-      const values = tf.stack([value, clipped.norm]).dataSync();
-      if (Number.isFinite(values[0]) && Number.isFinite(values[1])) this.optimizer.applyGradients(clipped.grads);
-      return { loss: values[0], norm: values[1] };
+      const clipped = clipByGlobalNorm(grads, clip);
+      const values = tf.stack([kept.nll as tf.Scalar, value, clipped.norm]).dataSync();
+      kept.nll?.dispose();
+      if (values.every(Number.isFinite)) this.optimizer.applyGradients(addWeightDecay(clipped.grads, variables, weightDecay));
+      return { nll: values[0], loss: values[1], norm: values[2] };
     });
     if (carried) tf.dispose(carried.layers);
     this.carried = next;
     this.lastGradNorm = norm;
-    if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
+    if (![nll, loss, norm].every(Number.isFinite)) {
       throw this.diverged(`loss ${loss}, gradient norm ${norm}; the weights were not updated`, this.progress.batch + 1);
     }
-    return loss;
+    if (this.averager && this.progress.averaging) {
+      this.averager.update(variables);
+      this.progress.averaging.steps = this.averager.count;
+    }
+    return nll;
   }
 
   async run(hooks: TrainHooks = {}): Promise<TrainResult> {
@@ -172,9 +220,12 @@ export class Trainer {
       }
       setLearningRate(this.optimizer, p.lr);
       const batches = this.batchesPerEpoch;
+      const spans = this.epochSpans(p.epoch);
       let sinceCheckpoint = 0;
       while (p.batch < batches) {
-        const window = this.batcher.window(p.batch);
+        const { start, steps } = spans[p.batch];
+        const window = this.batcher.span(start, steps);
+        if (config.variableBptt) setLearningRate(this.optimizer, (p.lr * steps) / config.bptt); // every token weighs the same
         const started = performance.now();
         const loss = this.step(window, windowSeed(config.seed, p.epoch, p.batch));
         // A finite loss so large that the perplexity overflows (> 709 nats per token) is a divergence too.
@@ -199,18 +250,25 @@ export class Trainer {
           await hooks.onCheckpoint?.('interval');
         }
       }
-      const validPpl = evaluatePerplexity(this.model, this.data.valid, config.evalBatchSize, config.bptt).perplexity;
+      const validPpl = this.withAveragedWeights(() =>
+        evaluatePerplexity(this.model, this.data.valid, config.evalBatchSize, config.bptt).perplexity);
       // Checked before anything is saved, so the last checkpoint keeps the last good weights.
       if (!Number.isFinite(validPpl)) throw this.diverged(`validation perplexity ${validPpl}`, null);
       const improved = p.bestValidPpl === null || validPpl < p.bestValidPpl;
       const metrics: EpochMetrics = {
         epoch: p.epoch, lr: p.lr, trainPpl: Math.exp(p.epochNll / p.epochTokens), validPpl,
         wordsPerSecond: p.epochTokens / p.epochTrainSeconds, elapsedSeconds: elapsed(), backend: tf.getBackend(),
+        averaged: this.averaged !== null,
       };
       if (improved) {
         p.bestValidPpl = validPpl;
         p.bestEpoch = p.epoch;
         this.keepBestWeights();
+      }
+      const previous = p.history.map((m) => m.validPpl);
+      if (config.optimizer === 'ntasgd' && !p.averaging && nonMonotoneTrigger(previous, validPpl, config.nonmono)) {
+        p.averaging = { fromEpoch: p.epoch + 1, steps: 0 };
+        this.averager = new IterateAverage(this.model.variables());
       }
       p.history.push(metrics);
       p.lr = afterValidation(config, p.lr, improved);
@@ -253,12 +311,34 @@ export class Trainer {
     this.resetCarried();
     if (this.bestWeights) tf.dispose(this.bestWeights);
     this.bestWeights = null;
+    this.averager?.dispose();
+    this.averager = null;
     this.optimizer.dispose();
   }
 
+  /** The weights validation sees and the best model keeps: the averaged ones once NT-ASGD averages. */
   private keepBestWeights(): void {
     if (this.bestWeights) tf.dispose(this.bestWeights);
-    this.bestWeights = this.model.variables().map((v) => tf.keep(tf.clone(v)));
+    this.bestWeights = (this.averaged?.average ?? this.model.variables()).map((v) => tf.keep(tf.clone(v)));
+  }
+
+  /** The running average once it holds at least one iterate. */
+  private get averaged(): IterateAverage | null {
+    return this.averager && this.averager.count > 0 ? this.averager : null;
+  }
+
+  /** Runs `f` with the averaged weights in the model (when averaging), then puts the iterate back. */
+  private withAveragedWeights<T>(f: () => T): T {
+    const averaged = this.averaged;
+    if (!averaged) return f();
+    const current = this.model.variables().map((v) => tf.clone(v));
+    this.assignWeights(averaged.average);
+    try {
+      return f();
+    } finally {
+      this.assignWeights(current);
+      tf.dispose(current);
+    }
   }
 
   private assignWeights(values: tf.Tensor[]): void {

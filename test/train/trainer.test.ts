@@ -1,13 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { TrainConfig } from '../../src/config';
 import { DivergenceError } from '../../src/errors';
 import { Trainer } from '../../src/train/trainer';
 import { patternIds, smallModel } from '../model/fixtures';
+import { trainConfig } from './resume';
 
-const config = (overrides: Partial<TrainConfig> = {}): TrainConfig => ({
-  optimizer: 'adam', lr: 0.01, schedule: 'none', lrDecay: 1, decayStart: 0, clip: 1, epochs: 4, batchSize: 8, bptt: 10,
-  maxBatches: null, evalBatchSize: 4, testBatchSize: 1, seed: 5, ...overrides,
-});
+const config = trainConfig;
 const pattern = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7];
 
 test('a repeated pattern is learned: train perplexity falls below 2', async () => {

@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs';
+import { StreamBatcher, Window } from '../data/batches';
+import { LanguageModel, ModelState } from '../model/lm';
+import { outputCrossEntropy } from '../model/loss';
+import { PerplexityResult } from './perplexity';
+
+/** Dynamic evaluation's settings: step size, decay back to the trained weights, windows for the statistics. */
+export interface DynamicOptions {
+  lr: number;
+  lambda: number;
+  /** Training windows (of `TRAINING_STREAMS` streams) that estimate the gradient statistics; null = all. */
+  statsWindows: number | null;
+}
+
+/** Added to the RMS before dividing (Krause et al.'s ε). */
+export const EPSILON = 2e-5;
+/** Streams of the training split while the gradient statistics are gathered. */
+export const TRAINING_STREAMS = 20;
+
+/**
+ * Dynamic evaluation (Krause, Kahembwe, Murray & Renals 2018, "Dynamic Evaluation of Neural Sequence Models",
+ * section 5, RMS with decay; benkrause/dynamic-evaluation): after each window is scored, the weights take
+ * one step on that window's loss,
+ *   w ← w − lr·g/(RMS + ε) + λ·d ⊙ (w₀ − w),
+ * where RMS is the root mean square of each weight's gradient over training windows (gathered once, with the
+ * trained weights w₀), and d = RMS / Σ_tensors mean(RMS), at most 1/λ, pulls each weight back to w₀ in
+ * proportion to how much it moves in training. A window's score is taken before its own step, so it never
+ * uses its own targets. The model's weights are restored afterwards.
+ */
+export function dynamicPerplexity(
+  model: LanguageModel, ids: Int32Array, train: Int32Array, batchSize: number, bptt: number, options: DynamicOptions,
+): PerplexityResult {
+  const variables = model.variables();
+  const trained = variables.map((v) => tf.clone(v));
+  const rms = gradientRms(model, train, bptt, options.statsWindows);
+  const decay = tf.tidy(() => {
+    const total = tf.addN(rms.map((r) => tf.mean(r))) as tf.Scalar;
+    return rms.map((r) => tf.keep(tf.minimum(tf.div(r, total), 1 / Math.max(options.lambda, 1e-12))));
+  });
+  const batcher = new StreamBatcher(ids, batchSize, bptt, { exact: true });
+  let state: ModelState | null = null;
+  let nll = 0;
+  try {
+    for (let k = 0; k < batcher.numWindows; k++) {
+      const window = batcher.window(k);
+      const step = gradientStep(model, window, state);
+      nll += step.nll;
+      if (state) tf.dispose(state.layers);
+      state = step.state;
+      tf.tidy(() => variables.forEach((v, j) => {
+        const normalised = tf.div(step.grads[v.name], tf.add(rms[j], EPSILON)); // g/(RMS + ε)
+        const pullBack = tf.mul(tf.mul(decay[j], options.lambda), tf.sub(trained[j], v)); // λ·d⊙(w₀ − w)
+        v.assign(tf.add(tf.sub(v, tf.mul(normalised, options.lr)), pullBack));
+      }));
+      tf.dispose(Object.values(step.grads));
+    }
+  } finally {
+    if (state) tf.dispose(state.layers);
+    variables.forEach((v, j) => v.assign(trained[j]));
+    tf.dispose([...trained, ...rms, ...decay]);
+  }
+  const tokens = batcher.predictedTokens;
+  return { perplexity: Math.exp(nll / tokens), nll, tokens };
+}
+
+/** RMS of each weight's gradient over (up to `maxWindows`) training windows, no dropout, the weights fixed. */
+export function gradientRms(model: LanguageModel, train: Int32Array, bptt: number, maxWindows: number | null): tf.Tensor[] {
+  const batcher = new StreamBatcher(train, Math.min(TRAINING_STREAMS, train.length - 1), bptt, { exact: true });
+  const windows = maxWindows === null ? batcher.numWindows : Math.min(maxWindows, batcher.numWindows);
+  const variables = model.variables();
+  let squares: tf.Tensor[] = variables.map((v) => tf.zeros(v.shape));
+  let state: ModelState | null = null;
+  for (let k = 0; k < windows; k++) {
+    const step = gradientStep(model, batcher.window(k), state);
+    if (state) tf.dispose(state.layers);
+    state = step.state;
+    const next = tf.tidy(() => variables.map((v, j) => tf.add(squares[j], tf.square(step.grads[v.name]))));
+    tf.dispose([...squares, ...Object.values(step.grads)]);
+    squares = next;
+  }
+  if (state) tf.dispose(state.layers);
+  const rms = tf.tidy(() => squares.map((s) => tf.sqrt(tf.div(s, windows))));
+  tf.dispose(squares);
+  return rms;
+}
+
+/** A window's summed nll (before any update), the gradient of its mean nll, and the state after it. */
+function gradientStep(model: LanguageModel, window: Window, state: ModelState | null): { nll: number; grads: tf.NamedTensorMap; state: ModelState } {
+  const after: { state?: ModelState } = {};
+  const { value, grads } = tf.tidy(() => {
+    const inputs = tf.tensor2d(window.inputs, [window.batchSize, window.steps], 'int32');
+    const targets = tf.tensor1d(window.targets, 'int32');
+    const weights: tf.Tensor1D | null = window.mask ? tf.tensor1d(window.mask) : null;
+    return tf.variableGrads(() => {
+      const features = model.features(inputs, state, null);
+      after.state = { layers: features.state.layers.map((layer) => layer.map((s) => tf.keep(s))) };
+      return outputCrossEntropy(features.hidden, model.output, targets, weights, window.tokens);
+    }, model.variables());
+  });
+  const nll = value.dataSync()[0] * window.tokens;
+  value.dispose();
+  return { nll, grads, state: after.state as ModelState };
+}

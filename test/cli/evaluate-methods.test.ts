@@ -1,0 +1,26 @@
+import * as path from 'path';
+import { TINY_MODEL, rnnlm, tempDir, tinyCorpus, toolLines } from './run-cli';
+
+test('rnnlm evaluate --dynamic, --cache and --mc-samples print the plain perplexity beside the adapted one', () => {
+  const data = tinyCorpus();
+  const save = path.join(tempDir('rnnlm-eval-'), 'run');
+  expect(rnnlm(['train', '--data', data, ...TINY_MODEL, '--dropout', '0.2', '--epochs', '1', '--max-batches', '20', '--save', save]).status).toBe(0);
+  const plain = JSON.parse(rnnlm(['evaluate', '--model', save, '--data', data, '--json']).stdout);
+  expect(plain.adapted).toBeNull();
+  for (const [flags, method] of [
+    [['--dynamic', '--dynamic-lr', '0.01', '--dynamic-lambda', '0.05', '--dynamic-stats-windows', '5'], 'dynamic'],
+    [['--cache', '--cache-size', '20', '--cache-theta', '1', '--cache-lambda', '0.2'], 'cache'],
+    [['--mc-samples', '3'], 'mc-dropout'],
+  ] as const) {
+    const text = rnnlm(['evaluate', '--model', save, '--data', data, '--bptt', '5', ...flags]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`^perplexity: \\d+\\.\\d\\d\\n${method} perplexity: \\d+\\.\\d\\d\\n$`));
+    const json = JSON.parse(rnnlm(['evaluate', '--model', save, '--data', data, '--bptt', '5', ...flags, '--json']).stdout);
+    expect(json.perplexity).toBeCloseTo(plain.perplexity, 4);
+    expect(json.adapted).toMatchObject({ method, tokens: plain.tokens });
+    expect(json.adapted.perplexity).toBeGreaterThan(1);
+  }
+  const both = rnnlm(['evaluate', '--model', save, '--data', data, '--cache', '--mc-samples', '2']);
+  expect(both.status).toBe(1);
+  expect(toolLines(both.stderr)).toEqual(['rnnlm: --cache and --mc-samples cannot be combined: ask for one test-time method at a time']);
+});
