@@ -19,7 +19,8 @@ export function loadModelFromDirectory(dir: string): LoadedModel {
 /**
  * Perplexity of a saved model on one split of a corpus directory. The split is encoded with the model's own
  * vocabulary; when the directory has a training split whose vocabulary (rebuilt with the model's size limit,
- * as --max-vocab would) differs from the model's, that is an error rather than a silent re-mapping of ids.
+ * as --max-vocab would) differs from the model's, that is an error rather than a silent re-mapping of ids; so
+ * is a NaN or infinite perplexity.
  */
 export function evaluateModelOnCorpus(
   model: LanguageModel, vocab: Vocabulary, dataDir: string, split: SplitName, batchSize: number, bptt: number,
@@ -32,5 +33,10 @@ export function evaluateModelOnCorpus(
           'so its ids would mean other words; evaluate it on the corpus it was trained on');
     }
   }
-  return evaluatePerplexity(model, loadSplit(dataDir, split, vocab), batchSize, bptt);
+  const result = evaluatePerplexity(model, loadSplit(dataDir, split, vocab), batchSize, bptt);
+  if (!Number.isFinite(result.perplexity)) {
+    throw new ModelFileError(`the perplexity on the ${split} split is ${result.perplexity}: the model's weights are not usable numbers ` +
+      '(a corrupted file or a diverged run); evaluate a model directory from a run that finished');
+  }
+  return result;
 }

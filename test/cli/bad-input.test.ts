@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { BackendName, LanguageModel, resolveHyper, saveModel, toModelConfig, trainLanguageModel, trainingVocabulary } from '../../src';
+import { BackendName, LanguageModel, loadModel, resolveHyper, saveModel, toModelConfig, trainLanguageModel, trainingVocabulary } from '../../src';
 import { TINY_MODEL, rnnlm, rnnlmAsync, tempDir, tinyCorpus, toolLines } from './run-cli';
 
 /**
@@ -53,6 +53,16 @@ beforeAll(async () => {
 
   damaged.truncated = copyModel('truncated', (dir) => fs.truncateSync(path.join(dir, 'weights.bin'), 100));
   damaged.badJson = copyModel('bad-json', (dir) => fs.writeFileSync(path.join(dir, 'model.json'), '{ "format": '));
+  damaged.allOnes = copyModel('all-ff', (dir) => {
+    const weights = path.join(dir, 'weights.bin');
+    fs.writeFileSync(weights, Buffer.alloc(fs.statSync(weights).size, 0xff));
+  });
+  // NaN weights with a matching checksum: what a diverged model saved by the API would hold.
+  damaged.nanWeights = path.join(tempDir('rnnlm-nan-'), 'model');
+  const nan = loadModel(path.join(runDir, 'model'));
+  nan.model.embedding.assign(tf.fill(nan.model.embedding.shape, NaN));
+  await saveModel(damaged.nanWeights, nan.model, nan.vocab);
+  nan.model.dispose();
   damaged.swappedVocab = copyModel('swapped-vocab', (dir) =>
     fs.copyFileSync(path.join(damaged.otherVocabulary, 'vocab.json'), path.join(dir, 'vocab.json')));
 
@@ -137,6 +147,10 @@ const cases: Case[] = [
   ['evaluate without --model', () => ['evaluate', '--data', corpus], /required option '--model <dir>' not specified; see rnnlm evaluate --help/],
   ['evaluate a truncated model', () => ['evaluate', '--model', damaged.truncated, '--data', corpus, ...CPU],
     /weights.bin has 100 bytes, the manifest says \d+: the file is truncated or corrupted/],
+  ['evaluate a model whose weights are all 0xFF', () => ['evaluate', '--model', damaged.allOnes, '--data', corpus, ...CPU],
+    /weights.bin does not match its checksum in .*model.json: the file is corrupted/],
+  ['evaluate a model with NaN weights', () => ['evaluate', '--model', damaged.nanWeights, '--data', corpus, ...CPU],
+    /the perplexity on the test split is NaN: the model's weights are not usable numbers/],
   ['evaluate a model with broken JSON', () => ['evaluate', '--model', damaged.badJson, '--data', corpus, ...CPU], /model.json is not valid JSON: the model directory is corrupted/],
   ['evaluate a model of another vocabulary', () => ['evaluate', '--model', damaged.otherVocabulary, '--data', corpus, ...CPU],
     /the model was trained on another vocabulary: its 8 types are not those the training split of .* gives, .*evaluate it on the corpus it was trained on/],
