@@ -2,13 +2,14 @@
 /** The `rnnlm` command: a thin shell over the library API (src/index.ts); flags come from src/config/. */
 
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { PACKAGE_VERSION, UserError } from '../src';
+import * as fs from 'fs';
+import { ConfigError, PACKAGE_VERSION, UserError } from '../src';
 import { evaluateCommand } from './commands/evaluate';
 import { generateCommand } from './commands/generate';
 import { infoCommand } from './commands/info';
 import { reportCommand } from './commands/report';
 import { trainCommand } from './commands/train';
-import { flagName } from './options';
+import { cliTrainCommand, flagName } from './options';
 
 /** The command line being parsed, for the usage hint of commander's errors ("rnnlm train"). */
 let usage = 'rnnlm';
@@ -28,11 +29,29 @@ program
   .hook('preSubcommand', (_program, command) => {
     usage = `rnnlm ${command.name()}`;
   })
+  .hook('preAction', (_program, command) => refuseStrayArguments(command))
   .exitOverride();
 
 // Each command gets the program's error output and exit handling (what `program.command()` would copy).
 for (const command of [trainCommand(), evaluateCommand(), generateCommand(), reportCommand(), infoCommand()]) {
   program.addCommand(command.copyInheritedSettings(program));
+}
+
+/**
+ * Words that are neither flags nor declared arguments are refused, not ignored: `rnnlm train corpus/` would
+ * otherwise train on the embedded sample. A directory given where --data was meant gets that hint.
+ */
+function refuseStrayArguments(command: Command): void {
+  const stray = command.args.slice(command.registeredArguments.length);
+  if (stray.length === 0) return;
+  const first = stray[0];
+  const takesData = command.options.some((option) => option.long === '--data');
+  const isDirectory = fs.statSync(first, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  throw new ConfigError((option) => {
+    const hint = takesData && isDirectory ? `for the corpus in ${first}, use ${option('data')} ${first}` : `see rnnlm ${command.name()} --help`;
+    const what = stray.length === 1 ? `argument "${first}"` : `arguments ${stray.map((word) => `"${word}"`).join(' ')}`;
+    return `${command.name()} does not take the ${what}: ${hint}`;
+  });
 }
 
 /**
@@ -42,7 +61,7 @@ for (const command of [trainCommand(), evaluateCommand(), generateCommand(), rep
 function fail(error: unknown): never {
   const verbose = program.opts().verbose || process.env.DEBUG;
   const known = error instanceof UserError || error instanceof InvalidArgumentError;
-  const text = error instanceof UserError ? error.describe(flagName) : error instanceof Error ? error.message : String(error);
+  const text = error instanceof UserError ? error.describe(flagName, cliTrainCommand) : error instanceof Error ? error.message : String(error);
   process.stderr.write(`rnnlm: ${text.split('\n')[0]}${known || verbose ? '' : ' (run with --verbose for details)'}\n`);
   if (verbose && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   process.exit(error instanceof UserError ? error.exitCode : 1);

@@ -15,10 +15,12 @@ export const API_NAMES: OptionNamer = (option) => option;
  * How a message shows a training command to run next (e.g. the resume after a full disk): the library as the
  * `trainLanguageModel` call, the CLI as a shell-quoted `rnnlm train` line that can be pasted back.
  */
-export type TrainCommandNamer = (options: Record<string, string | number | true>) => string;
+export type TrainCommandNamer = (options: TrainCommandOptions) => string;
 
-export const API_TRAIN_COMMAND: TrainCommandNamer = (options) =>
-  `trainLanguageModel({ ${Object.entries(options).map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join(', ')} })`;
+/** The options of a training call as `trainLanguageModel` takes them (hyper-parameters under `hyper`). */
+export type TrainCommandOptions = Record<string, unknown> & { hyper?: Record<string, unknown> };
+
+export const API_TRAIN_COMMAND: TrainCommandNamer = (options) => `trainLanguageModel(${JSON.stringify(options)})`;
 
 export type ErrorText = string | ((name: OptionNamer, command: TrainCommandNamer) => string);
 

@@ -4,7 +4,7 @@ import {
   BACKEND_OPTIONS, CORPUS_OPTIONS, DEFAULT_CORPUS_DIR, HYPER_OPTIONS, RUN_DIRECTORY_OPTIONS, describeModel, epochTable,
   presetNames, progressPrinter, trainLanguageModel,
 } from '../../src';
-import { givenOptions, optionsOf } from '../options';
+import { cliTrainCommand, givenOptions, optionsOf, shellLine } from '../options';
 
 const fmt = (value: number | null | undefined, digits = 2): string => (value == null ? '—' : value.toFixed(digits));
 
@@ -35,7 +35,7 @@ export function trainCommand(): Command {
       const result = await trainLanguageModel({
         ...givenOptions(CORPUS_OPTIONS, options), ...givenOptions(RUN_DIRECTORY_OPTIONS, options), ...givenOptions(BACKEND_OPTIONS, options),
         preset: options.preset ?? null, hyper: givenOptions(HYPER_OPTIONS, options), signal: controller.signal,
-        command: ['rnnlm', ...process.argv.slice(2)].join(' '),
+        command: shellLine(['rnnlm', ...process.argv.slice(2)]),
         onStart: ({ backend, corpus, model, resumedAt }) => {
           const source = corpus.dir === DEFAULT_CORPUS_DIR ? `embedded default corpus: ${corpus.dir}` : corpus.dir;
           process.stderr.write(`backend: ${backend}\ncorpus: ${source} (${corpus.level} level, vocabulary ${corpus.vocab.size})\n` +
@@ -57,7 +57,7 @@ export function trainCommand(): Command {
         },
       });
       if (result.stopped) {
-        const resume = options.save ? `resume with: rnnlm train --save ${options.save} --resume` : 'no --save was given, so nothing was kept';
+        const resume = options.save ? `resume with: ${cliTrainCommand({ save: options.save, resume: true })}` : 'no --save was given, so nothing was kept';
         process.stderr.write(`rnnlm: stopped; ${options.save ? 'checkpoint written; ' : ''}${resume}\n`);
         process.exit(signalCode || 130);
       }

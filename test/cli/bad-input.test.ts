@@ -138,7 +138,7 @@ const cases: Case[] = [
     /already holds a run: add --resume to continue it or --force to replace it/],
   ['--save onto a file', () => ['train', '--data', corpus, '--save', path.join(corpus, 'train.txt')], /exists and is not a directory/],
   ['--resume without --save', () => ['train', '--resume'], /--resume needs --save DIR/],
-  ['--resume of a directory without a checkpoint', () => ['train', '--resume', '--save', corpus], /has no checkpoint to resume from \(train without --resume first\)/],
+  ['--resume of a directory without a checkpoint', () => ['train', '--resume', '--save', corpus], /holds no run to resume: give the directory that train --save wrote/],
   ['--resume with another model size', () => ['train', '--resume', '--save', runDir, '--hidden', '32', ...CPU],
     /--resume continues the run with its own settings, so --hidden cannot change \(only --epochs, --lr, --clip, --max-batches can\)/],
   ['--resume on another corpus', () => ['train', '--resume', '--save', runDir, '--data', corpora.unknownTest, ...CPU], /--data cannot change/],

@@ -125,8 +125,8 @@ test('a diverging run stops naming epoch and batch, keeps the last good checkpoi
   const diverged = rnnlm(['train', '--save', runDir, '--resume', '--epochs', '2', '--lr', '1e30']);
   expect(diverged.status).toBe(3);
   expect(toolLines(diverged.stderr).pop()).toMatch(new RegExp(
-    '^rnnlm: training diverged at epoch 2, batch \\d+: .*; lower --lr or --clip and resume from the last checkpoint, ' +
-    'e.g. --resume --lr 1e\\+29$'));
+    '^rnnlm: training diverged at epoch 2, batch \\d+: .*; lower --lr or --clip and resume from the last checkpoint: ' +
+    `rnnlm train --save ${runDir} --resume --lr 1e\\+29$`));
   expect(diverged.stderr).not.toMatch(/\n\s+at /);
   expect({ checkpoint: snapshot(path.join(runDir, 'checkpoint')), model: snapshot(path.join(runDir, 'model')) }).toEqual(good);
   expect(loadableProgress(runDir)).toMatchObject({ epoch: 2, batch: 0 });
