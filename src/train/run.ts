@@ -1,12 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
 import { BackendReport, describeBackend, selectBackend } from '../backend';
 import {
   BACKEND_OPTIONS, BackendOptions, CORPUS_OPTIONS, CorpusOptions, HyperParameters, RESUMABLE_KEYS, RUN_DIRECTORY_OPTIONS,
   RunDirectoryOptions, TrainConfig, checkOptions, pickOptions, resolveHyper, toModelConfig, toTrainConfig,
 } from '../config';
 import { Corpus, DEFAULT_CORPUS_DIR, loadCorpus } from '../data/corpus';
-import { ConfigError, DataError, DiskFullError, DivergenceError, TrainCommandNamer, TrainCommandOptions, UserError } from '../errors';
+import { ConfigError, DataError, DiskFullError, DivergenceError, OptionNamer, TrainCommandNamer, TrainCommandOptions, UserError } from '../errors';
 import { saveModel } from '../model/io';
 import { LanguageModel } from '../model/lm';
 import { runtimeVersions } from '../package';
@@ -53,22 +54,26 @@ function runContents(save: string): string[] {
  * checkpoint (a run stopped before its first one can only start again, with --force); a run directory that
  * holds anything is not replaced without --force.
  */
-function checkSaveDirectory(save: string, resume: boolean, force: boolean, restart: TrainCommandOptions): void {
+function checkSaveDirectory(save: string, resume: boolean, force: boolean, restart: TrainCommandOptions | null): void {
   const contents = runContents(save);
   const paths = runPaths(save);
   const holdsRun = hasCheckpoint(save) || fs.existsSync(paths.report.json) || fs.existsSync(paths.model);
   if (resume) {
     if (hasCheckpoint(save)) return;
     throw new ConfigError((option, command) => {
-      if (holdsRun) return `${option('resume')}: ${save} has no checkpoint to resume from (its run stopped before the first one); start it again with ${command(restart)}`;
-      if (contents.length === 0) return `${option('resume')}: ${save} holds no run to resume; start one with ${command({ ...restart, force: undefined })}`;
+      const again = restart ? command(restart) : `the command that started it with ${option('force')} added`;
+      if (holdsRun) return `${option('resume')}: ${save} has no checkpoint to resume from (its run stopped before the first one); start it again with ${again}`;
+      if (contents.length === 0) return `${option('resume')}: ${save} holds no run to resume; start one without ${option('resume')}`;
       return `${option('resume')}: ${save} holds no run to resume: give the directory that train ${option('save')} wrote`;
     });
   }
   if (contents.length === 0 || force) return;
   throw new ConfigError((option, command) => {
     if (hasCheckpoint(save)) return `${option('save')} ${save} already holds a run: add ${option('resume')} to continue it or ${option('force')} to replace it`;
-    if (holdsRun) return `${option('save')} ${save} holds a run that stopped before its first checkpoint, so there is nothing to resume: start it again with ${command(restart)}`;
+    if (holdsRun) {
+      return `${option('save')} ${save} holds a run that stopped before its first checkpoint, so there is nothing to resume: ` +
+        `start it again with ${restart ? command(restart) : `${option('force')}`}`;
+    }
     return `${option('save')} ${save} is not empty and holds no run: choose a new or empty directory`;
   });
 }
@@ -90,14 +95,19 @@ function cleanRunDirectory(save: string): void {
   for (const target of [paths.model, paths.checkpoint, paths.report.json, paths.report.markdown, paths.report.curve]) cleanLeftovers(target);
 }
 
-/** The call (or command) that starts this run again from scratch: its own settings, with `force`. */
-function restartOptions(options: TrainRunOptions, save: string): TrainCommandOptions {
+/** The settings a run was started with (not where it is saved), as the call or command that gives them. */
+function startOptions(options: TrainRunOptions): TrainCommandOptions {
   const given = Object.entries({
-    data: options.data, char: options.char || undefined, maxVocab: options.maxVocab, preset: options.preset,
+    data: options.data != null ? path.resolve(options.data) : undefined, char: options.char || undefined, maxVocab: options.maxVocab, preset: options.preset,
     checkpointEvery: options.checkpointEvery, backend: options.backend,
   }).filter(([, value]) => value != null);
   const hyper = Object.keys(options.hyper ?? {}).length > 0 ? { hyper: options.hyper } : {};
-  return { ...Object.fromEntries(given), ...hyper, save, force: true };
+  return { ...Object.fromEntries(given), ...hyper };
+}
+
+/** The call (or command) that starts the run in `save` again from scratch, or null when its settings are unknown. */
+function restartOptions(start: TrainCommandOptions | undefined, save: string): TrainCommandOptions | null {
+  return start ? { ...start, save, force: true } : null;
 }
 
 /** Refuses resume options that ask for a different corpus, preset or fixed setting than the run has. */
@@ -148,8 +158,8 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
   const lock = acquireRunLock(save, options.command ?? 'trainLanguageModel()');
   try {
     cleanRunDirectory(save);
-    const restart = restartOptions(options, save);
-    checkSaveDirectory(save, options.resume ?? false, options.force ?? false, restart);
+    const start = options.resume ? readPreviousReport(save)?.start : startOptions(options);
+    checkSaveDirectory(save, options.resume ?? false, options.force ?? false, restartOptions(start, save));
     if (options.force && !options.resume) clearRun(save);
     return await train(options, save);
   } finally {
@@ -158,8 +168,11 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
 }
 
 /** The step that works after a failure in the middle of a run: resume from its checkpoint, or start again without one. */
-function nextStep(save: string, restart: TrainCommandOptions, command: TrainCommandNamer, change: Record<string, unknown> = {}): string {
+function nextStep(
+  save: string, restart: TrainCommandOptions | null, option: OptionNamer, command: TrainCommandNamer, change: Record<string, unknown> = {},
+): string {
   if (hasCheckpoint(save)) return `resume from the last checkpoint: ${command({ save, resume: true, ...change })}`;
+  if (!restart) return `start again (there is no checkpoint yet) with the command that started the run and ${option('force')}`;
   const hyper = Object.keys(change).length > 0 ? { hyper: { ...restart.hyper, ...change } } : {};
   return `start again (there is no checkpoint yet): ${command({ ...restart, ...hyper })}`;
 }
@@ -172,6 +185,7 @@ async function train(options: TrainRunOptions, save: string | null): Promise<Tra
   const thisCommand = options.command ?? 'trainLanguageModel()';
   let command = thisCommand;
   let resumes: string[] = [];
+  let start: TrainCommandOptions | undefined = startOptions(options);
   // Selected after the cheap checks (flags, directories) and before the first tensor: a typo is reported
   // before the native library loads, and the weights are created on the backend that trains them.
   let backend: BackendReport;
@@ -184,6 +198,7 @@ async function train(options: TrainRunOptions, save: string | null): Promise<Tra
     preset = previous?.preset ?? preset;
     command = previous?.command ?? thisCommand;
     resumes = [...(previous?.resumes ?? []), thisCommand];
+    start = previous?.start;
     corpus = loadCorpus(corpusRef.dir, { char: corpusRef.char, maxVocab: corpusRef.maxVocab ?? undefined });
     if (corpus.vocab.fingerprint !== checkpoint.vocab.fingerprint) {
       throw new DataError(`the corpus at ${corpusRef.dir} changed since the run started: its vocabulary differs from the checkpoint's`);
@@ -192,6 +207,7 @@ async function train(options: TrainRunOptions, save: string | null): Promise<Tra
     const progress = checkpoint.progress;
     if (progress.epoch > trainConfig.epochs) {
       checkpoint.model.dispose();
+      tf.dispose([...checkpoint.optimizerSlots.map((slot) => slot.tensor), ...(checkpoint.carried?.layers.flat() ?? []), ...(checkpoint.best ?? [])]);
       throw runComplete(save, progress.epoch - 1, previous?.testPpl ?? null);
     }
     if (options.hyper?.lr !== undefined) progress.lr = scheduledLearningRate(trainConfig, progress.epoch, trainConfig.lr);
@@ -215,7 +231,7 @@ async function train(options: TrainRunOptions, save: string | null): Promise<Tra
   options.onStart?.({ backend: backendLine, corpus, model, resumedAt });
 
   const report = (status: RunReport['status'], testPpl: number | null): RunReport => ({
-    status, command, resumes, preset,
+    status, command, resumes, start, preset,
     corpus: {
       dir: corpus.dir, level: corpus.level, vocabSize: corpus.vocab.size,
       tokens: { train: corpus.train.length, valid: corpus.valid.length, test: corpus.test.length },
@@ -248,16 +264,16 @@ async function train(options: TrainRunOptions, save: string | null): Promise<Tra
     });
   } catch (error) {
     if (!save) throw error;
-    const restart = restartOptions(options, save);
+    const restart = restartOptions(start, save);
     if (error instanceof DivergenceError) {
       // The checkpoint on disk is the last good state; the report says what happened.
       writeReport(save, report('diverged', null));
       const lr = +(trainer.progress.lr / 10).toPrecision(3);
-      throw new DivergenceError((option, command) => `${error.describe(option, command)} and ${nextStep(save, restart, command, { lr })}`);
+      throw new DivergenceError((option, command) => `${error.describe(option, command)} and ${nextStep(save, restart, option, command, { lr })}`);
     }
     if (error instanceof DiskFullError) {
       throw new DiskFullError((option, command) =>
-        `${error.describe(option, command)}: free at least ${formatBytes(error.bytesNeeded)} on that disk, then ${nextStep(save, restart, command)}`,
+        `${error.describe(option, command)}: free at least ${formatBytes(error.bytesNeeded)} on that disk, then ${nextStep(save, restart, option, command)}`,
         error.bytesNeeded);
     }
     throw error;
@@ -274,7 +290,7 @@ async function train(options: TrainRunOptions, save: string | null): Promise<Tra
 function runComplete(save: string, epochs: number, testPpl: number | null): UserError {
   const test = testPpl === null ? '' : `, test ppl ${testPpl.toFixed(2)}`;
   return new ConfigError((option, command) =>
-    `${save} is complete: it trained all ${epochs} epochs${test}; to train it further, resume with a larger ${option('epochs')}, ` +
+    `${save} is complete: it trained all ${epochs} epoch${epochs === 1 ? '' : 's'}${test}; to train it further, resume with a larger ${option('epochs')}, ` +
       `e.g. ${command({ save, resume: true, hyper: { epochs: epochs + 5 } })}`);
 }
 

@@ -103,6 +103,12 @@ export function acquireRunLock(runDir: string, command: string): RunLock {
   try {
     fs.mkdirSync(runDir, { recursive: true });
   } catch (error) {
+    // A recursive mkdir on a read-only file system says ENOENT; a plain one says why.
+    try {
+      fs.mkdirSync(runDir);
+    } catch (reason) {
+      throw unwritable(runDir, reason);
+    }
     throw unwritable(runDir, error);
   }
   const file = runPaths(runDir).lock;

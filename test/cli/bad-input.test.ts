@@ -138,6 +138,13 @@ const cases: Case[] = [
     /already holds a run: add --resume to continue it or --force to replace it/],
   ['--save onto a file', () => ['train', '--data', corpus, '--save', path.join(corpus, 'train.txt')], /exists and is not a directory/],
   ['--resume without --save', () => ['train', '--resume'], /--resume needs --save DIR/],
+  ['--force without --save', () => ['train', '--force'], /--force replaces the run in --save DIR, and no --save was given/],
+  ['--resume of a finished run', () => ['train', '--resume', '--save', runDir, ...CPU],
+    /is complete: it trained all 1 epoch, test ppl \d+\.\d\d; to train it further, resume with a larger --epochs, e\.g\. rnnlm train --save \S+ --resume --epochs 6$/],
+  // stray arguments
+  ['a corpus directory without --data', () => ['train', corpus], /^rnnlm: train does not take the argument ".*": for the corpus in .*, use --data /],
+  ['extra words after evaluate', () => ['evaluate', '--model', runDir, '--data', corpus, 'extra', 'words'],
+    /^rnnlm: evaluate does not take the arguments "extra" "words": see rnnlm evaluate --help$/],
   ['--resume of a directory without a checkpoint', () => ['train', '--resume', '--save', corpus], /holds no run to resume: give the directory that train --save wrote/],
   ['--resume with another model size', () => ['train', '--resume', '--save', runDir, '--hidden', '32', ...CPU],
     /--resume continues the run with its own settings, so --hidden cannot change \(only --epochs, --lr, --clip, --max-batches can\)/],
@@ -169,16 +176,19 @@ const cases: Case[] = [
 test('every user error is one line on stderr, no stack trace, exit code 1, nothing on stdout', async () => {
   const before = snapshot(runDir);
   const results: { what: string; lines: string[]; status: number | null; stdout: string; expected: RegExp }[] = [];
-  // Two at a time: most cases fail within a fraction of a second, spent mostly starting node.
-  const queue = [...cases];
-  const worker = async (): Promise<void> => {
+  // Two at a time: most cases fail within a fraction of a second, spent mostly starting node. The cases that
+  // open the shared run with --save take its lock, so they run one after the other.
+  const takesLock = ([, args]: Case): boolean => args().join(' ').includes(`--save ${runDir}`);
+  const worker = (queue: Case[]) => async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [what, args, expected, env] = next;
       const result = await rnnlmAsync(args(), env);
       results.push({ what, lines: toolLines(result.stderr), status: result.status, stdout: result.stdout, expected });
     }
   };
-  await Promise.all([worker(), worker()]);
+  const shared = cases.filter(takesLock);
+  const others = cases.filter((c) => !takesLock(c));
+  await Promise.all([worker(others), worker(others), worker(shared)].map((run) => run()));
   for (const { what, lines, status, stdout, expected } of results) {
     expect({ what, lines, status, stdout }).toEqual({ what, lines: [expect.stringMatching(expected)], status: 1, stdout: '' });
     expect({ what, line: lines[0] }).toEqual({ what, line: expect.stringMatching(/^rnnlm: /) });
