@@ -6,6 +6,9 @@ import {
 } from '../../src';
 import { cliTrainCommand, givenOptions, optionsOf, shellLine } from '../options';
 
+/** How often the trainer checks that the process that started it is still there. */
+const PARENT_CHECK_MS = 500;
+
 const fmt = (value: number | null | undefined, digits = 2): string => (value == null ? '—' : value.toFixed(digits));
 
 export function trainCommand(): Command {
@@ -21,15 +24,25 @@ export function trainCommand(): Command {
     .action(async (options) => {
       const controller = new AbortController();
       let signalCode = 0;
-      const stop = (code: number) => (): void => {
+      const stop = (code: number, why = '') => (): void => {
         if (signalCode) process.exit(code); // a second Ctrl-C: leave at once
         signalCode = code;
         const keep = options.save ? 'writing a checkpoint' : 'nothing is kept without --save';
-        process.stderr.write(`\nrnnlm: stopping after this batch, ${keep} (Ctrl-C again to quit at once)\n`);
+        process.stderr.write(`\nrnnlm: ${why}stopping after this batch, ${keep} (Ctrl-C again to quit at once)\n`);
         controller.abort();
       };
       process.on('SIGINT', stop(130));
       process.on('SIGTERM', stop(143));
+      // `npx rnnlm train` runs this process under npm, and a plain `kill` of npm (docker stop, a job scheduler)
+      // ends npm alone: a parent that goes away is taken as a SIGTERM, so the run checkpoints and stops.
+      const parent = process.ppid;
+      const watchParent = setInterval(() => {
+        if (process.ppid === parent) return;
+        clearInterval(watchParent);
+        stop(143, `the parent process ${parent} ended: `)();
+      }, PARENT_CHECK_MS).unref();
+      // Our stdout/stderr may be pipes into that parent: writing to them must not end the run before its checkpoint.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
       const json = Boolean(options.json);
       let printedHeader = false;
       const result = await trainLanguageModel({

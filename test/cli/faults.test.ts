@@ -1,10 +1,11 @@
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { RunReport } from '../../src';
 import { TrainingProgress } from '../../src/train/trainer';
 import { loadCheckpoint } from '../../src/train/checkpoint';
-import { TINY_MODEL, rnnlm, startRnnlm, tempDir, tinyCorpus, toolLines, waitFor } from './run-cli';
+import { CLI, TINY_MODEL, rnnlm, startRnnlm, tempDir, tinyCorpus, toolLines, waitFor } from './run-cli';
 
 /**
  * Faults through the compiled CLI: SIGKILL at any moment, Ctrl-C, SIGTERM and divergence, each followed by a
@@ -137,4 +138,32 @@ test('a diverging run stops naming epoch and batch, keeps the last good checkpoi
   const report = readReport(runDir);
   expect(report.status).toBe('finished');
   expect(report.epochs.map((m) => [m.epoch, m.lr])).toEqual([[1, 20], [2, 1]]);
+});
+
+test('when the process that started it is killed (npx under docker stop), the trainer checkpoints and stops as for SIGTERM', async () => {
+  const runDir = path.join(tempDir('rnnlm-orphan-'), 'run');
+  // A stand-in for npm: starts the CLI with its own stdio and prints the child's pid.
+  const launcher = `const c = require('child_process').spawn(process.execPath, ${JSON.stringify([CLI, ...TRAIN, '--epochs', '50', '--save', runDir])}, ` +
+    "{ stdio: 'inherit' }); console.log(c.pid); setInterval(() => {}, 1000);";
+  const parent = spawn(process.execPath, ['-e', launcher], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  parent.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  parent.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const trainer = Number(await waitFor(() => stdout.match(/^(\d+)\n/)?.[1], 'the trainer pid'));
+  await waitFor(() => (/epoch 1 batch 14\/70 /.test(stderr) ? true : undefined), 'two progress lines');
+  parent.kill('SIGKILL');
+  const alive = (): boolean => {
+    try {
+      process.kill(trainer, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  await waitFor(() => (alive() ? undefined : true), 'the orphaned trainer to stop', 30_000);
+  expect(stderr).toMatch(/rnnlm: the parent process \d+ ended: stopping after this batch, writing a checkpoint/);
+  expect(toolLines(stderr).pop()).toBe(`rnnlm: stopped; checkpoint written; resume with: rnnlm train --save ${runDir} --resume`);
+  expect(loadableProgress(runDir).batch).toBeGreaterThanOrEqual(14);
+  expect(readReport(runDir).status).toBe('stopped');
 });
