@@ -2,7 +2,8 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { RunReport } from '../../src';
+import { RunReport, loadModel } from '../../src';
+import { rng } from '../helpers';
 import { TrainingProgress } from '../../src/train/trainer';
 import { loadCheckpoint } from '../../src/train/checkpoint';
 import { CLI, TINY_MODEL, rnnlm, startRnnlm, tempDir, tinyCorpus, toolLines, waitFor } from './run-cli';
@@ -167,3 +168,61 @@ test('when the process that started it is killed (npx under docker stop), the tr
   expect(loadableProgress(runDir).batch).toBeGreaterThanOrEqual(14);
   expect(readReport(runDir).status).toBe('stopped');
 });
+
+/** The pid in the name of a leftover of an atomic write (`NAME.tmp-TIME-PID-N`, `NAME.old-TIME-PID-N`), else null. */
+const leftoverPid = (entry: string): number | null => {
+  const match = entry.match(/\.(?:tmp|old)-\d+-(\d+)-\d+$/);
+  return match ? Number(match[1]) : null;
+};
+
+test('SIGKILL at 50 random moments, many inside saves: after each kill the run loads and resumes, and the next start removes what the kill left', async () => {
+  const random = rng(2024);
+  const runDir = path.join(tempDir('rnnlm-kills-'), 'run');
+  // Five batches per epoch and a checkpoint after every batch: most of the time is spent saving model,
+  // checkpoint and report, so random kills land inside every kind of save.
+  const fresh = [...TRAIN, '--backend', 'cpu', '--epochs', '100000', '--max-batches', '5', '--checkpoint-every', '1', '--save', runDir];
+  const resume = ['train', '--save', runDir, '--resume', '--backend', 'cpu'];
+  const killedInside = new Map<string, number>();
+  let previous = 0;
+  for (let kill = 0; kill < 50; kill++) {
+    const run = startRnnlm(kill === 0 ? fresh : resume);
+    const pid = run.child.pid as number;
+    let exited = false;
+    void run.exited.then(() => { exited = true; });
+    const started = (): boolean => (kill === 0 ? fs.existsSync(path.join(runDir, 'checkpoint')) : run.stderr().includes('resuming at epoch'));
+    await waitFor(() => {
+      if (exited) throw new Error(`run ${kill} ended before training: ${run.stderr()}`);
+      return started() ? true : undefined;
+    }, `start ${kill}`);
+    // The start cleaned up after the previous kill: only this process's own writes may be in flight.
+    expect(fs.readdirSync(runDir).filter((entry) => ![null, pid].includes(leftoverPid(entry)))).toEqual([]);
+    // Killed once it is saving and training (after its first own checkpoint), at a random moment of that loop.
+    await waitFor(() => {
+      const progress = checkpointProgress(runDir);
+      return progress && progress.epoch * 1000 + progress.batch > previous ? true : undefined;
+    }, `the first checkpoint of run ${kill}`);
+    await new Promise((resolve) => setTimeout(resolve, random() * 60));
+    run.child.kill('SIGKILL');
+    await run.exited;
+
+    for (const entry of fs.readdirSync(runDir)) {
+      if (leftoverPid(entry) === null) continue;
+      const name = entry.replace(/\.(tmp|old)-.*$/, '');
+      killedInside.set(name, (killedInside.get(name) ?? 0) + 1);
+    }
+    const progress = loadableProgress(runDir);
+    const position = progress.epoch * 1000 + progress.batch;
+    expect(position).toBeGreaterThan(previous);
+    previous = position;
+    if (fs.existsSync(path.join(runDir, 'model')) || fs.readdirSync(runDir).some((e) => e.startsWith('model.old-'))) {
+      loadModel(path.join(runDir, 'model')).model.dispose();
+    }
+  }
+  const { epoch } = loadableProgress(runDir);
+  const finished = rnnlm([...resume, '--epochs', String(epoch)]);
+  expect(finished.status).toBe(0);
+  expect(fs.readdirSync(runDir).sort()).toEqual(['checkpoint', 'learning-curve.svg', 'model', 'report.json', 'report.md']);
+  // Where the kills landed (a leftover shows a save in progress), for the log and as a check that saves were hit.
+  console.log(`kills inside saves: ${JSON.stringify(Object.fromEntries(killedInside))}`);
+  expect(killedInside.get('checkpoint') ?? 0).toBeGreaterThanOrEqual(3);
+}, 150_000);
