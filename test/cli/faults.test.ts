@@ -6,7 +6,7 @@ import { RunReport, loadModel } from '../../src';
 import { rng } from '../helpers';
 import { TrainingProgress } from '../../src/train/trainer';
 import { loadCheckpoint } from '../../src/train/checkpoint';
-import { CLI, TINY_MODEL, rnnlm, startRnnlm, tempDir, tinyCorpus, toolLines, waitFor } from './run-cli';
+import { CLI, TINY_MODEL, rnnlm, rnnlmAsync, startRnnlm, tempDir, tinyCorpus, toolLines, waitFor } from './run-cli';
 
 /**
  * Faults through the compiled CLI: SIGKILL at any moment, Ctrl-C, SIGTERM and divergence, each followed by a
@@ -175,16 +175,19 @@ const leftoverPid = (entry: string): number | null => {
   return match ? Number(match[1]) : null;
 };
 
-test('SIGKILL at 50 random moments, many inside saves: after each kill the run loads and resumes, and the next start removes what the kill left', async () => {
-  const random = rng(2024);
-  const runDir = path.join(tempDir('rnnlm-kills-'), 'run');
-  // Five batches per epoch and a checkpoint after every batch: most of the time is spent saving model,
-  // checkpoint and report, so random kills land inside every kind of save.
+/**
+ * Starts training in `runDir` and SIGKILLs it `kills` times at random moments of its loop, resuming after each
+ * kill; after each, the run must load and have moved on, and the next start must remove what the kill left.
+ * Returns how often a kill landed inside each kind of save (a leftover of that save was there).
+ */
+async function killRepeatedly(runDir: string, kills: number, random: () => number): Promise<Map<string, number>> {
+  // Five batches per epoch and a checkpoint after every batch: much of the time is spent saving model,
+  // checkpoint and report, so random kills land inside saves.
   const fresh = [...TRAIN, '--backend', 'cpu', '--epochs', '100000', '--max-batches', '5', '--checkpoint-every', '1', '--save', runDir];
   const resume = ['train', '--save', runDir, '--resume', '--backend', 'cpu'];
   const killedInside = new Map<string, number>();
   let previous = 0;
-  for (let kill = 0; kill < 50; kill++) {
+  for (let kill = 0; kill < kills; kill++) {
     const run = startRnnlm(kill === 0 ? fresh : resume);
     const pid = run.child.pid as number;
     let exited = false;
@@ -219,9 +222,17 @@ test('SIGKILL at 50 random moments, many inside saves: after each kill the run l
     }
   }
   const { epoch } = loadableProgress(runDir);
-  const finished = rnnlm([...resume, '--epochs', String(epoch)]);
+  const finished = await rnnlmAsync([...resume, '--epochs', String(epoch)]);
   expect(finished.status).toBe(0);
   expect(fs.readdirSync(runDir).sort()).toEqual(['checkpoint', 'learning-curve.svg', 'model', 'report.json', 'report.md']);
+  return killedInside;
+}
+
+test('SIGKILL at 50 random moments, many inside saves: after each kill the run loads and resumes, and the next start removes what the kill left', async () => {
+  // Two runs of 25 kills side by side: each cycle is mostly the start of a node process.
+  const chains = await Promise.all([1, 2].map((seed) => killRepeatedly(path.join(tempDir('rnnlm-kills-'), 'run'), 25, rng(2024 + seed))));
+  const killedInside = new Map<string, number>();
+  for (const chain of chains) for (const [name, count] of chain) killedInside.set(name, (killedInside.get(name) ?? 0) + count);
   // Where the kills landed (a leftover shows a save in progress), for the log and as a check that saves were hit.
   console.log(`kills inside saves: ${JSON.stringify(Object.fromEntries(killedInside))}`);
   expect(killedInside.get('checkpoint') ?? 0).toBeGreaterThanOrEqual(3);
