@@ -12,7 +12,7 @@ export function reportCommand(): Command {
   for (const option of optionsOf(REPORT_OPTIONS)) command.addOption(option);
   return command
     .option('--json', 'print report.json instead of the summary and table')
-    .addHelpText('after', '\nExamples:\n  rnnlm report runs/small --out small-curve.svg\n  rnnlm report runs/small --out - > curve.svg   # the picture on stdout\n')
+    .addHelpText('after', '\nExample:\n  rnnlm report runs/small --out small-curve.svg\n')
     .action((dir: string, options) => {
       if (options.out === STDOUT && options.json) {
         throw new ConfigError((option) => `${option('out')} - and --json would both write to stdout: give ${option('out')} FILE or drop --json`);

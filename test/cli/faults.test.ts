@@ -236,4 +236,4 @@ test('SIGKILL at 50 random moments, many inside saves: after each kill the run l
   // Where the kills landed (a leftover shows a save in progress), for the log and as a check that saves were hit.
   console.log(`kills inside saves: ${JSON.stringify(Object.fromEntries(killedInside))}`);
   expect(killedInside.get('checkpoint') ?? 0).toBeGreaterThanOrEqual(3);
-}, 150_000);
+});
