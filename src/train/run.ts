@@ -12,7 +12,7 @@ import { saveModel } from '../model/io';
 import { LanguageModel } from '../model/lm';
 import { runtimeVersions } from '../package';
 import { cleanLeftovers, formatBytes } from '../util/atomic-files';
-import { runPaths } from '../util/run-directory';
+import { runOutputs, runPaths } from '../util/run-directory';
 import { acquireRunLock } from '../util/run-lock';
 import { CorpusRef, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { RunReport, writeReport } from './report';
@@ -80,8 +80,7 @@ function checkSaveDirectory(save: string, resume: boolean, force: boolean, resta
 
 /** What --force replaces: everything a run writes, leftovers included; other files in the directory stay. */
 function clearRun(save: string): void {
-  const paths = runPaths(save);
-  const ours = [paths.model, paths.checkpoint, paths.report.json, paths.report.markdown, paths.report.curve].map((p) => path.basename(p));
+  const ours = runOutputs(runPaths(save)).map((output) => path.basename(output));
   for (const entry of runContents(save)) {
     if (ours.some((name) => entry === name || entry.startsWith(`${name}.tmp-`) || entry.startsWith(`${name}.old-`))) {
       fs.rmSync(path.join(save, entry), { recursive: true, force: true });
@@ -91,8 +90,7 @@ function clearRun(save: string): void {
 
 /** Removes what writes killed half-way left in a run directory (a set-aside copy whose original is gone is put back). */
 function cleanRunDirectory(save: string): void {
-  const paths = runPaths(save);
-  for (const target of [paths.model, paths.checkpoint, paths.report.json, paths.report.markdown, paths.report.curve]) cleanLeftovers(target);
+  for (const output of runOutputs(runPaths(save))) cleanLeftovers(output);
 }
 
 /** The settings a run was started with (not where it is saved), as the call or command that gives them. */
@@ -171,9 +169,10 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
 function nextStep(
   save: string, restart: TrainCommandOptions | null, option: OptionNamer, command: TrainCommandNamer, change: Record<string, unknown> = {},
 ): string {
-  if (hasCheckpoint(save)) return `resume from the last checkpoint: ${command({ save, resume: true, ...change })}`;
+  const changed = Object.keys(change).length > 0;
+  if (hasCheckpoint(save)) return `resume from the last checkpoint: ${command({ save, resume: true, ...(changed ? { hyper: change } : {}) })}`;
   if (!restart) return `start again (there is no checkpoint yet) with the command that started the run and ${option('force')}`;
-  const hyper = Object.keys(change).length > 0 ? { hyper: { ...restart.hyper, ...change } } : {};
+  const hyper = changed ? { hyper: { ...restart.hyper, ...change } } : {};
   return `start again (there is no checkpoint yet): ${command({ ...restart, ...hyper })}`;
 }
 

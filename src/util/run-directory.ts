@@ -28,3 +28,8 @@ export function runPaths(runDir: string): RunPaths {
     lock: path.join(runDir, 'run.lock'),
   };
 }
+
+/** Everything a run writes into its directory (besides its lock): what --force replaces and start-up cleans. */
+export function runOutputs(paths: RunPaths): string[] {
+  return [paths.model, paths.checkpoint, paths.report.json, paths.report.markdown, paths.report.curve];
+}
