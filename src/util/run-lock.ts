@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import { ConfigError, RunLockedError } from '../errors';
 import { writeFully } from './atomic-files';
 import { runPaths } from './run-directory';
@@ -134,6 +135,7 @@ export function acquireRunLock(runDir: string, command: string): RunLock {
     } finally {
       fs.closeSync(fd);
     }
+    removeStaleCopies(file);
     return {
       release(): void {
         if (readHolder(file) !== null && fs.readFileSync(file, 'utf8') === text) fs.rmSync(file, { force: true });
@@ -142,6 +144,16 @@ export function acquireRunLock(runDir: string, command: string): RunLock {
     };
   }
   throw new RunLockedError(`${runDir} is being locked by several processes at once: start one run at a time`);
+}
+
+const staleName = (file: string, pid: number): string => `${file}.stale-${pid}`;
+
+/** Stale locks a takeover moved aside and was killed before removing; once we hold the lock nobody else moves one. */
+function removeStaleCopies(file: string): void {
+  const prefix = path.basename(staleName(file, 0)).replace(/0$/, '');
+  for (const entry of fs.readdirSync(path.dirname(file))) {
+    if (entry.startsWith(prefix)) fs.rmSync(path.join(path.dirname(file), entry), { force: true });
+  }
 }
 
 /** Removes the lock if its process is gone; a live holder is a RunLockedError. */
@@ -155,7 +167,7 @@ function takeOverIfStale(runDir: string, file: string): void {
     throw new RunLockedError(`${runDir} is in use by ${describeHolder(named)}: wait for it to finish${stop}; one run directory takes one writer`);
   }
   // Renamed, not removed: if another process took the stale lock over first, what we moved is its fresh lock.
-  const moved = `${file}.stale-${process.pid}`;
+  const moved = staleName(file, process.pid);
   try {
     fs.renameSync(file, moved);
   } catch (error) {
