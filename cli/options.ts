@@ -1,8 +1,25 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { OptionNamer, OptionSpec, OptionTable, withDefaults } from '../src';
+import { quote } from 'shell-quote';
+import { HYPER_OPTIONS, OptionNamer, OptionSpec, OptionTable, TrainCommandNamer, withDefaults } from '../src';
 
 /** The flag of an option key: `batchSize` → `--batch-size`. */
 export const flagName: OptionNamer = (key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** A command line as one shell-quoted string that can be pasted back (paths with spaces, quotes, non-ASCII). */
+export const shellLine = (words: string[]): string => quote(words);
+
+/** An `rnnlm train` command line for a training call's options (hyper-parameters flattened into flags). */
+export const cliTrainCommand: TrainCommandNamer = ({ hyper, ...options }) => {
+  const words = ['rnnlm', 'train'];
+  for (const [key, value] of Object.entries({ ...options, ...hyper })) {
+    const negatable = (HYPER_OPTIONS as Record<string, OptionSpec<unknown>>)[key]?.negatable;
+    if (value === undefined || value === null || (value === false && !negatable)) continue;
+    if (value === true) words.push(flagName(key));
+    else if (value === false) words.push(`--no-${flagName(key).slice(2)}`);
+    else words.push(flagName(key), Array.isArray(value) ? value.join(',') : String(value));
+  }
+  return shellLine(words);
+};
 
 /** Help text of an option: its description and its default, e.g. "steps per window (default 35)". */
 function helpText(spec: OptionSpec<unknown>): string {

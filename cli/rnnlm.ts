@@ -2,7 +2,8 @@
 /** The `rnnlm` command: a thin shell over the library API (src/index.ts); flags come from src/config/. */
 
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { PACKAGE_VERSION, UserError } from '../src';
+import * as fs from 'fs';
+import { ConfigError, PACKAGE_VERSION, UserError } from '../src';
 import { evaluateCommand } from './commands/evaluate';
 import { exportCommand } from './commands/export';
 import { generateCommand } from './commands/generate';
@@ -11,7 +12,7 @@ import { reportCommand } from './commands/report';
 import { scoreCommand } from './commands/score';
 import { serveCommand } from './commands/serve';
 import { trainCommand } from './commands/train';
-import { flagName } from './options';
+import { cliTrainCommand, flagName } from './options';
 
 /** The command line being parsed, for the usage hint of commander's errors ("rnnlm train"). */
 let usage = 'rnnlm';
@@ -31,11 +32,29 @@ program
   .hook('preSubcommand', (_program, command) => {
     usage = `rnnlm ${command.name()}`;
   })
+  .hook('preAction', (_program, command) => refuseStrayArguments(command))
   .exitOverride();
 
 // Each command gets the program's error output and exit handling (what `program.command()` would copy).
 for (const command of [trainCommand(), evaluateCommand(), generateCommand(), scoreCommand(), exportCommand(), serveCommand(), reportCommand(), infoCommand()]) {
   program.addCommand(command.copyInheritedSettings(program));
+}
+
+/**
+ * Words that are neither flags nor declared arguments are refused, not ignored: `rnnlm train corpus/` would
+ * otherwise train on the embedded sample. A directory given where --data was meant gets that hint.
+ */
+function refuseStrayArguments(command: Command): void {
+  const stray = command.args.slice(command.registeredArguments.length);
+  if (stray.length === 0) return;
+  const first = stray[0];
+  const takesData = command.options.some((option) => option.long === '--data');
+  const isDirectory = fs.statSync(first, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  throw new ConfigError((option) => {
+    const hint = takesData && isDirectory ? `for the corpus in ${first}, use ${option('data')} ${first}` : `see rnnlm ${command.name()} --help`;
+    const what = stray.length === 1 ? `argument "${first}"` : `arguments ${stray.map((word) => `"${word}"`).join(' ')}`;
+    return `${command.name()} does not take the ${what}: ${hint}`;
+  });
 }
 
 /**
@@ -45,7 +64,7 @@ for (const command of [trainCommand(), evaluateCommand(), generateCommand(), sco
 function fail(error: unknown): never {
   const verbose = program.opts().verbose || process.env.DEBUG;
   const known = error instanceof UserError || error instanceof InvalidArgumentError;
-  const text = error instanceof UserError ? error.describe(flagName) : error instanceof Error ? error.message : String(error);
+  const text = error instanceof UserError ? error.describe(flagName, cliTrainCommand) : error instanceof Error ? error.message : String(error);
   process.stderr.write(`rnnlm: ${text.split('\n')[0]}${known || verbose ? '' : ' (run with --verbose for details)'}\n`);
   if (verbose && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   process.exit(error instanceof UserError ? error.exitCode : 1);

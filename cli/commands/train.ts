@@ -4,7 +4,10 @@ import {
   BACKEND_OPTIONS, CORPUS_OPTIONS, DEFAULT_CORPUS_DIR, FINE_TUNE_OPTIONS, HYPER_OPTIONS, RUN_DIRECTORY_OPTIONS, TENSORBOARD_OPTIONS,
   describeModel, epochTable, presetNames, progressPrinter, trainLanguageModel,
 } from '../../src';
-import { givenOptions, optionsOf } from '../options';
+import { cliTrainCommand, givenOptions, optionsOf, shellLine } from '../options';
+
+/** How often the trainer checks that the process that started it is still there. */
+const PARENT_CHECK_MS = 500;
 
 const fmt = (value: number | null | undefined, digits = 2): string => (value == null ? '—' : value.toFixed(digits));
 
@@ -24,22 +27,32 @@ export function trainCommand(): Command {
     .action(async (options) => {
       const controller = new AbortController();
       let signalCode = 0;
-      const stop = (code: number) => (): void => {
+      const stop = (code: number, why = '') => (): void => {
         if (signalCode) process.exit(code); // a second Ctrl-C: leave at once
         signalCode = code;
         const keep = options.save ? 'writing a checkpoint' : 'nothing is kept without --save';
-        process.stderr.write(`\nrnnlm: stopping after this batch, ${keep} (Ctrl-C again to quit at once)\n`);
+        process.stderr.write(`\nrnnlm: ${why}stopping after this batch, ${keep} (Ctrl-C again to quit at once)\n`);
         controller.abort();
       };
       process.on('SIGINT', stop(130));
       process.on('SIGTERM', stop(143));
+      // `npx rnnlm train` runs this process under npm, and a plain `kill` of npm (docker stop, a job scheduler)
+      // ends npm alone: a parent that goes away is taken as a SIGTERM, so the run checkpoints and stops.
+      const parent = process.ppid;
+      const watchParent = setInterval(() => {
+        if (process.ppid === parent) return;
+        clearInterval(watchParent);
+        stop(143, `the parent process ${parent} ended: `)();
+      }, PARENT_CHECK_MS).unref();
+      // Our stdout/stderr may be pipes into that parent: writing to them must not end the run before its checkpoint.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
       const json = Boolean(options.json);
       let printedHeader = false;
       const result = await trainLanguageModel({
         ...givenOptions(CORPUS_OPTIONS, options), ...givenOptions(RUN_DIRECTORY_OPTIONS, options), ...givenOptions(BACKEND_OPTIONS, options),
         ...givenOptions(FINE_TUNE_OPTIONS, options), ...givenOptions(TENSORBOARD_OPTIONS, options),
         preset: options.preset ?? null, hyper: givenOptions(HYPER_OPTIONS, options), signal: controller.signal,
-        command: ['rnnlm', ...process.argv.slice(2)].join(' '),
+        command: shellLine(['rnnlm', ...process.argv.slice(2)]),
         onStart: ({ backend, corpus, model, resumedAt }) => {
           const source = corpus.dir === DEFAULT_CORPUS_DIR ? `embedded default corpus: ${corpus.dir}` : corpus.dir;
           process.stderr.write(`backend: ${backend}\ncorpus: ${source} (${corpus.level} level, vocabulary ${corpus.vocab.size})\n` +
@@ -62,7 +75,7 @@ export function trainCommand(): Command {
         },
       });
       if (result.stopped) {
-        const resume = options.save ? `resume with: rnnlm train --save ${options.save} --resume` : 'no --save was given, so nothing was kept';
+        const resume = options.save ? `resume with: ${cliTrainCommand({ save: options.save, resume: true })}` : 'no --save was given, so nothing was kept';
         process.stderr.write(`rnnlm: stopped; ${options.save ? 'checkpoint written; ' : ''}${resume}\n`);
         process.exit(signalCode || 130);
       }

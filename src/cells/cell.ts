@@ -106,6 +106,17 @@ export abstract class RecurrentCell extends tf.layers.Layer {
   /** Cell-specific weights beyond W_x, W_h, b, and bias adjustments (e.g. the LSTM forget bias). */
   protected buildExtras(): void {}
 
+  /** Number of weights `buildExtras` adds. */
+  protected extraWeightCount(): number {
+    return 0;
+  }
+
+  /** Number of weights of this cell on inputs of `inputDim` features, known before it is built. */
+  weightCount(inputDim: number): number {
+    const width = this.gates * this.units;
+    return (inputDim + this.units + 1) * width + this.extraWeightCount();
+  }
+
   get inputDim(): number {
     return this.kernel.shape[0] as number;
   }

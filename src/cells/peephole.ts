@@ -25,7 +25,11 @@ export class PeepholeLSTMCell extends LSTMCell {
 
   protected override buildExtras(): void {
     super.buildExtras();
-    this.addWeight('peephole', [3 * this.units], 'float32', initializerFor(this.initSpec, 'peephole'));
+    this.addWeight('peephole', [this.extraWeightCount()], 'float32', initializerFor(this.initSpec, 'peephole'));
+  }
+
+  protected override extraWeightCount(): number {
+    return 3 * this.units;
   }
 
   override makeKernel([wh, peephole]: tf.Tensor[]): CellKernel<PeepholeSaved> {

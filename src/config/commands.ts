@@ -216,5 +216,5 @@ export interface ReportOptions {
 }
 
 export const REPORT_OPTIONS: OptionTable<ReportOptions> = {
-  out: { type: nullable(pathType('<file>')), default: null, defaultText: () => 'DIR/learning-curve.svg', description: 'where to write the learning curve' },
+  out: { type: nullable(pathType('<file>')), default: null, defaultText: () => 'DIR/learning-curve.svg', description: 'where to write the learning curve (- for stdout)' },
 };

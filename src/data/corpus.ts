@@ -3,8 +3,8 @@ import * as path from 'path';
 import { PACKAGE_ROOT } from '../package';
 import { SplitName } from '../config/names';
 import { DataError } from '../errors';
-import { tokenize } from './tokens';
-import { EOS, quote, TokenLevel, UNK, Vocabulary } from './vocabulary';
+import { EOS, TokenLevel, UNK, lineTokens, tokenize } from './tokens';
+import { quote, Vocabulary } from './vocabulary';
 
 export { tokenize };
 
@@ -50,36 +50,89 @@ function countOf(count: number, singular: string): string {
   return `${formatCount(count)} ${singular}${count === 1 ? '' : 's'}`;
 }
 
-function assertHasContent(tokens: readonly string[], splitName: string): void {
-  if (tokens.every((token) => token === EOS)) {
-    throw new DataError(`The ${splitName} has no tokens (it is empty or only blank lines): put text in it, one sentence or line of text per line`);
+const withoutCR = (line: string): string => (line.endsWith('\r') ? line.slice(0, -1) : line);
+
+/** The tokens of one line, then `<eos>` (see `tokenize`), one at a time. */
+function tokenizeLine(line: string, level: TokenLevel, emit: (token: string) => void): void {
+  for (const token of lineTokens(line, level)) emit(token);
+  emit(EOS);
+}
+
+/** A source of tokens: calls `emit` for each token in order. Files are read as streams (see `fileTokens`). */
+type TokenSource = (emit: (token: string) => void) => void;
+
+/** Tokens that are not in the vocabulary, for the message that names them. */
+interface UnknownTokens {
+  splitName: string;
+  total: number;
+  counts: Map<string, number>;
+}
+
+/** Token ids in a typed array that grows by doubling; `ids()` is a copy of exactly the filled part. */
+class IdBuffer {
+  private buffer: Int32Array;
+  length = 0;
+
+  constructor(capacity: number) {
+    this.buffer = new Int32Array(Math.max(capacity, 16));
+  }
+
+  push(id: number): void {
+    if (this.length === this.buffer.length) {
+      const grown = new Int32Array(this.buffer.length * 2);
+      grown.set(this.buffer);
+      this.buffer = grown;
+    }
+    this.buffer[this.length++] = id;
+  }
+
+  ids(): Int32Array {
+    return this.length === this.buffer.length ? this.buffer : this.buffer.slice(0, this.length);
   }
 }
 
-/** Ids of `tokens`; unknown tokens map to `<unk>`, or are a DataError naming the split if the vocabulary lacks it. */
-function encodeTokens(tokens: readonly string[], vocab: Vocabulary, splitName: string): Int32Array {
-  assertHasContent(tokens, splitName);
-  const ids = new Int32Array(tokens.length);
-  const unknownCounts = new Map<string, number>();
-  let unknownTotal = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const id = vocab.find(tokens[i]) ?? vocab.unkId;
+/**
+ * Ids of the tokens of `source`; unknown tokens map to `<unk>`, or are collected for the caller's message if the
+ * vocabulary lacks it. With `exactCount` (known from an earlier pass) the ids fill one array of that size.
+ */
+function encodeSource(source: TokenSource, vocab: Vocabulary, splitName: string, exactCount?: number): { ids: Int32Array; unknown: UnknownTokens | null } {
+  const ids = new IdBuffer(exactCount ?? 1024);
+  const counts = new Map<string, number>();
+  let total = 0;
+  let words = 0;
+  source((token) => {
+    if (token !== EOS) words += 1;
+    const id = vocab.find(token) ?? vocab.unkId;
     if (id !== null) {
-      ids[i] = id;
+      ids.push(id);
     } else {
-      unknownCounts.set(tokens[i], (unknownCounts.get(tokens[i]) ?? 0) + 1);
-      unknownTotal += 1;
+      counts.set(token, (counts.get(token) ?? 0) + 1);
+      total += 1;
     }
-  }
-  if (unknownTotal > 0) {
-    const examples = [...unknownCounts.keys()].slice(0, MAX_UNKNOWN_EXAMPLES).map(quote).join(', ');
-    const unit = vocab.level === 'word' ? 'token' : 'character';
-    throw new DataError((option) =>
-      `The ${splitName} has ${countOf(unknownTotal, unit)} (${formatCount(unknownCounts.size)} distinct, e.g. ${examples}) ` +
-        `not in the vocabulary of ${formatCount(vocab.size)} types, which has no ${UNK}: ` +
-        `replace rare words by ${UNK} in the training text, or train with ${option('maxVocab')} N (N < ${formatCount(vocab.size)}) so rare types map to ${UNK}`,
-    );
-  }
+  });
+  if (words === 0) throw noTokens(splitName);
+  return { ids: ids.ids(), unknown: total > 0 ? { splitName, total, counts } : null };
+}
+
+const noTokens = (splitName: string): DataError =>
+  new DataError(`The ${splitName} has no tokens (it is empty or only blank lines): put text in it, one sentence or line of text per line`);
+
+/** One DataError naming every split with tokens outside a vocabulary that has no `<unk>`, with counts and examples. */
+function unknownTokensError(unknown: UnknownTokens[], vocab: Vocabulary): DataError {
+  const unit = vocab.level === 'word' ? 'token' : 'character';
+  const parts = unknown.map(({ splitName, total, counts }) => {
+    const examples = [...counts.keys()].slice(0, MAX_UNKNOWN_EXAMPLES).map(quote).join(', ');
+    return `the ${splitName} has ${countOf(total, unit)} (${formatCount(counts.size)} distinct, e.g. ${examples})`;
+  });
+  const list = parts.join(' and ');
+  return new DataError((option) =>
+    `${list.charAt(0).toUpperCase()}${list.slice(1)} not in the vocabulary of ${formatCount(vocab.size)} types, which has no ${UNK}: ` +
+      `replace rare words by ${UNK} in the training text, or train with ${option('maxVocab')} N (N < ${formatCount(vocab.size)}) so rare types map to ${UNK}`);
+}
+
+function encodeOrThrow(source: TokenSource, vocab: Vocabulary, splitName: string): Int32Array {
+  const { ids, unknown } = encodeSource(source, vocab, splitName);
+  if (unknown) throw unknownTokensError([unknown], vocab);
   return ids;
 }
 
@@ -92,11 +145,15 @@ export function encodeText(text: string, vocab: Vocabulary, level: TokenLevel, s
   if (level !== vocab.level) {
     throw new DataError(`Cannot encode the ${splitName} at ${level} level with a ${vocab.level}-level vocabulary: use the level the vocabulary was built with`);
   }
-  return encodeTokens(tokenize(text, level), vocab, splitName);
+  return encodeOrThrow((emit) => tokenize(text, level).forEach(emit), vocab, splitName);
 }
 
-/** Byte offset of the first ill-formed UTF-8 sequence (Unicode Table 3-7), or -1 if there is none. */
-function firstInvalidUtf8Offset(bytes: Uint8Array): number {
+/**
+ * Scans UTF-8 bytes (Unicode Table 3-7) from the start of `bytes`: the offset of the first ill-formed sequence,
+ * or -1, and how many bytes were complete sequences (a sequence cut by the end of a chunk is left for the next
+ * one unless `final`).
+ */
+function scanUtf8(bytes: Uint8Array, final: boolean): { invalidAt: number; complete: number } {
   let offset = 0;
   while (offset < bytes.length) {
     const lead = bytes[offset];
@@ -113,37 +170,87 @@ function firstInvalidUtf8Offset(bytes: Uint8Array): number {
       length = 4;
       if (lead === 0xf0) secondMin = 0x90; // overlong
       if (lead === 0xf4) secondMax = 0x8f; // beyond U+10FFFF
-    } else return offset;
+    } else return { invalidAt: offset, complete: offset };
     for (let k = 1; k < length; k++) {
       const continuation = bytes[offset + k] as number | undefined;
+      if (continuation === undefined) return final ? { invalidAt: offset, complete: offset } : { invalidAt: -1, complete: offset };
       const min = k === 1 ? secondMin : 0x80;
       const max = k === 1 ? secondMax : 0xbf;
-      if (continuation === undefined || continuation < min || continuation > max) return offset;
+      if (continuation < min || continuation > max) return { invalidAt: offset, complete: offset };
     }
     offset += length;
   }
-  return -1;
+  return { invalidAt: -1, complete: offset };
 }
 
-/** The text of a UTF-8 file (BOM removed); binary, UTF-16 and other non-UTF-8 files are a DataError. */
-function readUtf8File(file: string): string {
-  let bytes: Buffer;
+/** Bytes read at a time: the text of a corpus is never held whole, only its token ids. */
+const CHUNK_BYTES = 1 << 22;
+
+function readChunks(file: string, onChunk: (bytes: Buffer, offset: number, last: boolean) => void): void {
+  let fd: number;
   try {
-    bytes = fs.readFileSync(file);
+    fd = fs.openSync(file, 'r');
   } catch (error) {
     throw new DataError(`Cannot read ${file}: ${(error as Error).message}`);
   }
-  const nulOffset = bytes.indexOf(0);
-  if (nulOffset >= 0) {
-    throw new DataError(`${file} is not a text file: it has a NUL byte at byte offset ${nulOffset} (binary, or UTF-16?): give plain UTF-8 text`);
-  }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    const offset = firstInvalidUtf8Offset(bytes);
-    const where = offset >= 0 ? ` (byte 0x${bytes[offset].toString(16).padStart(2, '0')} at byte offset ${offset})` : '';
-    throw new DataError(`${file} is not valid UTF-8${where}: convert it to UTF-8, e.g. iconv -f latin1 -t utf-8`);
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let offset = 0;
+    for (;;) {
+      const read = fs.readSync(fd, buffer, 0, CHUNK_BYTES, null);
+      onChunk(buffer.subarray(0, read), offset, read === 0);
+      if (read === 0) return;
+      offset += read;
+    }
+  } finally {
+    fs.closeSync(fd);
   }
+}
+
+/** The byte offset and value of the first ill-formed UTF-8 sequence of a file (read again, in chunks), or null. */
+function firstInvalidUtf8(file: string): { offset: number; byte: number } | null {
+  let carry = Buffer.alloc(0);
+  let carryOffset = 0;
+  let found: { offset: number; byte: number } | null = null;
+  readChunks(file, (bytes, offset, last) => {
+    if (found) return;
+    const joined = Buffer.concat([carry, bytes]);
+    const start = offset - carry.length;
+    const { invalidAt, complete } = scanUtf8(joined, last);
+    if (invalidAt >= 0) found = { offset: start + invalidAt, byte: joined[invalidAt] };
+    carry = Buffer.from(joined.subarray(complete));
+    carryOffset = start + complete;
+  });
+  return found ?? (carry.length > 0 ? { offset: carryOffset, byte: carry[0] } : null);
+}
+
+/**
+ * The tokens of a UTF-8 text file (BOM removed), read in chunks so that a file of any size streams through;
+ * binary, UTF-16 and other non-UTF-8 files are a DataError naming the first bad byte.
+ */
+function fileTokens(file: string, level: TokenLevel): TokenSource {
+  return (emit) => {
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    let partialLine = '';
+    readChunks(file, (bytes, offset, last) => {
+      const nulOffset = bytes.indexOf(0);
+      if (nulOffset >= 0) {
+        throw new DataError(`${file} is not a text file: it has a NUL byte at byte offset ${offset + nulOffset} (binary, or UTF-16?): give plain UTF-8 text`);
+      }
+      let text: string;
+      try {
+        text = decoder.decode(bytes, { stream: !last });
+      } catch {
+        const bad = firstInvalidUtf8(file);
+        const where = bad ? ` (byte 0x${bad.byte.toString(16).padStart(2, '0')} at byte offset ${bad.offset})` : '';
+        throw new DataError(`${file} is not valid UTF-8${where}: convert it to UTF-8, e.g. iconv -f latin1 -t utf-8`);
+      }
+      const lines = (partialLine + text).split('\n');
+      partialLine = lines.pop() as string;
+      for (const line of lines) tokenizeLine(withoutCR(line), level, emit);
+      if (last && partialLine.length > 0) tokenizeLine(withoutCR(partialLine), level, emit);
+    });
+  };
 }
 
 function assertDirectory(dir: string): void {
@@ -170,23 +277,28 @@ export function findSplitFile(dir: string, split: SplitName): string {
   return file;
 }
 
-function encodeSplitFile(file: string, split: SplitName, vocab: Vocabulary): Int32Array {
-  return encodeText(readUtf8File(file), vocab, vocab.level, `${split} split ${file}`);
-}
-
 /** Reads and encodes one split of corpus directory `dir` with an existing vocabulary (e.g. a saved model's). */
 export function loadSplit(dir: string, split: SplitName, vocab: Vocabulary): Int32Array {
-  return encodeSplitFile(findSplitFile(dir, split), split, vocab);
+  const file = findSplitFile(dir, split);
+  return encodeOrThrow(fileTokens(file, vocab.level), vocab, `${split} split ${file}`);
 }
 
-/** Tokens and vocabulary of the training split of `root`, with the vocabulary-size checks. */
-function readTrainingSplit(root: string, options: LoadCorpusOptions): { file: string; name: string; tokens: string[]; vocab: Vocabulary } {
+/**
+ * The vocabulary of the training split of `root`, with the vocabulary-size checks, and its token count: a
+ * first pass over the file counts types, so the second can fill an array of exactly the right size.
+ */
+function readTrainingSplit(root: string, options: LoadCorpusOptions): { file: string; name: string; tokens: number; vocab: Vocabulary } {
   const level: TokenLevel = options.char ? 'char' : 'word';
   const file = findSplitFile(root, 'train');
   const name = `train split ${file}`;
-  const tokens = tokenize(readUtf8File(file), level);
-  assertHasContent(tokens, name);
-  const vocab = Vocabulary.fromTokens(tokens, level, { maxVocab: options.maxVocab });
+  const counts = new Map<string, number>();
+  let tokens = 0;
+  fileTokens(file, level)((token) => {
+    counts.set(token, (counts.get(token) ?? 0) + 1);
+    tokens += 1;
+  });
+  if (tokens === (counts.get(EOS) ?? 0)) throw noTokens(name);
+  const vocab = Vocabulary.fromCounts(counts, level, { maxVocab: options.maxVocab });
   const vocabLimit = options.vocabLimit ?? DEFAULT_VOCAB_LIMITS[level];
   if (options.maxVocab === undefined && vocab.size > vocabLimit) {
     const types = level === 'word' ? 'word types' : 'distinct characters';
@@ -205,7 +317,9 @@ export function trainingVocabulary(dir: string, options: LoadCorpusOptions = {})
 
 /**
  * Loads a corpus directory: the vocabulary is built from the training split, and valid/test are encoded with it.
- * Every problem with the data or options is a DataError with a one-line message.
+ * Files are read as streams, so memory grows with the number of tokens, not the size of the text. Every problem
+ * with the data or options is a DataError with a one-line message; tokens outside a vocabulary without `<unk>`
+ * are reported for every split that has them.
  */
 export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Corpus {
   const root = path.resolve(dir);
@@ -217,15 +331,14 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Corpus
   };
   const train = readTrainingSplit(root, options);
   const { vocab } = train;
-  return {
-    dir: root,
-    level: vocab.level,
-    vocab,
-    train: encodeTokens(train.tokens, vocab, train.name),
-    valid: encodeSplitFile(files.valid, 'valid', vocab),
-    test: encodeSplitFile(files.test, 'test', vocab),
-    files,
+  const encoded = {
+    train: encodeSource(fileTokens(files.train, vocab.level), vocab, train.name, train.tokens),
+    valid: encodeSource(fileTokens(files.valid, vocab.level), vocab, `valid split ${files.valid}`),
+    test: encodeSource(fileTokens(files.test, vocab.level), vocab, `test split ${files.test}`),
   };
+  const unknown = Object.values(encoded).flatMap((split) => (split.unknown ? [split.unknown] : []));
+  if (unknown.length > 0) throw unknownTokensError(unknown, vocab);
+  return { dir: root, level: vocab.level, vocab, train: encoded.train.ids, valid: encoded.valid.ids, test: encoded.test.ids, files };
 }
 
 /** The embedded Brown sample (see data/brown/README.md), used when no --data is given. */

@@ -116,10 +116,15 @@ export class Vocabulary {
    * order of first occurrence. With `maxVocab`, only that many types remain and the rest become `<unk>`.
    */
   static fromTokens(tokens: readonly string[], level: TokenLevel, options: VocabularyOptions = {}): Vocabulary {
-    const { maxVocab } = options;
-    if (maxVocab !== undefined) checkValue('maxVocab', CORPUS_OPTIONS.maxVocab.type, maxVocab);
     const counts = new Map<string, number>();
     for (const token of tokens) counts.set(token, (counts.get(token) ?? 0) + 1);
+    return Vocabulary.fromCounts(counts, level, options);
+  }
+
+  /** As `fromTokens`, from the count of each type in order of first occurrence (a corpus read as a stream). */
+  static fromCounts(counts: ReadonlyMap<string, number>, level: TokenLevel, options: VocabularyOptions = {}): Vocabulary {
+    const { maxVocab } = options;
+    if (maxVocab !== undefined) checkValue('maxVocab', CORPUS_OPTIONS.maxVocab.type, maxVocab);
     // A Map iterates in insertion order, i.e. in order of first occurrence; sort() is stable.
     const ranked = [...counts].map(([word, count], firstSeen) => ({ word, count, firstSeen })).sort(byFrequency);
     const kept = maxVocab !== undefined && ranked.length > maxVocab ? foldRareTypesIntoUnk(ranked, maxVocab) : ranked;

@@ -67,7 +67,8 @@ export function loadModelFromDirectory(dir: string): LoadedModel {
  * Perplexity of a saved model on one split of a corpus directory, and with `adaptation` also under a
  * test-time method (dynamic evaluation, the cache pointer or MC dropout). The split is encoded with the model's own
  * vocabulary; when the directory has a training split whose vocabulary (rebuilt with the model's size limit,
- * as --max-vocab would) differs from the model's, that is an error rather than a silent re-mapping of ids.
+ * as --max-vocab would) differs from the model's, that is an error rather than a silent re-mapping of ids; so
+ * is a NaN or infinite perplexity.
  */
 export function evaluateModelOnCorpus(
   model: LanguageModel, vocab: Vocabulary, dataDir: string, split: SplitName, batchSize: number, bptt: number,
@@ -83,6 +84,10 @@ export function evaluateModelOnCorpus(
   }
   const ids = loadSplit(dataDir, split, vocab);
   const plain = evaluatePerplexity(model, ids, batchSize, bptt);
+  if (!Number.isFinite(plain.perplexity)) {
+    throw new ModelFileError(`the perplexity on the ${split} split is ${plain.perplexity}: the model's weights are not usable numbers ` +
+      '(a corrupted file or a diverged run); evaluate a model directory from a run that finished');
+  }
   if (!adaptation) return { ...plain, adapted: null };
   const adapted = adaptedPerplexity(model, ids, batchSize, bptt, adaptation, () => loadSplit(dataDir, 'train', vocab));
   return { ...plain, adapted: { ...adapted, method: adaptation.method } };

@@ -76,6 +76,18 @@ export class LanguageModel {
     return this.variables().reduce((sum, v) => sum + v.size, 0);
   }
 
+  /** The number of weights a model of `config` has, computed without allocating any (to check a file against it first). */
+  static weightCount(config: ModelConfig): number {
+    const { vocabSize, embeddingSize, hiddenSizes } = config;
+    let inputSize = embeddingSize;
+    let count = vocabSize * embeddingSize + vocabSize; // embedding, output bias
+    for (const units of hiddenSizes) {
+      count += createCell(config.cell, { units }).weightCount(inputSize);
+      inputSize = units;
+    }
+    return count + (config.tied ? 0 : inputSize * vocabSize);
+  }
+
   zeroState(batch: number): ModelState {
     return { layers: this.layers.map((layer) => layer.cell.zeroState(batch)) };
   }

@@ -1,9 +1,9 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_HYPER, ModelConfig, TrainConfig, toTrainConfig } from '../config';
+import { DEFAULT_HYPER, ModelConfig, TrainConfig, toTrainConfig, validateModelConfig } from '../config';
 import { Vocabulary } from '../data/vocabulary';
 import { ModelFileError } from '../errors';
-import { FORMAT_VERSION, assignWeights, decodeBundle, encodeBundle, loadModel, readJsonOrFail } from '../model/io';
+import { Checksums, FORMAT_VERSION, assignWeights, decodeBundle, encodeBundle, loadModel, manifestElements, readJsonOrFail } from '../model/io';
 import { resolveDirectory, writeDirectoryAtomically } from '../util/atomic-files';
 import { runPaths } from '../util/run-directory';
 import { LanguageModel, ModelState } from '../model/lm';
@@ -37,6 +37,8 @@ interface CheckpointJson {
   state: tf.io.WeightsManifestConfig;
   /** NT-ASGD's average of the iterates, once averaging started (absent before, and in older checkpoints). */
   average?: tf.io.WeightsManifestConfig;
+  /** Absent in checkpoints written by 0.1.0. */
+  checksums?: Checksums;
 }
 
 export async function saveCheckpoint(runDir: string, trainer: Trainer, vocab: Vocabulary, corpus: CorpusRef): Promise<void> {
@@ -57,6 +59,10 @@ export async function saveCheckpoint(runDir: string, trainer: Trainer, vocab: Vo
     progress: trainer.progress, vocabFingerprint: vocab.fingerprint, weights: weights.manifest,
     optimizer: optimizer.manifest, stateLayout: carried.map((layer) => layer.length), state: state.manifest,
     ...(average ? { average: average.manifest } : {}),
+    checksums: {
+      'weights.bin': weights.checksum, 'optimizer.bin': optimizer.checksum, 'state.bin': state.checksum,
+      ...(average ? { 'average.bin': average.checksum } : {}),
+    },
   };
   writeDirectoryAtomically(runPaths(runDir).checkpoint, {
     'checkpoint.json': JSON.stringify(json, null, 2), 'vocab.json': JSON.stringify(vocab.toJSON()),
@@ -92,18 +98,29 @@ export function loadCheckpoint(runDir: string): LoadedCheckpoint {
   }
   const vocab = Vocabulary.fromJSON(readJsonOrFail(path.join(dir, 'vocab.json')));
   if (vocab.fingerprint !== json.vocabFingerprint) throw new ModelFileError(`${dir}: vocab.json does not match the checkpoint`);
+  const source = `${dir}/checkpoint.json`;
+  try {
+    validateModelConfig(json.modelConfig);
+  } catch (error) {
+    throw new ModelFileError(`${source}: ${(error as Error).message}`);
+  }
+  const weightCount = LanguageModel.weightCount(json.modelConfig);
+  if (manifestElements(dir, json.weights, source) !== weightCount) {
+    throw new ModelFileError(`${source}: the weights do not have the ${weightCount} numbers the model configuration needs: the checkpoint is corrupted`);
+  }
+  const saved = decodeBundle(dir, json.weights, source, json.checksums);
   const model = new LanguageModel(json.modelConfig);
-  assignWeights(model, decodeBundle(dir, json.weights), dir);
-  const slots = decodeBundle(dir, json.optimizer);
+  assignWeights(model, saved, dir);
+  const slots = decodeBundle(dir, json.optimizer, source, json.checksums);
   const optimizerSlots = Object.keys(slots).map((name) => ({ name, tensor: slots[name] }));
-  const stateTensors = decodeBundle(dir, json.state);
+  const stateTensors = decodeBundle(dir, json.state, source, json.checksums);
   const carried = json.stateLayout.length === 0 ? null : {
     layers: json.stateLayout.map((count, k) =>
       Array.from({ length: count }, (_, j) => stateTensors[`layer${k}/state${j}`] as tf.Tensor2D)),
   };
   let average: tf.Tensor[] | null = null;
   if (json.average) {
-    const averaged = decodeBundle(dir, json.average);
+    const averaged = decodeBundle(dir, json.average, source, json.checksums);
     average = model.namedWeights().map((w) => averaged[w.name]);
   }
   let best: tf.Tensor[] | null = null;

@@ -1,21 +1,24 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ModelConfig, TrainConfig } from '../config';
-import { ReportError } from '../errors';
+import { ReportError, TrainCommandOptions } from '../errors';
 import { RuntimeVersions } from '../package';
-import { writeFileAtomically } from '../util/atomic-files';
+import { writeFileAtomically, writeUserFile } from '../util/atomic-files';
+import { lockHolder } from '../util/run-lock';
 import { LEARNING_CURVE_FILE, runPaths } from '../util/run-directory';
 import { learningCurveSvg } from './curve';
 import { EpochMetrics } from './trainer';
 
 /** What a run writes next to its model: the configuration, per-epoch metrics and the outcome. */
 export interface RunReport {
-  /** `running` is also what a run killed outright (SIGKILL, power loss) leaves behind. */
+  /** A run killed outright (SIGKILL, power loss) leaves `running`; `readReport` says `stopped` once its lock is free. */
   status: 'running' | 'finished' | 'stopped' | 'diverged';
   /** The command that started the run. */
   command: string;
   /** The commands that continued it (`--resume`), oldest first; absent in reports of older versions. */
   resumes?: string[];
+  /** The settings the run was started with, as `trainLanguageModel` takes them: advice to start it again uses them. */
+  start?: TrainCommandOptions;
   preset: string | null;
   corpus: { dir: string; level: string; vocabSize: number; tokens: { train: number; valid: number; test: number } };
   modelConfig: ModelConfig;
@@ -147,13 +150,18 @@ export function readReport(dir: string): RunReport {
   }
   const problem = reportProblem(json);
   if (problem) throw new ReportError(`${file} is not a tfjs-rnnlm training report: ${problem}`);
-  return json as RunReport;
+  const report = json as RunReport;
+  // No live process holds the run: it was killed before it could say so.
+  return report.status === 'running' && lockHolder(dir) === null ? { ...report, status: 'stopped' } : report;
 }
 
-/** Writes the learning curve of `report` to `file` (atomically); an unwritable place is a one-line ReportError. */
+/**
+ * Writes the learning curve of `report` to `file` (a regular file atomically; a symlink's target, a device or a
+ * pipe in place); an unwritable place is a one-line ReportError.
+ */
 export function writeLearningCurve(file: string, report: RunReport): void {
   try {
-    writeFileAtomically(file, reportCurveSvg(report));
+    writeUserFile(file, reportCurveSvg(report));
   } catch (error) {
     throw new ReportError((option) =>
       `cannot write ${file} (${(error as Error).message.split('\n')[0]}): pass ${option('out')} FILE to write the picture elsewhere`);

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
 import { BackendReport, describeBackend, selectBackend } from '../backend';
 import {
   BACKEND_OPTIONS, BackendOptions, CORPUS_OPTIONS, CorpusOptions, FINE_TUNE_OPTIONS, FineTuneOptions, HyperParameters,
@@ -7,11 +8,13 @@ import {
   pickOptions, resolveHyper, toModelConfig, toTrainConfig,
 } from '../config';
 import { Corpus, DEFAULT_CORPUS_DIR, loadCorpus } from '../data/corpus';
-import { ConfigError, DataError, DivergenceError } from '../errors';
+import { ConfigError, DataError, DiskFullError, DivergenceError, OptionNamer, TrainCommandNamer, TrainCommandOptions, UserError } from '../errors';
 import { saveModel } from '../model/io';
 import { LanguageModel } from '../model/lm';
 import { runtimeVersions } from '../package';
-import { runPaths } from '../util/run-directory';
+import { cleanLeftovers, formatBytes } from '../util/atomic-files';
+import { runOutputs, runPaths } from '../util/run-directory';
+import { acquireRunLock } from '../util/run-lock';
 import { CorpusRef, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { checkFineTuneOptions, loadCorpusWithVocabulary, startFineTuning } from './fine-tune';
 import { RunReport, writeReport } from './report';
@@ -45,21 +48,68 @@ export interface TrainRunResult extends TrainResult {
   report: RunReport;
 }
 
-/** A run directory that already holds something the user may want to keep. */
-function checkSaveDirectory(save: string, resume: boolean, force: boolean): void {
-  const exists = fs.existsSync(save);
+/** What a run directory holds besides its lock. */
+function runContents(save: string): string[] {
+  return fs.readdirSync(save).filter((entry) => entry !== path.basename(runPaths(save).lock));
+}
+
+/**
+ * Refuses to start where the user may lose something, naming a step that works from there: --resume needs a
+ * checkpoint (a run stopped before its first one can only start again, with --force); a run directory that
+ * holds anything is not replaced without --force.
+ */
+function checkSaveDirectory(save: string, resume: boolean, force: boolean, restart: TrainCommandOptions | null): void {
+  const contents = runContents(save);
+  const paths = runPaths(save);
+  const holdsRun = hasCheckpoint(save) || fs.existsSync(paths.report.json) || fs.existsSync(paths.model);
   if (resume) {
-    if (!hasCheckpoint(save)) {
-      throw new ConfigError((option) => `${option('resume')}: ${save} has no checkpoint to resume from (train without ${option('resume')} first)`);
+    if (hasCheckpoint(save)) return;
+    throw new ConfigError((option, command) => {
+      const again = restart ? command(restart) : `the command that started it with ${option('force')} added`;
+      if (holdsRun) return `${option('resume')}: ${save} has no checkpoint to resume from (its run stopped before the first one); start it again with ${again}`;
+      if (contents.length === 0) return `${option('resume')}: ${save} holds no run to resume; start one without ${option('resume')}`;
+      return `${option('resume')}: ${save} holds no run to resume: give the directory that train ${option('save')} wrote`;
+    });
+  }
+  if (contents.length === 0 || force) return;
+  throw new ConfigError((option, command) => {
+    if (hasCheckpoint(save)) return `${option('save')} ${save} already holds a run: add ${option('resume')} to continue it or ${option('force')} to replace it`;
+    if (holdsRun) {
+      return `${option('save')} ${save} holds a run that stopped before its first checkpoint, so there is nothing to resume: ` +
+        `start it again with ${restart ? command(restart) : `${option('force')}`}`;
     }
-    return;
+    return `${option('save')} ${save} is not empty and holds no run: choose a new or empty directory`;
+  });
+}
+
+/** What --force replaces: everything a run writes, leftovers included; other files in the directory stay. */
+function clearRun(save: string): void {
+  const ours = runOutputs(runPaths(save)).map((output) => path.basename(output));
+  for (const entry of runContents(save)) {
+    if (ours.some((name) => entry === name || entry.startsWith(`${name}.tmp-`) || entry.startsWith(`${name}.old-`))) {
+      fs.rmSync(path.join(save, entry), { recursive: true, force: true });
+    }
   }
-  if (!exists) return;
-  if (!fs.statSync(save).isDirectory()) throw new ConfigError((option) => `${option('save')} ${save} exists and is not a directory`);
-  if (fs.readdirSync(save).length > 0 && !force) {
-    throw new ConfigError((option) =>
-      `${option('save')} ${save} already holds a run: add ${option('resume')} to continue it or ${option('force')} to replace it`);
-  }
+}
+
+/** Removes what writes killed half-way left in a run directory (a set-aside copy whose original is gone is put back). */
+function cleanRunDirectory(save: string): void {
+  for (const output of runOutputs(runPaths(save))) cleanLeftovers(output);
+}
+
+/** The settings a run was started with (not where it is saved), as the call or command that gives them. */
+function startOptions(options: TrainRunOptions): TrainCommandOptions {
+  const given = Object.entries({
+    data: options.data != null ? path.resolve(options.data) : undefined, char: options.char || undefined, maxVocab: options.maxVocab, preset: options.preset,
+    checkpointEvery: options.checkpointEvery, backend: options.backend,
+  }).filter(([, value]) => value != null);
+  const hyper = Object.keys(options.hyper ?? {}).length > 0 ? { hyper: options.hyper } : {};
+  return { ...Object.fromEntries(given), ...hyper };
+}
+
+/** The call (or command) that starts the run in `save` again from scratch, or null when its settings are unknown. */
+function restartOptions(start: TrainCommandOptions | undefined, save: string): TrainCommandOptions | null {
+  return start ? { ...start, save, force: true } : null;
 }
 
 /** Refuses resume options that ask for a different corpus, preset or fixed setting than the run has. */
@@ -104,8 +154,34 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
   if (options.initFrom) checkFineTuneOptions(options);
   const save = options.save ? path.resolve(options.save) : null;
   if (options.resume && !save) throw new ConfigError((option) => `${option('resume')} needs ${option('save')} DIR (the run directory to continue)`);
-  if (save) checkSaveDirectory(save, options.resume ?? false, options.force ?? false);
+  if (options.force && !save) throw new ConfigError((option) => `${option('force')} replaces the run in ${option('save')} DIR, and no ${option('save')} was given`);
+  if (!save) return train(options, null);
+  if (fs.existsSync(save) && !fs.statSync(save).isDirectory()) throw new ConfigError((option) => `${option('save')} ${save} exists and is not a directory`);
+  // Taken before anything is read or written: it also finds an unwritable directory before training starts.
+  const lock = acquireRunLock(save, options.command ?? 'trainLanguageModel()');
+  try {
+    cleanRunDirectory(save);
+    const start = options.resume ? readPreviousReport(save)?.start : startOptions(options);
+    checkSaveDirectory(save, options.resume ?? false, options.force ?? false, restartOptions(start, save));
+    if (options.force && !options.resume) clearRun(save);
+    return await train(options, save);
+  } finally {
+    lock.release();
+  }
+}
 
+/** The step that works after a failure in the middle of a run: resume from its checkpoint, or start again without one. */
+function nextStep(
+  save: string, restart: TrainCommandOptions | null, option: OptionNamer, command: TrainCommandNamer, change: Record<string, unknown> = {},
+): string {
+  const changed = Object.keys(change).length > 0;
+  if (hasCheckpoint(save)) return `resume from the last checkpoint: ${command({ save, resume: true, ...(changed ? { hyper: change } : {}) })}`;
+  if (!restart) return `start again (there is no checkpoint yet) with the command that started the run and ${option('force')}`;
+  const hyper = changed ? { hyper: { ...restart.hyper, ...change } } : {};
+  return `start again (there is no checkpoint yet): ${command({ ...restart, ...hyper })}`;
+}
+
+async function train(options: TrainRunOptions, save: string | null): Promise<TrainRunResult> {
   let trainer: Trainer;
   let corpus: Corpus;
   let corpusRef: CorpusRef;
@@ -113,6 +189,7 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
   const thisCommand = options.command ?? 'trainLanguageModel()';
   let command = thisCommand;
   let resumes: string[] = [];
+  let start: TrainCommandOptions | undefined = startOptions(options);
   // Selected after the cheap checks (flags, directories) and before the first tensor: a typo is reported
   // before the native library loads, and the weights are created on the backend that trains them.
   let backend: BackendReport;
@@ -125,6 +202,7 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     preset = previous?.preset ?? preset;
     command = previous?.command ?? thisCommand;
     resumes = [...(previous?.resumes ?? []), thisCommand];
+    start = previous?.start;
     corpus = corpusRef.lockedVocabulary
       ? loadCorpusWithVocabulary(corpusRef.dir, checkpoint.vocab, save)
       : loadCorpus(corpusRef.dir, { char: corpusRef.char, maxVocab: corpusRef.maxVocab ?? undefined });
@@ -133,6 +211,14 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     }
     const trainConfig = resumedTrainConfig(checkpoint.trainConfig, options.hyper ?? {});
     const progress = checkpoint.progress;
+    if (progress.epoch > trainConfig.epochs) {
+      checkpoint.model.dispose();
+      tf.dispose([
+        ...checkpoint.optimizerSlots.map((slot) => slot.tensor), ...(checkpoint.carried?.layers.flat() ?? []), ...(checkpoint.best ?? []),
+        ...(checkpoint.average ?? []),
+      ]);
+      throw runComplete(save, progress.epoch - 1, previous?.testPpl ?? null);
+    }
     if (options.hyper?.lr !== undefined) progress.lr = scheduledLearningRate(trainConfig, progress.epoch, trainConfig.lr);
     trainer = new Trainer(checkpoint.model, corpus, trainConfig, progress);
     await trainer.restore(checkpoint.optimizerSlots, checkpoint.carried, checkpoint.best, checkpoint.average);
@@ -168,7 +254,7 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
   options.onStart?.({ backend: backendLine, corpus, model, resumedAt });
 
   const report = (status: RunReport['status'], testPpl: number | null): RunReport => ({
-    status, command, resumes, preset,
+    status, command, resumes, start, preset,
     corpus: {
       dir: corpus.dir, level: corpus.level, vocabSize: corpus.vocab.size,
       tokens: { train: corpus.train.length, valid: corpus.valid.length, test: corpus.test.length },
@@ -205,11 +291,20 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
       },
     });
   } catch (error) {
-    if (!(error instanceof DivergenceError) || !save) throw error;
-    // The checkpoint on disk is the last good state; the report says what happened.
-    writeReport(save, report('diverged', null));
-    const lower = +(trainer.progress.lr / 10).toPrecision(3);
-    throw new DivergenceError((option) => `${error.describe(option)}, e.g. ${option('resume')} ${option('lr')} ${lower}`);
+    if (!save) throw error;
+    const restart = restartOptions(start, save);
+    if (error instanceof DivergenceError) {
+      // The checkpoint on disk is the last good state; the report says what happened.
+      writeReport(save, report('diverged', null));
+      const lr = +(trainer.progress.lr / 10).toPrecision(3);
+      throw new DivergenceError((option, command) => `${error.describe(option, command)} and ${nextStep(save, restart, option, command, { lr })}`);
+    }
+    if (error instanceof DiskFullError) {
+      throw new DiskFullError((option, command) =>
+        `${error.describe(option, command)}: free at least ${formatBytes(error.bytesNeeded)} on that disk, then ${nextStep(save, restart, option, command)}`,
+        error.bytesNeeded);
+    }
+    throw error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     board?.close();
@@ -218,6 +313,14 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
   const final = report(result.stopped ? 'stopped' : 'finished', result.testPpl);
   if (save) writeReport(save, final);
   return { ...result, backend: backendLine, model, corpus, report: final };
+}
+
+/** A resume of a run that has trained all its epochs: nothing to do but train it further. */
+function runComplete(save: string, epochs: number, testPpl: number | null): UserError {
+  const test = testPpl === null ? '' : `, test ppl ${testPpl.toFixed(2)}`;
+  return new ConfigError((option, command) =>
+    `${save} is complete: it trained all ${epochs} epoch${epochs === 1 ? '' : 's'}${test}; to train it further, resume with a larger ${option('epochs')}, ` +
+      `e.g. ${command({ save, resume: true, hyper: { epochs: epochs + 5 } })}`);
 }
 
 /** The run's report so far (its preset, original command and resumes), if it has one. */

@@ -289,7 +289,7 @@ export class Trainer {
   private diverged(what: string, batch: number | null): DivergenceError {
     const where = `epoch ${this.progress.epoch}${batch === null ? ' (validation)' : `, batch ${batch}`}`;
     return new DivergenceError((option) =>
-      `training diverged at ${where}: ${what}; lower ${option('lr')} or ${option('clip')} and resume from the last checkpoint`);
+      `training diverged at ${where}: ${what}; lower ${option('lr')} or ${option('clip')}`);
   }
 
   /** Test perplexity of the best-valid weights (the current weights when no epoch was validated). */

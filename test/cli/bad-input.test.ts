@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { BackendName, LanguageModel, resolveHyper, saveModel, toModelConfig, trainLanguageModel, trainingVocabulary } from '../../src';
+import { BackendName, LanguageModel, loadModel, resolveHyper, saveModel, toModelConfig, trainLanguageModel, trainingVocabulary } from '../../src';
 import { TINY_MODEL, rnnlm, rnnlmAsync, tempDir, tinyCorpus, toolLines } from './run-cli';
 
 /**
@@ -53,6 +53,16 @@ beforeAll(async () => {
 
   damaged.truncated = copyModel('truncated', (dir) => fs.truncateSync(path.join(dir, 'weights.bin'), 100));
   damaged.badJson = copyModel('bad-json', (dir) => fs.writeFileSync(path.join(dir, 'model.json'), '{ "format": '));
+  damaged.allOnes = copyModel('all-ff', (dir) => {
+    const weights = path.join(dir, 'weights.bin');
+    fs.writeFileSync(weights, Buffer.alloc(fs.statSync(weights).size, 0xff));
+  });
+  // NaN weights with a matching checksum: what a diverged model saved by the API would hold.
+  damaged.nanWeights = path.join(tempDir('rnnlm-nan-'), 'model');
+  const nan = loadModel(path.join(runDir, 'model'));
+  nan.model.embedding.assign(tf.fill(nan.model.embedding.shape, NaN));
+  await saveModel(damaged.nanWeights, nan.model, nan.vocab);
+  nan.model.dispose();
   damaged.swappedVocab = copyModel('swapped-vocab', (dir) =>
     fs.copyFileSync(path.join(damaged.otherVocabulary, 'vocab.json'), path.join(dir, 'vocab.json')));
 
@@ -128,7 +138,14 @@ const cases: Case[] = [
     /already holds a run: add --resume to continue it or --force to replace it/],
   ['--save onto a file', () => ['train', '--data', corpus, '--save', path.join(corpus, 'train.txt')], /exists and is not a directory/],
   ['--resume without --save', () => ['train', '--resume'], /--resume needs --save DIR/],
-  ['--resume of a directory without a checkpoint', () => ['train', '--resume', '--save', corpus], /has no checkpoint to resume from \(train without --resume first\)/],
+  ['--force without --save', () => ['train', '--force'], /--force replaces the run in --save DIR, and no --save was given/],
+  ['--resume of a finished run', () => ['train', '--resume', '--save', runDir, ...CPU],
+    /is complete: it trained all 1 epoch, test ppl \d+\.\d\d; to train it further, resume with a larger --epochs, e\.g\. rnnlm train --save \S+ --resume --epochs 6$/],
+  // stray arguments
+  ['a corpus directory without --data', () => ['train', corpus], /^rnnlm: train does not take the argument ".*": for the corpus in .*, use --data /],
+  ['extra words after evaluate', () => ['evaluate', '--model', runDir, '--data', corpus, 'extra', 'words'],
+    /^rnnlm: evaluate does not take the arguments "extra" "words": see rnnlm evaluate --help$/],
+  ['--resume of a directory without a checkpoint', () => ['train', '--resume', '--save', corpus], /holds no run to resume: give the directory that train --save wrote/],
   ['--resume with another model size', () => ['train', '--resume', '--save', runDir, '--hidden', '32', ...CPU],
     /--resume continues the run with its own settings, so --hidden cannot change \(only --epochs, --lr, --clip, --max-batches can\)/],
   ['--resume on another corpus', () => ['train', '--resume', '--save', runDir, '--data', corpora.unknownTest, ...CPU], /--data cannot change/],
@@ -137,6 +154,10 @@ const cases: Case[] = [
   ['evaluate without --model', () => ['evaluate', '--data', corpus], /required option '--model <dir>' not specified; see rnnlm evaluate --help/],
   ['evaluate a truncated model', () => ['evaluate', '--model', damaged.truncated, '--data', corpus, ...CPU],
     /weights.bin has 100 bytes, the manifest says \d+: the file is truncated or corrupted/],
+  ['evaluate a model whose weights are all 0xFF', () => ['evaluate', '--model', damaged.allOnes, '--data', corpus, ...CPU],
+    /weights.bin does not match its checksum in .*model.json: the file is corrupted/],
+  ['evaluate a model with NaN weights', () => ['evaluate', '--model', damaged.nanWeights, '--data', corpus, ...CPU],
+    /the perplexity on the test split is NaN: the model's weights are not usable numbers/],
   ['evaluate a model with broken JSON', () => ['evaluate', '--model', damaged.badJson, '--data', corpus, ...CPU], /model.json is not valid JSON: the model directory is corrupted/],
   ['evaluate a model of another vocabulary', () => ['evaluate', '--model', damaged.otherVocabulary, '--data', corpus, ...CPU],
     /the model was trained on another vocabulary: its 8 types are not those the training split of .* gives, .*evaluate it on the corpus it was trained on/],
@@ -155,16 +176,19 @@ const cases: Case[] = [
 test('every user error is one line on stderr, no stack trace, exit code 1, nothing on stdout', async () => {
   const before = snapshot(runDir);
   const results: { what: string; lines: string[]; status: number | null; stdout: string; expected: RegExp }[] = [];
-  // Two at a time: most cases fail within a fraction of a second, spent mostly starting node.
-  const queue = [...cases];
-  const worker = async (): Promise<void> => {
+  // Two at a time: most cases fail within a fraction of a second, spent mostly starting node. The cases that
+  // open the shared run with --save take its lock, so they run one after the other.
+  const takesLock = ([, args]: Case): boolean => args().join(' ').includes(`--save ${runDir}`);
+  const worker = (queue: Case[]) => async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [what, args, expected, env] = next;
       const result = await rnnlmAsync(args(), env);
       results.push({ what, lines: toolLines(result.stderr), status: result.status, stdout: result.stdout, expected });
     }
   };
-  await Promise.all([worker(), worker()]);
+  const shared = cases.filter(takesLock);
+  const others = cases.filter((c) => !takesLock(c));
+  await Promise.all([worker(others), worker(others), worker(shared)].map((run) => run()));
   for (const { what, lines, status, stdout, expected } of results) {
     expect({ what, lines, status, stdout }).toEqual({ what, lines: [expect.stringMatching(expected)], status: 1, stdout: '' });
     expect({ what, line: lines[0] }).toEqual({ what, line: expect.stringMatching(/^rnnlm: /) });

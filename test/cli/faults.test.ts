@@ -1,10 +1,12 @@
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { RunReport } from '../../src';
+import { RunReport, loadModel } from '../../src';
+import { rng } from '../helpers';
 import { TrainingProgress } from '../../src/train/trainer';
 import { loadCheckpoint } from '../../src/train/checkpoint';
-import { TINY_MODEL, rnnlm, startRnnlm, tempDir, tinyCorpus, toolLines, waitFor } from './run-cli';
+import { CLI, TINY_MODEL, rnnlm, rnnlmAsync, startRnnlm, tempDir, tinyCorpus, toolLines, waitFor } from './run-cli';
 
 /**
  * Faults through the compiled CLI: SIGKILL at any moment, Ctrl-C, SIGTERM and divergence, each followed by a
@@ -125,8 +127,8 @@ test('a diverging run stops naming epoch and batch, keeps the last good checkpoi
   const diverged = rnnlm(['train', '--save', runDir, '--resume', '--epochs', '2', '--lr', '1e30']);
   expect(diverged.status).toBe(3);
   expect(toolLines(diverged.stderr).pop()).toMatch(new RegExp(
-    '^rnnlm: training diverged at epoch 2, batch \\d+: .*; lower --lr or --clip and resume from the last checkpoint, ' +
-    'e.g. --resume --lr 1e\\+29$'));
+    '^rnnlm: training diverged at epoch 2, batch \\d+: .*; lower --lr or --clip and resume from the last checkpoint: ' +
+    `rnnlm train --save ${runDir} --resume --lr 1e\\+29$`));
   expect(diverged.stderr).not.toMatch(/\n\s+at /);
   expect({ checkpoint: snapshot(path.join(runDir, 'checkpoint')), model: snapshot(path.join(runDir, 'model')) }).toEqual(good);
   expect(loadableProgress(runDir)).toMatchObject({ epoch: 2, batch: 0 });
@@ -137,4 +139,101 @@ test('a diverging run stops naming epoch and batch, keeps the last good checkpoi
   const report = readReport(runDir);
   expect(report.status).toBe('finished');
   expect(report.epochs.map((m) => [m.epoch, m.lr])).toEqual([[1, 20], [2, 1]]);
+});
+
+test('when the process that started it is killed (npx under docker stop), the trainer checkpoints and stops as for SIGTERM', async () => {
+  const runDir = path.join(tempDir('rnnlm-orphan-'), 'run');
+  // A stand-in for npm: starts the CLI with its own stdio and prints the child's pid.
+  const launcher = `const c = require('child_process').spawn(process.execPath, ${JSON.stringify([CLI, ...TRAIN, '--epochs', '50', '--save', runDir])}, ` +
+    "{ stdio: 'inherit' }); console.log(c.pid); setInterval(() => {}, 1000);";
+  const parent = spawn(process.execPath, ['-e', launcher], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  parent.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  parent.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const trainer = Number(await waitFor(() => stdout.match(/^(\d+)\n/)?.[1], 'the trainer pid'));
+  await waitFor(() => (/epoch 1 batch 14\/70 /.test(stderr) ? true : undefined), 'two progress lines');
+  parent.kill('SIGKILL');
+  const alive = (): boolean => {
+    try {
+      process.kill(trainer, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  await waitFor(() => (alive() ? undefined : true), 'the orphaned trainer to stop', 30_000);
+  expect(stderr).toMatch(/rnnlm: the parent process \d+ ended: stopping after this batch, writing a checkpoint/);
+  expect(toolLines(stderr).pop()).toBe(`rnnlm: stopped; checkpoint written; resume with: rnnlm train --save ${runDir} --resume`);
+  expect(loadableProgress(runDir).batch).toBeGreaterThanOrEqual(14);
+  expect(readReport(runDir).status).toBe('stopped');
+});
+
+/** The pid in the name of a leftover of an atomic write (`NAME.tmp-TIME-PID-N`, `NAME.old-TIME-PID-N`), else null. */
+const leftoverPid = (entry: string): number | null => {
+  const match = entry.match(/\.(?:tmp|old)-\d+-(\d+)-\d+$/);
+  return match ? Number(match[1]) : null;
+};
+
+/**
+ * Starts training in `runDir` and SIGKILLs it `kills` times at random moments of its loop, resuming after each
+ * kill; after each, the run must load and have moved on, and the next start must remove what the kill left.
+ * Returns how often a kill landed inside each kind of save (a leftover of that save was there).
+ */
+async function killRepeatedly(runDir: string, kills: number, random: () => number): Promise<Map<string, number>> {
+  // Five batches per epoch and a checkpoint after every batch: much of the time is spent saving model,
+  // checkpoint and report, so random kills land inside saves.
+  const fresh = [...TRAIN, '--backend', 'cpu', '--epochs', '100000', '--max-batches', '5', '--checkpoint-every', '1', '--save', runDir];
+  const resume = ['train', '--save', runDir, '--resume', '--backend', 'cpu'];
+  const killedInside = new Map<string, number>();
+  let previous = 0;
+  for (let kill = 0; kill < kills; kill++) {
+    const run = startRnnlm(kill === 0 ? fresh : resume);
+    const pid = run.child.pid as number;
+    let exited = false;
+    void run.exited.then(() => { exited = true; });
+    const started = (): boolean => (kill === 0 ? fs.existsSync(path.join(runDir, 'checkpoint')) : run.stderr().includes('resuming at epoch'));
+    await waitFor(() => {
+      if (exited) throw new Error(`run ${kill} ended before training: ${run.stderr()}`);
+      return started() ? true : undefined;
+    }, `start ${kill}`);
+    // The start cleaned up after the previous kill: only this process's own writes may be in flight.
+    expect(fs.readdirSync(runDir).filter((entry) => ![null, pid].includes(leftoverPid(entry)))).toEqual([]);
+    // Killed once it is saving and training (after its first own checkpoint), at a random moment of that loop.
+    await waitFor(() => {
+      const progress = checkpointProgress(runDir);
+      return progress && progress.epoch * 1000 + progress.batch > previous ? true : undefined;
+    }, `the first checkpoint of run ${kill}`);
+    await new Promise((resolve) => setTimeout(resolve, random() * 60));
+    run.child.kill('SIGKILL');
+    await run.exited;
+
+    for (const entry of fs.readdirSync(runDir)) {
+      if (leftoverPid(entry) === null) continue;
+      const name = entry.replace(/\.(tmp|old)-.*$/, '');
+      killedInside.set(name, (killedInside.get(name) ?? 0) + 1);
+    }
+    const progress = loadableProgress(runDir);
+    const position = progress.epoch * 1000 + progress.batch;
+    expect(position).toBeGreaterThan(previous);
+    previous = position;
+    if (fs.existsSync(path.join(runDir, 'model')) || fs.readdirSync(runDir).some((e) => e.startsWith('model.old-'))) {
+      loadModel(path.join(runDir, 'model')).model.dispose();
+    }
+  }
+  const { epoch } = loadableProgress(runDir);
+  const finished = await rnnlmAsync([...resume, '--epochs', String(epoch)]);
+  expect(finished.status).toBe(0);
+  expect(fs.readdirSync(runDir).sort()).toEqual(['checkpoint', 'learning-curve.svg', 'model', 'report.json', 'report.md']);
+  return killedInside;
+}
+
+test('SIGKILL at 50 random moments, many inside saves: after each kill the run loads and resumes, and the next start removes what the kill left', async () => {
+  // Two runs of 25 kills side by side: each cycle is mostly the start of a node process.
+  const chains = await Promise.all([1, 2].map((seed) => killRepeatedly(path.join(tempDir('rnnlm-kills-'), 'run'), 25, rng(2024 + seed))));
+  const killedInside = new Map<string, number>();
+  for (const chain of chains) for (const [name, count] of chain) killedInside.set(name, (killedInside.get(name) ?? 0) + count);
+  // Where the kills landed (a leftover shows a save in progress), for the log and as a check that saves were hit.
+  console.log(`kills inside saves: ${JSON.stringify(Object.fromEntries(killedInside))}`);
+  expect(killedInside.get('checkpoint') ?? 0).toBeGreaterThanOrEqual(3);
 });

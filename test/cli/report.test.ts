@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseSvg } from '../train/svg';
-import { TINY_MODEL, rnnlm, tempDir, tinyCorpus, toolLines } from './run-cli';
+import { TINY_MODEL, makeReadOnly, rnnlm, smallFilesystem, tempDir, tinyCorpus, toolLines } from './run-cli';
 
 /** A finished 1-epoch run whose valid split (4 tokens) is shorter than the 10 evaluation streams. */
 let runDir: string;
@@ -65,4 +65,38 @@ test('rnnlm report on a directory without a usable report.json: one line, exit 1
     expect({ dir, status: result.status, lines: toolLines(result.stderr), stdout: result.stdout })
       .toEqual({ dir, status: 1, lines: [expect.stringMatching(message)], stdout: '' });
   }
+});
+
+test('--out - writes the picture to stdout; a symlink given as --out stays a symlink', () => {
+  const toStdout = rnnlm(['report', runDir, '--out', '-']);
+  expect(toStdout.status).toBe(0);
+  expect(toStdout.stdout).toMatch(/^<svg[^]*<\/svg>\n?$/);
+  expect(fs.readdirSync(process.cwd())).not.toContain('-');
+  const dir = tempDir('rnnlm-link-');
+  const real = path.join(dir, 'real.svg');
+  fs.writeFileSync(real, '');
+  const link = path.join(dir, 'curve.svg');
+  fs.symlinkSync(real, link);
+  expect(rnnlm(['report', runDir, '--out', link]).status).toBe(0);
+  expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+  expect(curvePoints(real)).toEqual({ train: 1, valid: 1 });
+  const both = rnnlm(['report', runDir, '--out', '-', '--json']);
+  expect({ status: both.status, lines: toolLines(both.stderr) }).toEqual({ status: 1, lines: [expect.stringMatching(/--out - and --json would both write to stdout/)] });
+});
+
+test('report on a read-only run directory prints the summary and says where the picture could not be written', () => {
+  const mounted = smallFilesystem('1m');
+  const readOnly = mounted ? path.join(mounted, 'run') : path.join(tempDir('rnnlm-ro-'), 'run');
+  fs.cpSync(runDir, readOnly, { recursive: true });
+  fs.rmSync(path.join(readOnly, 'learning-curve.svg'));
+  if (mounted) makeReadOnly(mounted);
+  else fs.chmodSync(readOnly, 0o555); // without root: permissions (root would ignore them)
+  const result = rnnlm(['report', readOnly]);
+  expect(result.status).toBe(0);
+  expect(result.stdout).toMatch(/^- status: finished\n[^]*\| 1 \| 20 \|/);
+  expect(toolLines(result.stderr)).toEqual([
+    expect.stringMatching(/^rnnlm: cannot write .*run\/learning-curve.svg \((EROFS|EACCES)[^)]*\): pass --out FILE to write the picture elsewhere$/),
+  ]);
+  const elsewhere = rnnlm(['report', readOnly, '--out', path.join(readOnly, 'x.svg')]);
+  expect(elsewhere.status).toBe(1); // a place the user named is an error
 });

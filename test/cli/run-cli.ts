@@ -71,7 +71,42 @@ export function toolLines(stderr: string): string[] {
 
 /** Every temporary directory of a test file lives under one root, removed when the file's tests are done. */
 const scratchRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlm-cli-test-'));
-afterAll(() => fs.rmSync(scratchRoot, { recursive: true, force: true }));
+const mounts: string[] = [];
+afterAll(() => {
+  for (const dir of mounts) spawnSync('umount', [dir]);
+  fs.rmSync(scratchRoot, { recursive: true, force: true });
+});
+
+/**
+ * A real small file system: a tmpfs of `size` (e.g. "2m") mounted on a new directory, `readOnly` if asked.
+ * Only root may mount; elsewhere (or where mounting is not allowed) this is null and a test falls back.
+ */
+export function smallFilesystem(size: string, options: { readOnly?: boolean } = {}): string | null {
+  if (process.getuid?.() !== 0) return null;
+  const dir = tempDir('rnnlm-tmpfs-');
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}${options.readOnly ? ',ro' : ''}`, 'tmpfs', dir]);
+  if (mounted.status !== 0) return null;
+  mounts.push(dir);
+  return dir;
+}
+
+/** Remounts a `smallFilesystem` read-only (after files were put on it). */
+export function makeReadOnly(dir: string): void {
+  const remounted = spawnSync('mount', ['-o', 'remount,ro', dir]);
+  if (remounted.status !== 0) throw new Error(`cannot remount ${dir} read-only: ${remounted.stderr}`);
+}
+
+/**
+ * A directory nobody may write: a read-only tmpfs as root (root ignores permissions), else mode 0555. The
+ * second value says which, for the test's name.
+ */
+export function unwritableDirectory(): { dir: string; how: string } {
+  const mounted = smallFilesystem('1m', { readOnly: true });
+  if (mounted) return { dir: mounted, how: 'a read-only tmpfs' };
+  const dir = tempDir('rnnlm-readonly-');
+  fs.chmodSync(dir, 0o555);
+  return { dir, how: 'a directory with mode 0555' };
+}
 
 export const tempDir = (prefix: string): string => fs.mkdtempSync(path.join(scratchRoot, prefix));
 

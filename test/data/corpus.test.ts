@@ -192,6 +192,30 @@ describe('loadCorpus validation', () => {
     expectDataError(() => loadCorpus(dir), 'test split', 'has 1 token (1 distinct, e.g. "cow")');
   });
 
+  it('names every split with unknown words, each with its counts', () => {
+    const dir = makeCorpus({ 'train.txt': TRAIN, 'valid.txt': 'the zebra sat\n', 'test.txt': 'the cow sat on a yak\n' });
+    expectDataError(
+      () => loadCorpus(dir),
+      new RegExp(`^The valid split ${path.join(dir, 'valid.txt')} has 1 token \\(1 distinct, e.g. "zebra"\\) and the test split ` +
+        `${path.join(dir, 'test.txt')} has 3 tokens \\(3 distinct, e.g. "cow", "a", "yak"\\) not in the vocabulary of 7 types, which has no <unk>`),
+    );
+  });
+
+  it('reads files larger than one read chunk (4 MiB): characters, line ends and bad bytes across chunk boundaries', () => {
+    const chunk = 1 << 22;
+    // 'é' (2 bytes) and a CRLF straddle the first boundary; the bad byte lies in the second chunk.
+    const head = 'a '.repeat(chunk / 2).slice(0, chunk - 1); // ends in 'a' at byte chunk - 2
+    const text = Buffer.concat([Buffer.from(head), Buffer.from('é\r\nb a\n'), Buffer.from('a b\n'.repeat(1000))]);
+    const dir = makeCorpus({ 'train.txt': text, 'valid.txt': 'a b\n', 'test.txt': 'aé\n' });
+    const corpus = loadCorpus(dir);
+    expect(corpus.vocab.has('aé')).toBe(true);
+    expect(corpus.vocab.has('é\r')).toBe(false);
+    expect(corpus.train.length).toBe(tokenize(text.toString('utf8'), 'word').length);
+    const bad = Buffer.concat([text, Buffer.from([0x61, 0xff, 0x0a])]);
+    const badDir = makeCorpus({ 'train.txt': bad, 'valid.txt': 'a b\n', 'test.txt': 'a\n' });
+    expectDataError(() => loadCorpus(badDir), `not valid UTF-8 (byte 0xff at byte offset ${bad.length - 2})`);
+  });
+
   it('counts unknown characters at char level', () => {
     const dir = makeCorpus({ 'train.txt': TRAIN, 'valid.txt': 'the cat sat!?\n', 'test.txt': TEST });
     expectDataError(() => loadCorpus(dir, { char: true }), 'valid split', '2 characters (2 distinct, e.g. "!", "?")');
