@@ -115,6 +115,16 @@ export function cleanLeftovers(target: string): void {
 }
 
 /**
+ * Fault-test seam: with RNNLM_SAVE_PAUSE_MS=N every stage of a save (files written, old set aside, new renamed
+ * in) waits N ms, so that the kill tests (test/cli/faults.test.ts) land their SIGKILLs inside saves, at every
+ * stage, instead of by luck. Unset, it costs one environment lookup per stage.
+ */
+function pauseForFaultTests(): void {
+  const ms = Number(process.env.RNNLM_SAVE_PAUSE_MS);
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
  * Writes `files` (name → contents) as directory `target`, atomically: everything goes into a temporary
  * sibling, the old directory is renamed aside, the new one renamed into place, the old removed. If the
  * process dies between the two renames, `resolveDirectory` (readers) and `cleanLeftovers` (the next writer)
@@ -131,14 +141,19 @@ export function writeDirectoryAtomically(target: string, files: Record<string, s
   let setAside = false;
   try {
     fs.mkdirSync(temporary);
-    for (const [name, data] of buffers) writeNewFile(path.join(temporary, name), data);
+    for (const [name, data] of buffers) {
+      writeNewFile(path.join(temporary, name), data);
+      pauseForFaultTests();
+    }
     fsyncDirectory(temporary);
     if (fs.existsSync(target)) {
       fs.renameSync(target, aside);
       setAside = true;
+      pauseForFaultTests();
     }
     fs.renameSync(temporary, target);
     fsyncDirectory(parent);
+    pauseForFaultTests();
   } catch (error) {
     if (setAside && !fs.existsSync(target)) fs.renameSync(aside, target);
     removeQuietly(temporary);
@@ -154,6 +169,7 @@ export function writeFileAtomically(file: string, contents: string | Buffer): vo
   const temporary = temporaryName(file);
   try {
     writeNewFile(temporary, data);
+    pauseForFaultTests();
     fs.renameSync(temporary, file);
     fsyncDirectory(path.dirname(file));
   } catch (error) {

@@ -181,14 +181,15 @@ const leftoverPid = (entry: string): number | null => {
  * Returns how often a kill landed inside each kind of save (a leftover of that save was there).
  */
 async function killRepeatedly(runDir: string, kills: number, random: () => number): Promise<Map<string, number>> {
-  // Five batches per epoch and a checkpoint after every batch: much of the time is spent saving model,
-  // checkpoint and report, so random kills land inside saves.
+  // Five batches per epoch and a checkpoint after every batch, and every stage of every save slowed down by
+  // RNNLM_SAVE_PAUSE_MS: most of the time is spent inside saves of model, checkpoint and report, so random
+  // kills land inside them, at every stage, whatever the machine's speed.
   const fresh = [...TRAIN, '--backend', 'cpu', '--epochs', '100000', '--max-batches', '5', '--checkpoint-every', '1', '--save', runDir];
   const resume = ['train', '--save', runDir, '--resume', '--backend', 'cpu'];
   const killedInside = new Map<string, number>();
   let previous = 0;
   for (let kill = 0; kill < kills; kill++) {
-    const run = startRnnlm(kill === 0 ? fresh : resume);
+    const run = startRnnlm(kill === 0 ? fresh : resume, { RNNLM_SAVE_PAUSE_MS: '8' });
     const pid = run.child.pid as number;
     let exited = false;
     void run.exited.then(() => { exited = true; });
@@ -204,7 +205,7 @@ async function killRepeatedly(runDir: string, kills: number, random: () => numbe
       const progress = checkpointProgress(runDir);
       return progress && progress.epoch * 1000 + progress.batch > previous ? true : undefined;
     }, `the first checkpoint of run ${kill}`);
-    await new Promise((resolve) => setTimeout(resolve, random() * 60));
+    await new Promise((resolve) => setTimeout(resolve, random() * 150));
     run.child.kill('SIGKILL');
     await run.exited;
 
@@ -235,5 +236,6 @@ test('SIGKILL at 50 random moments, many inside saves: after each kill the run l
   for (const chain of chains) for (const [name, count] of chain) killedInside.set(name, (killedInside.get(name) ?? 0) + count);
   // Where the kills landed (a leftover shows a save in progress), for the log and as a check that saves were hit.
   console.log(`kills inside saves: ${JSON.stringify(Object.fromEntries(killedInside))}`);
-  expect(killedInside.get('checkpoint') ?? 0).toBeGreaterThanOrEqual(3);
+  expect(killedInside.get('checkpoint') ?? 0).toBeGreaterThanOrEqual(1);
+  expect([...killedInside.values()].reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(10);
 });
