@@ -15,6 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Command, Option } from 'commander';
 import { selectBackend } from '../src/backend';
+import { matMulGflops } from '../src/backend/info';
 import { BACKEND_CHOICES, BackendChoice, KERNEL_CHOICES, KernelChoice, PRECISIONS, Precision } from '../src/config';
 import { PACKAGE_ROOT } from '../src/package';
 import { BenchData, loadBenchData } from './data';
@@ -48,8 +49,19 @@ const count = (value: string, flag: string): number => {
   return n;
 };
 
-async function runChild(job: ChildJob): Promise<Row[]> {
+/** The machine's matmul limit at a precision and thread count: a large square product, 2·n³ flops. */
+export interface MatmulLimit {
+  precision: Precision;
+  threads: number | null;
+  size: number;
+  gflops: number;
+}
+
+const LIMIT_SIZE = 2048;
+
+async function runChild(job: ChildJob): Promise<{ rows: Row[]; limit: MatmulLimit }> {
   const backend = await selectBackend({ backend: job.backend, precision: job.precision, threads: job.threads });
+  const limit: MatmulLimit = { precision: job.precision, threads: job.threads, size: LIMIT_SIZE, gflops: matMulGflops(LIMIT_SIZE, 10) };
   const data: BenchData = loadBenchData(job.data);
   const rows: Row[] = [];
   for (const config of job.configs) {
@@ -64,16 +76,16 @@ async function runChild(job: ChildJob): Promise<Row[]> {
       process.stderr.write(`  tfjs-layers ${config}: ${rows[rows.length - 1].trainWordsPerSecond.toFixed(0)} words/s\n`);
     }
   }
-  return rows;
+  return { rows, limit };
 }
 
-/** Runs a job in a fresh node (its own native precision and threads); its last stdout line is the rows. */
-function spawnChild(job: ChildJob): Row[] {
+/** Runs a job in a fresh node (its own native precision and threads); its last stdout line is the result. */
+function spawnChild(job: ChildJob): { rows: Row[]; limit: MatmulLimit } {
   const run = spawnSync(process.execPath, ['--expose-gc', __filename, '--child', JSON.stringify(job)], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 2 ** 20,
   });
   if (run.status !== 0) throw new Error(`the ${job.precision} / ${job.threads ?? 'default'}-thread run failed (exit ${run.status})`);
-  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '[]') as Row[];
+  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { rows: Row[]; limit: MatmulLimit };
 }
 
 const fixed = (value: number | null, digits = 0): string => (value === null ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
@@ -139,9 +151,12 @@ async function main(): Promise<void> {
   console.log(`CPU: ${cpuModel()} (${os.cpus().length} vCPUs); data: ${data.name} (${data.train.length.toLocaleString('en-US')} training tokens, ` +
     `vocabulary ${data.vocabSize}); batch 20, bptt 35, SGD; ${counts.warmup} warm-up + ${counts.batches} timed windows`);
   const rows: Row[] = [];
+  const limits: MatmulLimit[] = [];
   for (const precision of precisions) {
     for (const threadCount of threads) {
-      rows.push(...spawnChild({ backend: opts.backend, precision, threads: threadCount, kernels, configs, baseline: opts.baseline, data: opts.data, counts }));
+      const child = spawnChild({ backend: opts.backend, precision, threads: threadCount, kernels, configs, baseline: opts.baseline, data: opts.data, counts });
+      rows.push(...child.rows);
+      limits.push(child.limit);
     }
   }
   if (opts.pytorch) {
@@ -160,8 +175,11 @@ async function main(): Promise<void> {
     }
   }
   printTable(rows);
+  for (const l of limits) {
+    console.log(`matmul limit (${l.size}x${l.size}, ${l.precision}, threads ${l.threads ?? 'default'}): ${l.gflops.toFixed(1)} GFLOP/s`);
+  }
   const previous = fs.existsSync(opts.out) ? (JSON.parse(fs.readFileSync(opts.out, 'utf8')) as { runs?: unknown[] }).runs ?? [] : [];
-  const run = { measured: new Date().toISOString(), cpu: cpuModel(), cpus: os.cpus().length, node: process.version, counts, rows };
+  const run = { measured: new Date().toISOString(), cpu: cpuModel(), cpus: os.cpus().length, node: process.version, counts, limits, rows };
   fs.writeFileSync(opts.out, `${JSON.stringify({ runs: [...previous, run] }, null, 2)}\n`);
   console.log(`results: ${path.relative(process.cwd(), opts.out) || opts.out}`);
 }

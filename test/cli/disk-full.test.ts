@@ -68,9 +68,11 @@ test('with write(2) failing as on a full disk: short writes, then ENOSPC (in pro
 
   const write = realFs.writeSync.bind(realFs) as (fd: number, data: Buffer, offset: number, length: number) => number;
   let room = 60_000;
-  const spy = jest.spyOn(realFs, 'writeSync').mockImplementation(((fd: number, data: Buffer, offset = 0, length = data.length - offset) => {
+  const spy = jest.spyOn(realFs, 'writeSync').mockImplementation(((fd: number, data: Buffer, offset?: number | null, length?: number | null) => {
+    const start = offset ?? 0;
+    const size = length ?? data.length - start;
     if (room <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    const written = write(fd, data, offset, Math.min(length, room, 4096));
+    const written = write(fd, data, start, Math.min(size, room, 4096));
     room -= written;
     return written;
   }) as typeof fs.writeSync);

@@ -15,12 +15,14 @@ const originalWrite = realFs.writeSync.bind(realFs) as (fd: number, data: Buffer
 /** write(2) as a nearly full disk does it: at most `chunk` bytes per call, then nothing once `budget` bytes are written. */
 function diskWithRoom(budget: number, chunk: number, failure: 'ENOSPC' | 'zero-bytes' = 'ENOSPC'): jest.SpyInstance {
   let left = budget;
-  return jest.spyOn(realFs, 'writeSync').mockImplementation(((fd: number, data: Buffer, offset = 0, length = data.length - offset) => {
+  return jest.spyOn(realFs, 'writeSync').mockImplementation(((fd: number, data: Buffer, offset?: number | null, length?: number | null) => {
+    const start = offset ?? 0;
+    const size = length ?? data.length - start;
     if (left <= 0) {
       if (failure === 'zero-bytes') return 0;
       throw enospc();
     }
-    const written = originalWrite(fd, data, offset, Math.min(length, chunk, left));
+    const written = originalWrite(fd, data, start, Math.min(size, chunk, left));
     left -= written;
     return written;
   }) as typeof fs.writeSync);
