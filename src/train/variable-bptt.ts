@@ -1,3 +1,5 @@
+import { seededRandom } from '../model/sampling';
+
 /*
  * Variable-length back-propagation through time (Merity et al. 2017, section 4.1; salesforce/awd-lstm-lm
  * main.py): each window's base length is T with probability 0.95 and T/2 otherwise, its length is drawn from
@@ -32,7 +34,7 @@ export function variableWindows(streamLength: number, bptt: number, seed: number
 
 /** The drawn length of the window starting at `start`: max(5, trunc(N(T or T/2, 5))). */
 export function windowLength(bptt: number, seed: number, epoch: number, start: number): number {
-  const next = mulberry32(hash(seed, epoch, start));
+  const next = seededRandom(hash(seed, epoch, start));
   const base = next() < FULL_LENGTH_PROBABILITY ? bptt : bptt / 2;
   // Box–Muller: a standard normal from two uniforms (1 − u keeps the logarithm finite).
   const normal = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
@@ -43,16 +45,4 @@ function hash(...values: number[]): number {
   let h = 0x811c9dc5;
   for (const v of values) h = Math.imul(h ^ (v | 0), 0x01000193) ^ (h >>> 13);
   return h >>> 0;
-}
-
-/** A small deterministic PRNG (mulberry32): uniform numbers in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

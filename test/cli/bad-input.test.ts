@@ -1,9 +1,8 @@
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { BackendName, LanguageModel, loadModel, resolveHyper, saveModel, toModelConfig, trainLanguageModel, trainingVocabulary } from '../../src';
-import { TINY_MODEL, rnnlm, rnnlmAsync, tempDir, tinyCorpus, toolLines } from './run-cli';
+import { TINY_MODEL, rnnlm, rnnlmAsync, snapshot, tempDir, tinyCorpus, toolLines } from './run-cli';
 
 /**
  * Every user error of the issue's list, through the compiled CLI: exactly one line on stderr that starts with
@@ -20,15 +19,6 @@ let runDir: string;
 const damaged: Record<string, string> = {};
 const corpora: Record<string, string> = {};
 
-/** Every file under `dir` with a hash of its contents. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
-    const file = path.join(dir, entry);
-    if (fs.statSync(file).isFile()) out[entry] = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-  }
-  return out;
-}
 
 function copyModel(name: string, damage: (dir: string) => void): string {
   const dir = path.join(tempDir('rnnlm-damaged-'), name);

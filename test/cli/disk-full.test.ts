@@ -1,9 +1,8 @@
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { BackendName, DiskFullError, trainLanguageModel } from '../../src';
-import { rnnlm, smallFilesystem, tempDir, tinyCorpus, toolLines } from './run-cli';
+import { rnnlm, smallFilesystem, snapshot, tempDir, tinyCorpus, toolLines } from './run-cli';
 
 /**
  * A disk that fills up during a later save: the save fails with a one-line error saying the disk is full, how
@@ -19,15 +18,6 @@ const corpus = tinyCorpus(100);
 const MODEL = ['--layers', '1', '--hidden', '64', '--embedding', '64', '--batch-size', '4', '--bptt', '5', '--seed', '7'];
 const HYPER = { layers: 1, hidden: 64, embedding: 64, batchSize: 4, bptt: 5, seed: 7 };
 
-/** Every file under `dir` with a hash of its contents. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
-    const file = path.join(dir, entry);
-    if (fs.statSync(file).isFile()) out[entry] = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-  }
-  return out;
-}
 
 const saved = (runDir: string): Record<string, Record<string, string>> => ({
   model: snapshot(path.join(runDir, 'model')), checkpoint: snapshot(path.join(runDir, 'checkpoint')),

@@ -6,7 +6,7 @@ import { RunReport, loadModel } from '../../src';
 import { rng } from '../helpers';
 import { TrainingProgress } from '../../src/train/trainer';
 import { loadCheckpoint } from '../../src/train/checkpoint';
-import { CLI, TINY_MODEL, rnnlm, rnnlmAsync, startRnnlm, tempDir, tinyCorpus, toolLines, waitFor } from './run-cli';
+import { CLI, TINY_MODEL, rnnlm, rnnlmAsync, snapshot, startRnnlm, tempDir, tinyCorpus, toolLines, waitFor } from './run-cli';
 
 /**
  * Faults through the compiled CLI: SIGKILL at any moment, Ctrl-C, SIGTERM and divergence, each followed by a
@@ -38,15 +38,6 @@ function loadableProgress(runDir: string): TrainingProgress {
 
 const readReport = (runDir: string): RunReport => JSON.parse(fs.readFileSync(path.join(runDir, 'report.json'), 'utf8')) as RunReport;
 
-/** Every file under `dir` with its contents. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
-    const file = path.join(dir, entry);
-    if (fs.statSync(file).isFile()) out[entry] = fs.readFileSync(file).toString('base64');
-  }
-  return out;
-}
 
 test('killed with SIGKILL mid-epoch and at a random moment, then resumed: the same epochs and valid ppl as an uninterrupted run', async () => {
   const args = [...TRAIN, '--epochs', '3', '--checkpoint-every', '10', '--json'];

@@ -1,4 +1,5 @@
 import { ChildProcess, execFile, spawn, spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -127,3 +128,13 @@ export function tinyCorpus(lines = 200, files: Record<string, string | Buffer> =
 
 /** Flags of a model small enough to train in a second: 1×16 LSTM, batch 4, bptt 5. */
 export const TINY_MODEL = ['--layers', '1', '--hidden', '16', '--embedding', '16', '--batch-size', '4', '--bptt', '5'];
+
+/** Every file under `dir` with a hash of its contents: two snapshots are equal when nothing was changed. */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    const file = path.join(dir, entry);
+    if (fs.statSync(file).isFile()) out[entry] = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  }
+  return out;
+}
