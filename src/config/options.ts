@@ -98,7 +98,7 @@ export function choice<T extends string>(names: readonly T[], placeholder = '<na
 }
 
 export function nullable<T>(type: ValueType<T>): ValueType<T | null> {
-  return { ...type, expected: type.expected, parse: type.parse, accepts: (v): v is T | null => v === null || type.accepts(v) };
+  return { ...type, accepts: (v): v is T | null => v === null || type.accepts(v) };
 }
 
 /** One size for every layer or one per layer: "200" or "650,650". */
