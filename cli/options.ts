@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { quote } from 'shell-quote';
 import { HYPER_OPTIONS, OptionNamer, OptionSpec, OptionTable, TrainCommandNamer, withDefaults } from '../src';
 
@@ -32,7 +32,7 @@ function helpText(spec: OptionSpec<unknown>): string {
  * come from the OptionSpec. No commander default is set, so an option the user did not give stays
  * undefined and the library's default (or a preset) applies.
  */
-export function optionsOf<T>(table: OptionTable<T>): Option[] {
+function optionsOf<T>(table: OptionTable<T>): Option[] {
   const options: Option[] = [];
   for (const [key, spec] of Object.entries(table) as [string, OptionSpec<unknown>][]) {
     const flag = flagName(key);
@@ -55,6 +55,12 @@ export function optionsOf<T>(table: OptionTable<T>): Option[] {
     if (spec.negatable) options.push(new Option(`--no-${flag.slice(2)}`, `turn ${flag} off (e.g. against a preset)`));
   }
   return options;
+}
+
+/** Adds the flags of the library's option tables to a command (see `optionsOf`). */
+export function addOptions(command: Command, ...tables: OptionTable<object>[]): Command {
+  for (const table of tables) for (const option of optionsOf(table)) command.addOption(option);
+  return command;
 }
 
 /** The values of a table's options that the user gave on the command line. */

@@ -3,11 +3,11 @@ import {
   BACKEND_OPTIONS, EVALUATE_OPTIONS, MODEL_DIRECTORY_OPTIONS, adaptationOf, describeBackend, evaluateModelOnCorpus,
   loadModelFromDirectory, selectBackend,
 } from '../../src';
-import { givenOptions, optionValues, optionsOf } from '../options';
+import { givenOptions, optionValues, addOptions } from '../options';
 
 export function evaluateCommand(): Command {
   const command = new Command('evaluate').description('exact perplexity of a saved model on one split of a corpus');
-  for (const option of [...optionsOf(MODEL_DIRECTORY_OPTIONS), ...optionsOf(EVALUATE_OPTIONS), ...optionsOf(BACKEND_OPTIONS)]) command.addOption(option);
+  addOptions(command, MODEL_DIRECTORY_OPTIONS, EVALUATE_OPTIONS, BACKEND_OPTIONS);
   return command
     .option('--json', 'print a JSON object with perplexity, tokens, nll, backend and adapted (the test-time method, or null)')
     .addHelpText('after', '\nExample:\n  rnnlm evaluate --model runs/small --data ../shared/data/ptb --split test\n')

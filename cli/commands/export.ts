@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { BACKEND_OPTIONS, EXPORT_OPTIONS, MODEL_DIRECTORY_OPTIONS, exportForBrowser, selectBackend } from '../../src';
-import { givenOptions, optionValues, optionsOf } from '../options';
+import { givenOptions, optionValues, addOptions } from '../options';
 
 export function exportCommand(): Command {
   const command = new Command('export').description('write a web page that samples from a saved model in the browser (TensorFlow.js)');
-  for (const option of [...optionsOf(MODEL_DIRECTORY_OPTIONS), ...optionsOf(EXPORT_OPTIONS), ...optionsOf(BACKEND_OPTIONS)]) command.addOption(option);
+  addOptions(command, MODEL_DIRECTORY_OPTIONS, EXPORT_OPTIONS, BACKEND_OPTIONS);
   return command
     .addHelpText('after', '\nExample:\n  rnnlm export --model runs/small --out web/small\n')
     .action(async (parsed) => {

@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { BACKEND_OPTIONS, GENERATE_OPTIONS, MODEL_DIRECTORY_OPTIONS, generateText, loadModelFromDirectory, selectBackend } from '../../src';
-import { givenOptions, optionsOf } from '../options';
+import { givenOptions, addOptions } from '../options';
 
 export function generateCommand(): Command {
   const command = new Command('generate').description('sample text from a saved model, printed token by token as it is sampled');
-  for (const option of [...optionsOf(MODEL_DIRECTORY_OPTIONS), ...optionsOf(GENERATE_OPTIONS), ...optionsOf(BACKEND_OPTIONS)]) command.addOption(option);
+  addOptions(command, MODEL_DIRECTORY_OPTIONS, GENERATE_OPTIONS, BACKEND_OPTIONS);
   return command
     .addHelpText('after', '\nExample:\n  rnnlm generate --model runs/small --prime "the company" --length 30 --temperature 0.8 --top-p 0.9\n')
     .action(async (parsed) => {

@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { BACKEND_OPTIONS, backendInfo } from '../../src';
-import { givenOptions, optionsOf } from '../options';
+import { givenOptions, addOptions } from '../options';
 
 export function infoCommand(): Command {
   const command = new Command('info').description('backend in use, available backends, versions, threads and a matMul GFLOP/s figure per backend');
-  for (const option of optionsOf(BACKEND_OPTIONS)) command.addOption(option);
+  addOptions(command, BACKEND_OPTIONS);
   return command
     .option('--json', 'print the information as JSON')
     .addHelpText('after', '\nExample:\n  rnnlm info\n')

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ConfigError, REPORT_OPTIONS, ReportError, epochTable, readReport, reportCurveSvg, reportSummary, runPaths, writeLearningCurve } from '../../src';
-import { flagName, optionsOf } from '../options';
+import { flagName, addOptions } from '../options';
 
 /** `--out -`: the picture goes to stdout, as with other tools that write files. */
 const STDOUT = '-';
@@ -9,7 +9,7 @@ export function reportCommand(): Command {
   const command = new Command('report')
     .description('print the summary and epoch table of a run directory and write its learning curve (SVG, log scale)')
     .argument('<dir>', 'a run directory (train --save DIR)');
-  for (const option of optionsOf(REPORT_OPTIONS)) command.addOption(option);
+  addOptions(command, REPORT_OPTIONS);
   return command
     .option('--json', 'print report.json instead of the summary and table')
     .addHelpText('after', '\nExample:\n  rnnlm report runs/small --out small-curve.svg\n')

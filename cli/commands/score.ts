@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import { Command } from 'commander';
 import { BACKEND_OPTIONS, DataError, MODEL_DIRECTORY_OPTIONS, loadModelFromDirectory, scoreText, selectBackend } from '../../src';
-import { givenOptions, optionsOf } from '../options';
+import { givenOptions, addOptions } from '../options';
 
 /** The text to score: a file, or standard input for `-` or nothing. */
 function readInput(file: string | undefined): { text: string; source: string } {
@@ -17,7 +17,7 @@ export function scoreCommand(): Command {
   const command = new Command('score')
     .description('log-probability, token count and perplexity of each line of a text under a saved model')
     .argument('[file]', 'the text, one sentence per line; - or nothing reads standard input');
-  for (const option of [...optionsOf(MODEL_DIRECTORY_OPTIONS), ...optionsOf(BACKEND_OPTIONS)]) command.addOption(option);
+  addOptions(command, MODEL_DIRECTORY_OPTIONS, BACKEND_OPTIONS);
   return command
     .option('--json', 'print one JSON object per line: text, logprob, tokens, perplexity')
     .addHelpText('after', '\nExample:\n  rnnlm score --model runs/small --json sentences.txt\n')

@@ -4,7 +4,7 @@ import {
   BACKEND_OPTIONS, CORPUS_OPTIONS, DEFAULT_CORPUS_DIR, FINE_TUNE_OPTIONS, HYPER_OPTIONS, RUN_DIRECTORY_OPTIONS, TENSORBOARD_OPTIONS,
   describeModel, epochTable, presetNames, progressPrinter, trainLanguageModel,
 } from '../../src';
-import { cliTrainCommand, givenOptions, optionsOf, shellLine } from '../options';
+import { cliTrainCommand, givenOptions, addOptions, shellLine } from '../options';
 
 /** How often the trainer checks that the process that started it is still there. */
 const PARENT_CHECK_MS = 500;
@@ -15,12 +15,7 @@ export function trainCommand(): Command {
   const command = new Command('train')
     .description('train a language model by truncated BPTT; without --data, on the embedded Brown corpus sample')
     .option('--preset <name>', `hyper-parameter preset: ${presetNames().join(', ')} (default: none; flags override it)`);
-  for (const option of [
-    ...optionsOf(CORPUS_OPTIONS), ...optionsOf(FINE_TUNE_OPTIONS), ...optionsOf(HYPER_OPTIONS), ...optionsOf(RUN_DIRECTORY_OPTIONS),
-    ...optionsOf(TENSORBOARD_OPTIONS), ...optionsOf(BACKEND_OPTIONS),
-  ]) {
-    command.addOption(option);
-  }
+  addOptions(command, CORPUS_OPTIONS, FINE_TUNE_OPTIONS, HYPER_OPTIONS, RUN_DIRECTORY_OPTIONS, TENSORBOARD_OPTIONS, BACKEND_OPTIONS);
   return command
     .option('--json', 'print one JSON object per epoch (and a final one) on stdout')
     .addHelpText('after', '\nExample:\n  rnnlm train --data ../shared/data/ptb --preset small-tied-vd --epochs 1 --save runs/small\n')
