@@ -37,12 +37,11 @@ export async function benchLayers(configName: string, data: BenchData, counts: C
   const timed = await timeTraining(step, counts, () => tf.memory().numTensors);
   model.dispose();
   const tokens = counts.batches * BATCH * BPTT;
-  const gates = hyper.cell === 'gru' ? 3 : 4;
   return {
     system: 'tfjs-layers', backend: backend.name, precision: backend.precision, threads: backend.threads, kernel: 'tf.layers',
     config: configName, data: data.name, batches: counts.batches,
     trainWordsPerSecond: tokens / timed.seconds, evalWordsPerSecond: null,
-    trainGflops: (3 * forwardFlops(hyper, gates, data.vocabSize, tokens)) / timed.seconds / 1e9,
+    trainGflops: (3 * forwardFlops(hyper, data.vocabSize, tokens)) / timed.seconds / 1e9,
     msPerBatch: (1000 * timed.seconds) / counts.batches,
     peakRssMiB: timed.peakRss, rssGrowthPercent: timed.growthPercent, tensorsBefore: timed.tensorsBefore, tensorsAfter: timed.tensorsAfter,
   };

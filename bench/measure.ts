@@ -1,3 +1,4 @@
+import { createCell } from '../src/cells';
 import { HyperParameters } from '../src/config';
 
 /** The issue's configs: PyTorch word_language_model's small and medium tied LSTMs, and a medium GRU. */
@@ -41,8 +42,9 @@ export interface Row {
 }
 
 /** Multiply-add FLOPs of one forward pass over `tokens` positions: the fused affines and the output projection. */
-export function forwardFlops(h: HyperParameters, gates: number, vocabSize: number, tokens: number): number {
+export function forwardFlops(h: HyperParameters, vocabSize: number, tokens: number): number {
   const hidden = h.hidden as number;
+  const gates = createCell(h.cell, { units: 1 }).gates; // blocks of the fused affine
   let perToken = 0;
   let input = h.embedding;
   for (let k = 0; k < h.layers; k++) {

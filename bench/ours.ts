@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendReport } from '../src/backend';
-import { createCell } from '../src/cells';
 import { DEFAULT_HYPER, HyperParameters, toModelConfig, toTrainConfig } from '../src/config';
 import { StreamBatcher } from '../src/data/batches';
 import { evaluatePerplexity } from '../src/eval/perplexity';
@@ -31,7 +30,7 @@ export async function benchOurs(configName: string, data: BenchData, counts: Cou
     config: configName, data: data.name, batches: counts.batches,
     trainWordsPerSecond: tokens / timed.seconds,
     evalWordsPerSecond: evaluated.tokens / evalSeconds,
-    trainGflops: (3 * forwardFlops(hyper, createCell(hyper.cell, { units: 1 }).gates, data.vocabSize, tokens)) / timed.seconds / 1e9,
+    trainGflops: (3 * forwardFlops(hyper, data.vocabSize, tokens)) / timed.seconds / 1e9,
     msPerBatch: (1000 * timed.seconds) / counts.batches,
     peakRssMiB: timed.peakRss, rssGrowthPercent: timed.growthPercent, tensorsBefore: timed.tensorsBefore, tensorsAfter: timed.tensorsAfter,
   };

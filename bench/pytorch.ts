@@ -39,7 +39,7 @@ export function benchPytorch(configName: string, data: BenchData, counts: Counts
   return {
     system: 'pytorch', backend: 'torch', precision, threads, kernel: `nn.${hyper.cell.toUpperCase()}`, config: configName, data: data.name,
     batches: counts.batches, trainWordsPerSecond: result.words_per_s, evalWordsPerSecond: result.eval_words_per_s,
-    trainGflops: (3 * forwardFlops(hyper, hyper.cell === 'gru' ? 3 : 4, data.vocabSize, tokens)) / seconds / 1e9,
+    trainGflops: (3 * forwardFlops(hyper, data.vocabSize, tokens)) / seconds / 1e9,
     msPerBatch: result.ms_per_batch, peakRssMiB: null, rssGrowthPercent: null, tensorsBefore: null, tensorsAfter: null,
   };
 }

@@ -16,9 +16,9 @@ import { Int64, boolAttr, floatAttr, floatType, runOp } from './native-ops';
  * and 3). LSTMBlockCell orders its gate columns i, ci (= our g), f, o: `toCellOrder` permutes.
  */
 export function fusedLstmWindow(units: number, peephole: boolean): WindowKernel {
-  const attrs = (forward: boolean): ReturnType<typeof floatType>[] =>
-    forward ? [floatAttr('forget_bias', 0), floatAttr('cell_clip', 0), boolAttr('use_peephole', peephole), floatType()]
-      : [boolAttr('use_peephole', peephole), floatType()];
+  const windowAttrs = [floatAttr('cell_clip', 0), boolAttr('use_peephole', peephole), floatType()]; // BlockLSTMV2
+  const stepAttrs = [floatAttr('forget_bias', 0), ...windowAttrs]; // LSTMBlockCell
+  const gradAttrs = [boolAttr('use_peephole', peephole), floatType()]; // LSTMBlockCellGrad
   const peepholes = (extras: tf.Tensor[]): tf.Tensor1D[] =>
     peephole ? (tf.split(extras[0], 3) as tf.Tensor1D[]) : [0, 1, 2].map(() => tf.zeros([units]) as tf.Tensor1D);
 
@@ -30,7 +30,7 @@ export function fusedLstmWindow(units: number, peephole: boolean): WindowKernel 
       if (!masks) {
         const w = tf.concat([wx, wh], 0); // [x, h]·W with W = [W_x; W_h]
         const [i, cs, f, o, ci, co, h] = runOp(
-          'BlockLSTMV2', [floatAttr('cell_clip', 0), boolAttr('use_peephole', peephole), floatType()],
+          'BlockLSTMV2', windowAttrs,
           [new Int64(time), x, c0, h0, w, wci, wcf, wco, b], 7) as tf.Tensor3D[];
         const last = (t: tf.Tensor3D): tf.Tensor2D => tf.reshape(tf.slice(t, [time - 1, 0, 0], [1, -1, -1]), [-1, units]);
         const hFed = time > 1 ? tf.concat([tf.expandDims(h0, 0), tf.slice(h, [0, 0, 0], [time - 1, -1, -1])], 0) : tf.expandDims(h0, 0);
@@ -46,7 +46,7 @@ export function fusedLstmWindow(units: number, peephole: boolean): WindowKernel 
       const per = { i: [], cs: [], f: [], o: [], ci: [], co: [], hFed: [], h: [] } as Record<(typeof names)[number] | 'hFed' | 'h', tf.Tensor2D[]>;
       tf.unstack(x).forEach((xt, t) => {
         const hFed = tf.mul(h, masks[t]) as tf.Tensor2D;
-        const outs = runOp('LSTMBlockCell', attrs(true), [xt, c, hFed, w, wci, wcf, wco, bias], 7) as tf.Tensor2D[];
+        const outs = runOp('LSTMBlockCell', stepAttrs, [xt, c, hFed, w, wci, wcf, wco, bias], 7) as tf.Tensor2D[];
         names.forEach((name, k) => per[name].push(outs[k]));
         per.hFed.push(hFed);
         [h, c] = [outs[6], outs[1]];
@@ -80,7 +80,7 @@ export function fusedLstmWindow(units: number, peephole: boolean): WindowKernel 
       const dPeep: tf.Tensor[] = [];
       for (let t = time - 1; t >= 0; t--) {
         const cPrev = t === 0 ? (saved.c0 as tf.Tensor2D) : per.cs[t - 1];
-        const [dcPrev, dGate, dwci, dwcf, dwco] = runOp('LSTMBlockCellGrad', attrs(false), [
+        const [dcPrev, dGate, dwci, dwcf, dwco] = runOp('LSTMBlockCellGrad', gradAttrs, [
           xs[t], cPrev, hFeds[t], w, wci, wcf, wco, b, per.i[t], per.cs[t], per.f[t], per.o[t], per.ci[t], per.co[t],
           dcNext, tf.add(dOut[t], dhNext),
         ], 5) as tf.Tensor2D[];
