@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InitKind } from '../config/names';
 import { DEFAULT_INIT, InitSpec, initializerFor } from './initializers';
+import { MatrixFactory } from './matrix';
 
 /**
  * What every recurrent cell shares.
@@ -129,8 +130,10 @@ export abstract class RecurrentCell extends tf.layers.Layer {
   /**
    * The cell's kernel for `recurrentWeights` = [W_h, ...extras] (the trainable weights after W_x and b, as
    * `recurrentWeights()` returns them; the time loop passes its own copies so that gradients flow to them).
+   * `matrix` makes the per-step products with W_h: tfjs matmuls by default (differentiable by autodiff), or
+   * the time loop's faster native ones (src/layers/window-matrices.ts).
    */
-  abstract makeKernel(recurrentWeights: tf.Tensor[]): CellKernel;
+  abstract makeKernel(recurrentWeights: tf.Tensor[], matrix?: MatrixFactory): CellKernel;
 
   /** [W_h, ...extras]: the weights the step uses besides the input projection. */
   recurrentWeights(): tf.Tensor[] {

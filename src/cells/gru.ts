@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { CellKernel, RecurrentCell, StepGradients, sigmoidSlope, sliceGates, tanhSlope } from './cell';
+import { MatrixFactory, tfjsMatrix } from './matrix';
 
 /** What a GRU step keeps for its backward pass. */
 type GRUSaved = {
@@ -31,33 +32,31 @@ export class GRUCell extends RecurrentCell {
   readonly gates = 3;
   readonly stateCount = 1;
 
-  makeKernel([wh]: tf.Tensor[]): CellKernel<GRUSaved> {
+  makeKernel([wh]: tf.Tensor[], matrix: MatrixFactory = tfjsMatrix): CellKernel<GRUSaved> {
     const u = this.units;
-    const whGates = wh.slice([0, 0], [u, 2 * u]) as tf.Tensor2D;
-    const whCandidate = wh.slice([0, 2 * u], [u, u]) as tf.Tensor2D;
-    let transposed: { gates: tf.Tensor2D; candidate: tf.Tensor2D } | null = null; // made on the first backward step
+    const whGates = matrix(wh.slice([0, 0], [u, 2 * u]) as tf.Tensor2D);
+    const whCandidate = matrix(wh.slice([0, 2 * u], [u, u]) as tf.Tensor2D);
     return {
       forward(projectedInput, [h], hFed) {
         const [xGates, xCandidate] = tf.split(projectedInput, [2 * u, u], 1) as tf.Tensor2D[];
-        const gatePre = tf.add(xGates, tf.matMul(hFed, whGates)); // [z_r, z_z] = x·W_x + b + h·W_h (r, z blocks)
+        const gatePre = tf.add(xGates, whGates.times(hFed)); // [z_r, z_z] = x·W_x + b + h·W_h (r, z blocks)
         const [zr, zz] = sliceGates(gatePre as tf.Tensor2D, 2);
         const r = tf.sigmoid(zr); // r = σ(z_r)
         const z = tf.sigmoid(zz); // z = σ(z_z)
         const resetH = tf.mul(r, hFed) as tf.Tensor2D;
-        const g = tf.tanh(tf.add(xCandidate, tf.matMul(resetH, whCandidate))) as tf.Tensor2D; // g = tanh(x·W_xg + (r⊙h)·W_hg + b_g)
+        const g = tf.tanh(tf.add(xCandidate, whCandidate.times(resetH))) as tf.Tensor2D; // g = tanh(x·W_xg + (r⊙h)·W_hg + b_g)
         const hNext = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), g)) as tf.Tensor2D; // h' = z⊙h + (1−z)⊙g
         return { state: [hNext], saved: { r, z, g, h, hFed, resetH } };
       },
       backward({ r, z, g, h, hFed }, [dh]): StepGradients {
-        transposed ??= { gates: tf.transpose(whGates) as tf.Tensor2D, candidate: tf.transpose(whCandidate) as tf.Tensor2D };
         const dzPre = tf.mul(tf.mul(dh, tf.sub(h, g)), sigmoidSlope(z)); // ∂h'/∂z = h − g
-        const dgPre = tf.mul(tf.mul(dh, tf.sub(1, z)), tanhSlope(g)); // ∂h'/∂g = 1 − z
-        const dResetH = tf.matMul(dgPre, transposed.candidate);
+        const dgPre = tf.mul(tf.mul(dh, tf.sub(1, z)), tanhSlope(g)) as tf.Tensor2D; // ∂h'/∂g = 1 − z
+        const dResetH = whCandidate.timesTransposed(dgPre);
         const drPre = tf.mul(tf.mul(dResetH, hFed), sigmoidSlope(r)); // ∂(r⊙h)/∂r = h
-        const dGates = tf.concat([drPre, dzPre], 1);
+        const dGates = tf.concat([drPre, dzPre], 1) as tf.Tensor2D;
         return {
           dProjected: tf.concat([dGates, dgPre], 1) as tf.Tensor2D,
-          dHFed: tf.add(tf.mul(dResetH, r), tf.matMul(dGates, transposed.gates)) as tf.Tensor2D,
+          dHFed: tf.add(tf.mul(dResetH, r), whGates.timesTransposed(dGates)) as tf.Tensor2D,
           dStatePrev: [tf.mul(dh, z) as tf.Tensor2D], // ∂h'/∂h = z along the direct path
         };
       },

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { CellArgs, CellKernel, RecurrentCell, StepGradients, sigmoidSlope, sliceGates, stackedProduct, tanhSlope } from './cell';
+import { MatrixFactory, tfjsMatrix } from './matrix';
 
 export interface LSTMCellArgs extends CellArgs {
   /** Initial forget-gate bias (Gers et al. 2000; Jozefowicz et al. 2015 recommend 1). */
@@ -38,11 +39,11 @@ export class LSTMCell extends RecurrentCell {
     this.fillBiasSlice(this.units, this.units, this.forgetBias);
   }
 
-  makeKernel([wh]: tf.Tensor[]): CellKernel<LSTMSaved> {
-    let whT: tf.Tensor2D | null = null; // W_hᵀ, made on the first backward step: a plain matmul beats a transpose flag
+  makeKernel([wh]: tf.Tensor[], matrix: MatrixFactory = tfjsMatrix): CellKernel<LSTMSaved> {
+    const recurrent = matrix(wh as tf.Tensor2D);
     return {
       forward(projectedInput, [, cPrev], hFed) {
-        const z = tf.add(projectedInput, tf.matMul(hFed, wh)); // z = x·W_x + b + h·W_h
+        const z = tf.add(projectedInput, recurrent.times(hFed)); // z = x·W_x + b + h·W_h
         const [zi, zf, zg, zo] = sliceGates(z as tf.Tensor2D, 4);
         const i = tf.sigmoid(zi); // i = σ(z_i)
         const f = tf.sigmoid(zf); // f = σ(z_f)
@@ -61,8 +62,7 @@ export class LSTMCell extends RecurrentCell {
           tf.mul(tf.mul(dcTotal, i), tanhSlope(g)), // ∂c'/∂g = i
           tf.mul(tf.mul(dh, tanhC), sigmoidSlope(o)), // ∂h'/∂o = tanh c'
         ], 1) as tf.Tensor2D;
-        whT ??= tf.transpose(wh) as tf.Tensor2D;
-        return { dProjected: dz, dHFed: tf.matMul(dz, whT), dStatePrev: [null, tf.mul(dcTotal, f) as tf.Tensor2D] };
+        return { dProjected: dz, dHFed: recurrent.timesTransposed(dz), dStatePrev: [null, tf.mul(dcTotal, f) as tf.Tensor2D] };
       },
       weightGradients(saved, dProjected) {
         return [stackedProduct(saved.map((s) => s.hFed), dProjected)];

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { CellKernel, StepGradients, sigmoidSlope, sliceGates, stackedProduct, tanhSlope } from './cell';
+import { MatrixFactory, tfjsMatrix } from './matrix';
 import { initializerFor } from './initializers';
 import { LSTMCell } from './lstm';
 
@@ -32,12 +33,12 @@ export class PeepholeLSTMCell extends LSTMCell {
     return 3 * this.units;
   }
 
-  override makeKernel([wh, peephole]: tf.Tensor[]): CellKernel<PeepholeSaved> {
+  override makeKernel([wh, peephole]: tf.Tensor[], matrix: MatrixFactory = tfjsMatrix): CellKernel<PeepholeSaved> {
     const [pi, pf, po] = tf.split(peephole, 3) as tf.Tensor1D[];
-    let whT: tf.Tensor2D | null = null; // W_hᵀ, made on the first backward step: a plain matmul beats a transpose flag
+    const recurrent = matrix(wh as tf.Tensor2D);
     return {
       forward(projectedInput, [, cPrev], hFed) {
-        const z = tf.add(projectedInput, tf.matMul(hFed, wh)); // z = x·W_x + b + h·W_h
+        const z = tf.add(projectedInput, recurrent.times(hFed)); // z = x·W_x + b + h·W_h
         const [zi, zf, zg, zo] = sliceGates(z as tf.Tensor2D, 4);
         const i = tf.sigmoid(tf.add(zi, tf.mul(pi, cPrev))) as tf.Tensor2D; // i = σ(z_i + p_i⊙c_{t-1})
         const f = tf.sigmoid(tf.add(zf, tf.mul(pf, cPrev))) as tf.Tensor2D; // f = σ(z_f + p_f⊙c_{t-1})
@@ -57,8 +58,7 @@ export class PeepholeLSTMCell extends LSTMCell {
         const dgPre = tf.mul(tf.mul(dcTotal, i), tanhSlope(g));
         const dz = tf.concat([diPre, dfPre, dgPre, doPre], 1) as tf.Tensor2D;
         const dcPrev = tf.add(tf.mul(dcTotal, f), tf.add(tf.mul(diPre, pi), tf.mul(dfPre, pf))) as tf.Tensor2D;
-        whT ??= tf.transpose(wh) as tf.Tensor2D;
-        return { dProjected: dz, dHFed: tf.matMul(dz, whT), dStatePrev: [null, dcPrev] };
+        return { dProjected: dz, dHFed: recurrent.timesTransposed(dz), dStatePrev: [null, dcPrev] };
       },
       weightGradients(saved, dProjected) {
         const [di, df, , dOut] = tf.split(tf.concat(dProjected, 0), 4, 1);

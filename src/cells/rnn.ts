@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { CellKernel, RecurrentCell, StepGradients, stackedProduct, tanhSlope } from './cell';
+import { MatrixFactory, tfjsMatrix } from './matrix';
 
 /**
  * Plain (Elman) tanh RNN: h' = tanh(x·W_x + h·W_h + b).
@@ -10,17 +11,16 @@ export class SimpleRNNCell extends RecurrentCell {
   readonly gates = 1;
   readonly stateCount = 1;
 
-  makeKernel([wh]: tf.Tensor[]): CellKernel<{ hNext: tf.Tensor2D; hFed: tf.Tensor2D }> {
-    let whT: tf.Tensor2D | null = null; // W_hᵀ, made on the first backward step: a plain matmul beats a transpose flag
+  makeKernel([wh]: tf.Tensor[], matrix: MatrixFactory = tfjsMatrix): CellKernel<{ hNext: tf.Tensor2D; hFed: tf.Tensor2D }> {
+    const recurrent = matrix(wh as tf.Tensor2D);
     return {
       forward(projectedInput, _state, hFed) {
-        const hNext = tf.tanh(tf.add(projectedInput, tf.matMul(hFed, wh))) as tf.Tensor2D; // h' = tanh(x·W_x + b + h·W_h)
+        const hNext = tf.tanh(tf.add(projectedInput, recurrent.times(hFed))) as tf.Tensor2D; // h' = tanh(x·W_x + b + h·W_h)
         return { state: [hNext], saved: { hNext, hFed } };
       },
       backward({ hNext }, [dh]): StepGradients {
         const dz = tf.mul(dh, tanhSlope(hNext)) as tf.Tensor2D;
-        whT ??= tf.transpose(wh) as tf.Tensor2D;
-        return { dProjected: dz, dHFed: tf.matMul(dz, whT), dStatePrev: [null] };
+        return { dProjected: dz, dHFed: recurrent.timesTransposed(dz), dStatePrev: [null] };
       },
       weightGradients(saved, dProjected) {
         return [stackedProduct(saved.map((s) => s.hFed), dProjected)];

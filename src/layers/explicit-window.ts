@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { CellState, RecurrentCell, SavedTensors } from '../cells/cell';
+import { windowMatrices } from './window-matrices';
 import { SavedRecord, WindowForward, WindowGradients, WindowInputs, WindowKernel } from './window';
 
 /**
@@ -15,7 +16,7 @@ export function explicitWindow(cell: RecurrentCell): WindowKernel {
     name: 'explicit',
     forward({ x, initialState, wx, b, recurrent, masks }: WindowInputs): WindowForward {
       const [time, batch, features] = x.shape;
-      const kernel = cell.makeKernel(recurrent);
+      const kernel = cell.makeKernel(recurrent, windowMatrices());
       const flatInput = tf.reshape(x, [time * batch, features]) as tf.Tensor2D;
       const projected = tf.add(tf.matMul(flatInput, wx), b); // x·W_x + b for every step: [T·B, G·u]
       let state: CellState = initialState;
@@ -39,7 +40,7 @@ export function explicitWindow(cell: RecurrentCell): WindowKernel {
       const wx = saved.wx as tf.Tensor2D;
       const masks = saved.masks as tf.Tensor2D[] | null;
       const steps = saved.steps as SavedTensors[];
-      const kernel = cell.makeKernel(saved.recurrent as tf.Tensor[]);
+      const kernel = cell.makeKernel(saved.recurrent as tf.Tensor[], windowMatrices());
       const [time, batch] = dOutputs.shape;
       const dOut = tf.split(tf.reshape(dOutputs, [-1, units]), time, 0) as tf.Tensor2D[];
       let dState: tf.Tensor2D[] = dFinal;

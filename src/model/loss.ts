@@ -38,13 +38,20 @@ export interface OutputLayer {
   bias: tf.Tensor1D;
 }
 
-/** The output matrix as [H, V] for a plain h·W (a transpose flag makes matmuls 2x slower natively, 15x on wasm). */
+/** The output matrix as [H, V] for a plain h·W (on wasm a transpose flag makes the product ~15x slower). */
 export function hiddenByVocab(output: OutputLayer): tf.Tensor2D {
   return output.layout === 'vocab-rows' ? (tf.transpose(output.weight) as tf.Tensor2D) : output.weight;
 }
 
-/** logits = h·W + b as one fused op. */
+/**
+ * logits = h·W + b as one fused op. A [V, H] matrix is transposed for the product except on the native
+ * backend, where the transpose flag is the faster form (medium, [700 × 650]·[650 × 10,000]: 31 against 38 ms
+ * in float32, 14 against 27 in bf16).
+ */
 export function outputLogits(hidden: tf.Tensor2D, output: OutputLayer): tf.Tensor2D {
+  if (output.layout === 'vocab-rows' && nativeOpsAvailable()) {
+    return tf.fused.matMul({ a: hidden, b: output.weight, transposeB: true, bias: output.bias }) as tf.Tensor2D;
+  }
   return tf.fused.matMul({ a: hidden, b: hiddenByVocab(output), bias: output.bias }) as tf.Tensor2D;
 }
 

@@ -101,7 +101,7 @@ function cleanRunDirectory(save: string): void {
 function startOptions(options: TrainRunOptions): TrainCommandOptions {
   const given = Object.entries({
     data: options.data != null ? path.resolve(options.data) : undefined, char: options.char || undefined, maxVocab: options.maxVocab, preset: options.preset,
-    checkpointEvery: options.checkpointEvery, backend: options.backend,
+    checkpointEvery: options.checkpointEvery, backend: options.backend, precision: options.precision, kernel: options.kernel,
   }).filter(([, value]) => value != null);
   const hyper = Object.keys(options.hyper ?? {}).length > 0 ? { hyper: options.hyper } : {};
   return { ...Object.fromEntries(given), ...hyper };
@@ -194,10 +194,11 @@ async function train(options: TrainRunOptions, save: string | null): Promise<Tra
   // before the native library loads, and the weights are created on the backend that trains them.
   let backend: BackendReport;
   if (options.resume && save) {
-    backend = await selectBackend(pickOptions(BACKEND_OPTIONS, options));
+    const previous = readPreviousReport(save);
+    // The run's own backend, precision and kernel, unless this call names others (e.g. fp32 on a CPU without bf16).
+    backend = await selectBackend({ ...pickOptions(BACKEND_OPTIONS, previous?.start ?? {}), ...pickOptions(BACKEND_OPTIONS, options) });
     const checkpoint = loadCheckpoint(save);
     corpusRef = checkpoint.corpus;
-    const previous = readPreviousReport(save);
     checkResumeOptions(options, corpusRef, previous?.preset ?? null);
     preset = previous?.preset ?? preset;
     command = previous?.command ?? thisCommand;

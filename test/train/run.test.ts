@@ -54,3 +54,18 @@ test('a valid split shorter than the evaluation batch (10 streams) is evaluated 
   expect(Number.isFinite(result.history[0].validPpl)).toBe(true);
   result.model.dispose();
 });
+
+test('a resume keeps the kernel the run was started with unless it names another', async () => {
+  const save = path.join(scratchRoot, 'kernel-run');
+  const backend = tf.getBackend() as BackendName;
+  const data = corpus(`${LINE}\n`);
+  const started = await trainLanguageModel({ data, hyper: { ...hyper, epochs: 1, maxBatches: 3 }, save, backend, kernel: 'explicit' });
+  started.model.dispose();
+  expect(started.report.start).toMatchObject({ kernel: 'explicit' });
+  const resumed = await trainLanguageModel({ save, resume: true, hyper: { epochs: 2 } });
+  expect(resumed.report.kernels).toEqual(['explicit']);
+  resumed.model.dispose();
+  const overridden = await trainLanguageModel({ save, resume: true, hyper: { epochs: 3 }, kernel: 'auto', backend });
+  expect(overridden.report.start).toMatchObject({ kernel: 'explicit' }); // still the settings it was started with
+  overridden.model.dispose();
+});

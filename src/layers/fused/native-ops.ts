@@ -86,3 +86,14 @@ export function floatAttr(name: string, value: number): OpAttr {
 export function boolAttr(name: string, value: boolean): OpAttr {
   return { name, type: nodeBackend().binding.TF_ATTR_BOOL, value };
 }
+
+/** a·b by TensorFlow's MatMul op (tfjs' matMul reshapes to 3-D and runs BatchMatMulV2); float32 only. */
+export function nativeMatMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  const { binding } = nodeBackend();
+  const attrs: OpAttr[] = [
+    floatType(),
+    { name: 'transpose_a', type: binding.TF_ATTR_BOOL, value: false },
+    { name: 'transpose_b', type: binding.TF_ATTR_BOOL, value: false },
+  ];
+  return runOp('MatMul', attrs, [a, b], 1)[0] as tf.Tensor2D;
+}
