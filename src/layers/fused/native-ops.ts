@@ -7,7 +7,6 @@ import * as tf from '@tensorflow/tfjs';
  */
 
 interface Binding {
-  TF_INT32: number;
   executeOp(name: string, attrs: OpAttr[], inputIds: number[], numOutputs: number): unknown[];
   createTensor(shape: number[], dtype: number, values: Int32Array): number;
   TF_FLOAT: number;
@@ -69,14 +68,10 @@ export function runOp(name: string, attrs: OpAttr[], inputs: (tf.Tensor | Int64)
   return backend.binding.executeOp(name, attrs, ids, numOutputs).map((meta) => backend.createOutputTensor(meta));
 }
 
-/** A type attribute: `T` float32 for every fused cell op, `Tlabels` int32 for class ids. */
-export function typeAttr(name: string, dtype: 'float32' | 'int32'): OpAttr {
-  const { binding } = nodeBackend();
-  return { name, type: binding.TF_ATTR_TYPE, value: dtype === 'float32' ? binding.TF_FLOAT : binding.TF_INT32 };
-}
-
+/** The type attribute `T` = float32 of every op run here. */
 export function floatType(): OpAttr {
-  return typeAttr('T', 'float32');
+  const { binding } = nodeBackend();
+  return { name: 'T', type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT };
 }
 
 export function floatAttr(name: string, value: number): OpAttr {
