@@ -3,7 +3,7 @@
 
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import * as fs from 'fs';
-import { ConfigError, PACKAGE_VERSION, UserError } from '../src';
+import { BACKEND_OPTIONS, ConfigError, PACKAGE_VERSION, UserError } from '../src';
 import { evaluateCommand } from './commands/evaluate';
 import { exportCommand } from './commands/export';
 import { generateCommand } from './commands/generate';
@@ -22,7 +22,7 @@ program
   .name('rnnlm')
   .description('Train, evaluate and sample recurrent language models (LSTM, GRU, peephole LSTM, tanh RNN) on TensorFlow.js')
   .version(PACKAGE_VERSION)
-  .option('--verbose', 'show stack traces of errors (also DEBUG=1)')
+  .option('--verbose', `${BACKEND_OPTIONS.verbose.description} (for errors also DEBUG=1)`)
   .addHelpText('after', '\nExamples:\n  rnnlm train --save runs/brown     # a few minutes on the embedded Brown sample\n' +
     '  rnnlm report runs/brown           # its table and learning curve\n  rnnlm train --help                # every flag with its default\n')
   // Commander's errors as one line on stderr that says where the usage is, like the tool's own errors.
@@ -32,7 +32,11 @@ program
   .hook('preSubcommand', (_program, command) => {
     usage = `rnnlm ${command.name()}`;
   })
-  .hook('preAction', (_program, command) => refuseStrayArguments(command))
+  .hook('preAction', (_program, command) => {
+    refuseStrayArguments(command);
+    // The program takes --verbose wherever it stands; the command's backend options read it from there.
+    if (program.opts().verbose) command.setOptionValue('verbose', true);
+  })
   .exitOverride();
 
 // Each command gets the program's error output and exit handling (what `program.command()` would copy).

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { withStderrSilenced } from './backend/quiet-stderr';
 import { registerWasmKernels } from './backend/wasm-kernels';
 import { BACKEND_OPTIONS, BackendOptions } from './config/commands';
 import { BACKEND_CHOICES, BACKEND_NAMES, BackendChoice, BackendName, KernelChoice, Precision } from './config/names';
@@ -77,14 +78,15 @@ export function bf16Support(cpuinfo = '/proc/cpuinfo'): true | string {
  * it is unavailable. oneDNN reads its fpmath mode at the first matmul and TensorFlow its thread count when
  * its context starts, so both are set before the library loads.
  */
-function loadNative(settings: NativeSettings): string | null {
+function loadNative(settings: NativeSettings, verbose = false): string | null {
   if (nativeLoadError !== undefined) return nativeLoadError;
   if (process.env.RNNLM_NO_NATIVE === '1') {
     nativeLoadError = 'disabled by RNNLM_NO_NATIVE=1';
     return nativeLoadError;
   }
-  // TensorFlow's C++ INFO lines (oneDNN, CPU features) would otherwise open every run's stderr.
-  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  // TensorFlow's C++ INFO and WARNING lines would otherwise open every run's stderr; those it writes while
+  // it loads ignore this setting and are held back by `withStderrSilenced`.
+  if (!verbose) process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   // The reported precision is the one in force, whatever the caller's environment said.
   delete process.env.TF_SET_ONEDNN_FPMATH_MODE;
   if (settings.precision === 'bf16') process.env.ONEDNN_DEFAULT_FPMATH_MODE = 'BF16';
@@ -93,7 +95,9 @@ function loadNative(settings: NativeSettings): string | null {
   nativeSettings = { precision: settings.precision, threads: settings.threads ?? (Number(process.env.TF_NUM_INTRAOP_THREADS) || null) };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('@tensorflow/tfjs-node');
+    const load = (): unknown => require('@tensorflow/tfjs-node');
+    if (verbose) load();
+    else withStderrSilenced(load);
     nativeLoadError = tf.findBackend('tensorflow') ? null : '@tensorflow/tfjs-node loaded but registered no backend';
   } catch (error) {
     const message = (error as Error).message.split('\n')[0];
@@ -128,8 +132,10 @@ export function nativeAvailability(): true | string {
 }
 
 /** Which backends can be used here (loads them, does not switch to them; the native one with `settings`). */
-export async function availableBackends(settings: NativeSettings = { precision: 'fp32', threads: null }): Promise<Record<BackendName, true | string>> {
-  const native = loadNative(settings);
+export async function availableBackends(
+  settings: NativeSettings = { precision: 'fp32', threads: null }, verbose = false,
+): Promise<Record<BackendName, true | string>> {
+  const native = loadNative(settings, verbose);
   const wasm = await loadWasm();
   return { tensorflow: native ?? true, wasm: wasm ?? true, cpu: true };
 }
@@ -167,10 +173,10 @@ function checkNativeSettings(wanted: NativeSettings): void {
 export async function selectBackend(request: BackendChoice | Partial<BackendOptions> = 'auto'): Promise<BackendReport> {
   const given = typeof request === 'string' ? { backend: request } : request;
   checkOptions(BACKEND_OPTIONS, given);
-  const { backend: choice, precision, threads, kernel } = withDefaults(BACKEND_OPTIONS, given);
+  const { backend: choice, precision, threads, kernel, verbose } = withDefaults(BACKEND_OPTIONS, given);
   const wanted: NativeSettings = { precision, threads };
   if (precision === 'bf16') checkBf16();
-  const available = await availableBackends(wanted);
+  const available = await availableBackends(wanted, verbose);
   let name: BackendName;
   if (choice === 'auto') {
     name = BACKEND_NAMES.find((candidate) => available[candidate] === true) ?? 'cpu';

@@ -15,6 +15,8 @@ export interface BackendOptions {
   /** TensorFlow's intra-op threads; null = its default (all cores). */
   threads: number | null;
   kernel: KernelChoice;
+  /** Let TensorFlow's C library print its own start-up lines on stderr (they are silenced otherwise). */
+  verbose: boolean;
 }
 
 export const BACKEND_OPTIONS: OptionTable<BackendOptions> = {
@@ -30,6 +32,10 @@ export const BACKEND_OPTIONS: OptionTable<BackendOptions> = {
   kernel: {
     type: choice(KERNEL_CHOICES), default: 'auto',
     description: "recurrent time loop: TensorFlow's fused cells, our explicit equations, or auto (the faster for the size)",
+  },
+  verbose: {
+    type: onOff, default: false,
+    description: "show TensorFlow's own start-up lines (oneDNN, CPU features) on stderr; the CLI also prints an error's stack",
   },
 };
 

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { readReport } from '../../src';
-import { TINY_MODEL, rnnlm, tempDir, tinyCorpus, toolLines } from './run-cli';
+import { nativeAvailability, readReport } from '../../src';
+import { TINY_MODEL, rnnlm, rnnlmStderrThroughPipe, tempDir, tinyCorpus, toolLines } from './run-cli';
 
 test('rnnlm train --max-batches, then evaluate and generate, end to end', () => {
   const data = tinyCorpus();
@@ -67,4 +67,15 @@ describe('precision and kernel', () => {
     expect(refused.status).toBe(1);
     expect(toolLines(refused.stderr)).toEqual(['rnnlm: --kernel fused needs the native tensorflow backend (TensorFlow\'s fused cells); this run uses cpu']);
   });
+});
+
+test("an error is one line on a terminal's or a pipe's stderr: TensorFlow's start-up lines are silenced, --verbose shows them and the stack", () => {
+  const args = ['evaluate', '--model', path.join(tempDir('rnnlm-none-'), 'missing'), '--data', tinyCorpus(), '--backend', 'auto'];
+  const quiet = rnnlmStderrThroughPipe(args);
+  expect(quiet.status).toBe(1);
+  expect(quiet.stderr.split('\n')).toEqual([expect.stringMatching(/^rnnlm: no model at .*missing: the directory does not exist$/)]);
+  const verbose = rnnlmStderrThroughPipe([...args, '--verbose']);
+  expect(verbose.status).toBe(1);
+  expect(verbose.stderr).toMatch(/ModelFileError: no model at/); // the stack
+  if (nativeAvailability() === true) expect(verbose.stderr).toMatch(/port\.cc|cpu_feature_guard|oneDNN/);
 });

@@ -3,6 +3,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { quote } from 'shell-quote';
 
 /** The compiled CLI, as `npx rnnlm` runs it (`npm test` compiles first, see "pretest"). */
 export const CLI = path.resolve(__dirname, '../../dist/cli/rnnlm.js');
@@ -63,11 +64,21 @@ export async function waitFor<T>(condition: () => T | undefined, what: string, t
 }
 
 /**
- * The lines of stderr that the tool wrote: TensorFlow's C library prints absl/oneDNN INFO lines of its own
- * when the native backend loads, which are not ours to count.
+ * The lines of stderr that the tool wrote. TensorFlow's C library prints absl/oneDNN lines of its own when the
+ * native backend loads; the tool silences them on a terminal or a pipe, but these helpers' children get
+ * sockets from Node, which cannot be reopened (src/backend/quiet-stderr.ts), so they are dropped here.
  */
 export function toolLines(stderr: string): string[] {
   return stderr.split('\n').filter((line) => line !== '' && !line.startsWith('I0000') && !line.startsWith('WARNING: All log messages'));
+}
+
+/** `rnnlm` run the way a shell runs it in a pipeline, its stderr a pipe (stdout discarded), as one string. */
+export function rnnlmStderrThroughPipe(args: string[]): { status: number | null; stderr: string } {
+  const command = quote([process.execPath, CLI, ...args]);
+  const result = spawnSync('sh', ['-c', `{ ${command} 2>&1 >/dev/null; echo "status $?"; } | cat`], { encoding: 'utf8', env: cliEnv() });
+  const lines = result.stdout.trimEnd().split('\n');
+  const status = Number(lines.pop()?.replace('status ', ''));
+  return { status, stderr: lines.join('\n') };
 }
 
 /** Every temporary directory of a test file lives under one root, removed when the file's tests are done. */

@@ -1,0 +1,36 @@
+import * as fs from 'fs';
+
+/**
+ * Runs `load` with file descriptor 2 pointed at /dev/null, then points it back at what it was.
+ * TensorFlow's C library writes its start-up lines ("oneDNN custom operations are on", the CPU features)
+ * through absl before any log level applies, straight to fd 2, so no environment variable silences them.
+ * Node has no dup2, but closing fd 2 makes it the lowest free descriptor, which the next open takes, and
+ * /proc/self/fd/N reopens the original stderr. Only a terminal or a pipe is reopened so: a regular file
+ * reopened would get an offset of its own, and its later lines would overwrite those other writers (a shell
+ * redirecting `2>log`) put after them. Elsewhere (a file, no /proc, fd 0 or 1 closed so that 2 would not be
+ * the descriptor reused), `load` runs as it is.
+ */
+export function withStderrSilenced<T>(load: () => T): T {
+  let saved: number;
+  try {
+    fs.fstatSync(0);
+    fs.fstatSync(1);
+    const stderr = fs.fstatSync(2);
+    if (!stderr.isFIFO() && !stderr.isCharacterDevice()) return load();
+    saved = fs.openSync('/proc/self/fd/2', 'a');
+  } catch {
+    return load();
+  }
+  try {
+    fs.closeSync(2);
+    const devNull = fs.openSync('/dev/null', 'a');
+    try {
+      return load();
+    } finally {
+      fs.closeSync(devNull);
+      fs.openSync(`/proc/self/fd/${saved}`, 'a'); // takes fd 2 again: it is the lowest free one
+    }
+  } finally {
+    fs.closeSync(saved);
+  }
+}
