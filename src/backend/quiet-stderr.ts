@@ -21,16 +21,14 @@ export function withStderrSilenced<T>(load: () => T): T {
   } catch {
     return load();
   }
+  fs.closeSync(2);
+  let devNull: number | null = null;
   try {
-    fs.closeSync(2);
-    const devNull = fs.openSync('/dev/null', 'a');
-    try {
-      return load();
-    } finally {
-      fs.closeSync(devNull);
-      fs.openSync(`/proc/self/fd/${saved}`, 'a'); // takes fd 2 again: it is the lowest free one
-    }
+    devNull = fs.openSync('/dev/null', 'a'); // takes fd 2: it is the lowest free one
+    return load();
   } finally {
+    if (devNull !== null) fs.closeSync(devNull);
+    fs.openSync(`/proc/self/fd/${saved}`, 'a'); // takes fd 2 again
     fs.closeSync(saved);
   }
 }
