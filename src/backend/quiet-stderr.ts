@@ -5,18 +5,18 @@ import * as fs from 'fs';
  * TensorFlow's C library writes its start-up lines ("oneDNN custom operations are on", the CPU features)
  * through absl before any log level applies, straight to fd 2, so no environment variable silences them.
  * Node has no dup2, but closing fd 2 makes it the lowest free descriptor, which the next open takes, and
- * /proc/self/fd/N reopens the original stderr. Only a terminal or a pipe is reopened so: a regular file
- * reopened would get an offset of its own, and its later lines would overwrite those other writers (a shell
- * redirecting `2>log`) put after them. Elsewhere (a file, no /proc, fd 0 or 1 closed so that 2 would not be
- * the descriptor reused), `load` runs as it is.
+ * /proc/self/fd/N reopens the original stderr: a terminal, a pipe, or a file opened for appending (`2>>log`,
+ * nohup.out). A file opened otherwise (`2>log`) is not: reopened, it would get an offset of its own, and
+ * lines written to it later through the shell's descriptor would overwrite ours. There, and where it cannot
+ * be done at all (a socket, no /proc, fd 0 or 1 closed so that 2 would not be the descriptor reused), `load`
+ * runs as it is.
  */
 export function withStderrSilenced<T>(load: () => T): T {
   let saved: number;
   try {
     fs.fstatSync(0);
     fs.fstatSync(1);
-    const stderr = fs.fstatSync(2);
-    if (!stderr.isFIFO() && !stderr.isCharacterDevice()) return load();
+    if (!reopenable()) return load();
     saved = fs.openSync('/proc/self/fd/2', 'a');
   } catch {
     return load();
@@ -31,4 +31,16 @@ export function withStderrSilenced<T>(load: () => T): T {
     fs.openSync(`/proc/self/fd/${saved}`, 'a'); // takes fd 2 again
     fs.closeSync(saved);
   }
+}
+
+/** O_APPEND in the octal `flags:` line of /proc/self/fdinfo. */
+const O_APPEND = 0o2000;
+
+/** Whether fd 2 can be reopened through /proc without changing where its later lines go. */
+function reopenable(): boolean {
+  const stderr = fs.fstatSync(2);
+  if (stderr.isFIFO() || stderr.isCharacterDevice()) return true;
+  if (!stderr.isFile()) return false;
+  const flags = /^flags:\s*([0-7]+)$/m.exec(fs.readFileSync('/proc/self/fdinfo/2', 'utf8'))?.[1];
+  return flags !== undefined && (parseInt(flags, 8) & O_APPEND) !== 0;
 }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { nativeAvailability, readReport } from '../../src';
-import { TINY_MODEL, rnnlm, rnnlmStderrThroughPipe, tempDir, tinyCorpus, toolLines } from './run-cli';
+import { TINY_MODEL, rnnlm, rnnlmStderrThrough, tempDir, tinyCorpus, toolLines } from './run-cli';
 
 test('rnnlm train --max-batches, then evaluate and generate, end to end', () => {
   const data = tinyCorpus();
@@ -69,13 +69,15 @@ describe('precision and kernel', () => {
   });
 });
 
-test("an error is one line on a terminal's or a pipe's stderr: TensorFlow's start-up lines are silenced, --verbose shows them and the stack", () => {
-  const args = ['evaluate', '--model', path.join(tempDir('rnnlm-none-'), 'missing'), '--data', tinyCorpus(), '--backend', 'auto'];
-  const quiet = rnnlmStderrThroughPipe(args);
-  expect(quiet.status).toBe(1);
-  expect(quiet.stderr.split('\n')).toEqual([expect.stringMatching(/^rnnlm: no model at .*missing: the directory does not exist$/)]);
-  const verbose = rnnlmStderrThroughPipe([...args, '--verbose']);
-  expect(verbose.status).toBe(1);
-  expect(verbose.stderr).toMatch(/ModelFileError: no model at/); // the stack
-  if (nativeAvailability() === true) expect(verbose.stderr).toMatch(/port\.cc|cpu_feature_guard|oneDNN/);
+describe.each(['pipe', 'appended file'] as const)("TensorFlow's start-up lines on stderr through a %s", (how) => {
+  test('are silenced: an error is one line; --verbose shows them and the stack', () => {
+    const args = ['evaluate', '--model', path.join(tempDir('rnnlm-none-'), 'missing'), '--data', tinyCorpus(), '--backend', 'auto'];
+    const quiet = rnnlmStderrThrough(how, args);
+    expect(quiet.status).toBe(1);
+    expect(quiet.stderr.split('\n')).toEqual([expect.stringMatching(/^rnnlm: no model at .*missing: the directory does not exist$/)]);
+    const verbose = rnnlmStderrThrough(how, [...args, '--verbose']);
+    expect(verbose.status).toBe(1);
+    expect(verbose.stderr).toMatch(/ModelFileError: no model at/); // the stack
+    if (nativeAvailability() === true) expect(verbose.stderr).toMatch(/port\.cc|cpu_feature_guard|oneDNN/);
+  });
 });

@@ -72,13 +72,22 @@ export function toolLines(stderr: string): string[] {
   return stderr.split('\n').filter((line) => line !== '' && !line.startsWith('I0000') && !line.startsWith('WARNING: All log messages'));
 }
 
-/** `rnnlm` run the way a shell runs it in a pipeline, its stderr a pipe (stdout discarded), as one string. */
-export function rnnlmStderrThroughPipe(args: string[]): { status: number | null; stderr: string } {
+/**
+ * `rnnlm` run by a shell with its stderr a pipe (`2>&1 | cat`) or appended to a file (`2>>log`); stdout is
+ * discarded. Its stderr as one string.
+ */
+export function rnnlmStderrThrough(how: 'pipe' | 'appended file', args: string[]): { status: number | null; stderr: string } {
   const command = quote([process.execPath, CLI, ...args]);
-  const result = spawnSync('sh', ['-c', `{ ${command} 2>&1 >/dev/null; echo "status $?"; } | cat`], { encoding: 'utf8', env: cliEnv() });
-  const lines = result.stdout.trimEnd().split('\n');
-  const status = Number(lines.pop()?.replace('status ', ''));
-  return { status, stderr: lines.join('\n') };
+  if (how === 'pipe') {
+    const result = spawnSync('sh', ['-c', `{ ${command} 2>&1 >/dev/null; echo "status $?"; } | cat`], { encoding: 'utf8', env: cliEnv() });
+    const lines = result.stdout.trimEnd().split('\n');
+    const status = Number(lines.pop()?.replace('status ', ''));
+    return { status, stderr: lines.join('\n') };
+  }
+  const log = path.join(tempDir('rnnlm-log-'), 'log');
+  fs.writeFileSync(log, 'earlier line\n');
+  const result = spawnSync('sh', ['-c', `${command} >/dev/null 2>>${quote([log])}`], { encoding: 'utf8', env: cliEnv() });
+  return { status: result.status, stderr: fs.readFileSync(log, 'utf8').replace(/^earlier line\n/, '').trimEnd() };
 }
 
 /** Every temporary directory of a test file lives under one root, removed when the file's tests are done. */
