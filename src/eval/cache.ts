@@ -31,7 +31,7 @@ export function cachePerplexity(model: LanguageModel, ids: Int32Array, batchSize
       const [batch, time] = [window.batchSize, window.steps];
       const inputs = tf.tensor2d(window.inputs, [batch, time], 'int32');
       const targets = tf.tensor2d(window.targets, [batch, time], 'int32');
-      const { hidden, undropped, state: next } = model.features(inputs, state, null);
+      const { hidden, undropped, state: next } = model.features(inputs, state, null, { inference: true });
       const modelNll = tokenNll(outputLogits(hidden, model.output), tf.reshape(targets, [-1]) as tf.Tensor1D);
       const pModel = tf.reshape(tf.exp(tf.neg(modelNll)), [batch, time]);
       const keys = previous ? tf.concat([previous.keys, undropped], 1) : undropped; // [B, M + T, H]

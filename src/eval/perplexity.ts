@@ -25,7 +25,7 @@ export function evaluatePerplexity(model: LanguageModel, ids: Int32Array, batchS
     const window = batcher.window(k);
     const result = tf.tidy(() => {
       const inputs = tf.tensor2d(window.inputs, [window.batchSize, window.steps], 'int32');
-      const { logits, state: next } = model.forward(inputs, state, null);
+      const { logits, state: next } = model.forward(inputs, state, null, { inference: true });
       const perToken = tokenNll(logits, tf.tensor1d(window.targets, 'int32'));
       const sum = window.mask ? tf.sum(tf.mul(perToken, window.mask)) : tf.sum(perToken);
       return { sum, next: next.layers };

@@ -30,7 +30,7 @@ export function scoreText(model: LanguageModel, vocab: Vocabulary, text: string,
     offset += count;
     const nll = tf.tidy(() => {
       const inputs = tf.tensor2d([[vocab.eosId, ...targets.slice(0, -1)]], [1, count], 'int32');
-      const { logits } = model.forward(inputs, null, null);
+      const { logits } = model.forward(inputs, null, null, { inference: true });
       return tf.sum(tokenNll(logits, tf.tensor1d(targets, 'int32')));
     });
     const logProb = -nll.dataSync()[0];

@@ -35,6 +35,22 @@ export function explicitWindow(cell: RecurrentCell): WindowKernel {
         saved: { flatInput, wx, recurrent, masks, steps },
       };
     },
+    infer({ x, initialState, wx, b, recurrent, masks }: WindowInputs): { outputs: tf.Tensor3D; state: CellState } {
+      const [time, batch, features] = x.shape;
+      const kernel = cell.makeKernel(recurrent, windowMatrices());
+      const projected = tf.add(tf.matMul(tf.reshape(x, [time * batch, features]) as tf.Tensor2D, wx), b);
+      let state: CellState = initialState;
+      const outputs: tf.Tensor2D[] = [];
+      tf.split(projected, time, 0).forEach((projectedStep, t) => {
+        const previous = state;
+        state = tf.tidy(() => {
+          const hFed = masks ? (tf.mul(previous[0], masks[t]) as tf.Tensor2D) : previous[0];
+          return kernel.forward(projectedStep as tf.Tensor2D, previous, hFed).state;
+        });
+        outputs.push(state[0]);
+      });
+      return { outputs: tf.reshape(tf.concat(outputs, 0), [time, batch, units]) as tf.Tensor3D, state };
+    },
     backward(saved: SavedRecord, dOutputs: tf.Tensor3D, dFinal: CellState): WindowGradients {
       const flatInput = saved.flatInput as tf.Tensor2D;
       const wx = saved.wx as tf.Tensor2D;

@@ -33,6 +33,11 @@ export interface RunOptions {
   weightMask?: tf.Tensor2D;
   /** Overrides the backend's kernel choice for this call (tests compare the two). */
   kernel?: KernelChoice;
+  /**
+   * No gradient will be taken through this call (evaluation, sampling): kernels that can free each step's
+   * intermediates at once do so. Outputs and state are the same.
+   */
+  inference?: boolean;
 }
 
 export interface RunResult {
@@ -102,10 +107,17 @@ export class Recurrent extends tf.layers.Layer {
     this.lastKernel = windowKernel.name;
     const [inputKernel, , bias] = cell.trainableWeights.map((w) => w.read());
     const recurrentWeights = dropRecurrentKernel(cell.recurrentWeights(), options.weightMask);
+    const timeMajor = (t: tf.Tensor3D): tf.Tensor3D => tf.transpose(t, [1, 0, 2]);
+
+    if (options.inference && windowKernel.infer) {
+      const inferred = windowKernel.infer({
+        x: timeMajor(x), initialState, wx: inputKernel as tf.Tensor2D, b: bias as tf.Tensor1D, recurrent: recurrentWeights, masks,
+      });
+      return { outputs: timeMajor(inferred.outputs), state: inferred.state };
+    }
 
     // Value: the outputs and the final state packed time-major as [time + stateCount, batch, units], so that the
     // one op also carries the gradient of the final state.
-    const timeMajor = (t: tf.Tensor3D): tf.Tensor3D => tf.transpose(t, [1, 0, 2]);
     const window = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const save = args.pop() as tf.GradSaveFunc;
       const [input, wx, b, ...rest] = args as tf.Tensor[];

@@ -45,6 +45,11 @@ export interface WindowKernel {
   /** Names the implementation in reports: "explicit", "BlockLSTMV2", "LSTMBlockCell", "GRUBlockCell". */
   readonly name: string;
   forward(inputs: WindowInputs): WindowForward;
+  /**
+   * The forward pass when no gradient will be taken (evaluation, sampling): the same outputs and final state,
+   * with each step's intermediates freed as it ends instead of kept for a backward pass. Optional.
+   */
+  infer?(inputs: WindowInputs): { outputs: tf.Tensor3D; state: CellState };
   /** Gradients from those of every output ([T, B, u]) and of the final state. */
   backward(saved: SavedRecord, dOutputs: tf.Tensor3D, dState: CellState): WindowGradients;
 }

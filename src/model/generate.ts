@@ -23,7 +23,7 @@ class Feeder {
   feed(ids: number[][]): tf.Tensor2D {
     const [rows, steps] = [ids.length, ids[0].length];
     const { last, next } = tf.tidy(() => {
-      const { logits, state } = this.model.forward(tf.tensor2d(ids, [rows, steps], 'int32'), this.state, null);
+      const { logits, state } = this.model.forward(tf.tensor2d(ids, [rows, steps], 'int32'), this.state, null, { inference: true });
       const perRow = tf.reshape(logits, [rows, steps, -1]);
       return { last: tf.reshape(tf.slice(perRow, [0, steps - 1, 0], [rows, 1, -1]), [rows, -1]) as tf.Tensor2D, next: state.layers };
     });

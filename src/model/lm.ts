@@ -18,6 +18,11 @@ export interface ForwardResult {
   state: ModelState;
 }
 
+/** `inference: true` promises that no gradient is taken through the call (evaluation, sampling, scoring). */
+export interface InferenceOption {
+  inference?: boolean;
+}
+
 /** Offsets that give each dropout mask of a window its own seed. */
 const SEED_OFFSET = { input: 1, output: 2, embedding: 3, hidden: 10, recurrent: 100, weight: 1000 };
 
@@ -96,10 +101,11 @@ export class LanguageModel {
    * Runs a window up to the output layer: the last layer's outputs after output dropout, [batch·time, hidden]
    * (rows in [batch, time] order), and before it, [batch, time, hidden]. `dropoutSeed` null means evaluation
    * (no dropout); otherwise it seeds this window's masks (one seed per window, so a resumed run draws the
-   * same masks as an uninterrupted one).
+   * same masks as an uninterrupted one). With `inference` (no gradient taken, e.g. perplexity) the time loops
+   * free each step's intermediates as they go (dynamic evaluation, which differentiates, does not set it).
    */
   features(
-    inputs: tf.Tensor2D, state: ModelState | null, dropoutSeed: number | null,
+    inputs: tf.Tensor2D, state: ModelState | null, dropoutSeed: number | null, { inference = false }: InferenceOption = {},
   ): { hidden: tf.Tensor2D; undropped: tf.Tensor3D; state: ModelState } {
     const [batch] = inputs.shape;
     const dropout = dropoutSeed === null ? NO_DROPOUT : this.config.dropout;
@@ -115,6 +121,7 @@ export class LanguageModel {
         initialState: state?.layers[k],
         recurrentMask: recurrentMasks(batch, layer.cell.units, dropout.recurrent, dropout.kind, seed + SEED_OFFSET.recurrent + k),
         weightMask: weightDropMask(layer.cell.recurrentWeights()[0].shape, dropout.weight ?? 0, seed + SEED_OFFSET.weight + k),
+        inference,
       });
       states.push(result.state);
       x = result.outputs;
@@ -132,9 +139,9 @@ export class LanguageModel {
       : { weight: this.embedding as tf.Tensor2D, layout: 'vocab-rows', bias: this.outputBias as tf.Tensor1D };
   }
 
-  /** Runs a window to the logits, [batch·time, vocab]; see `features` for `dropoutSeed`. */
-  forward(inputs: tf.Tensor2D, state: ModelState | null, dropoutSeed: number | null): ForwardResult {
-    const { hidden, state: next } = this.features(inputs, state, dropoutSeed);
+  /** Runs a window to the logits, [batch·time, vocab]; see `features` for `dropoutSeed` and `inference`. */
+  forward(inputs: tf.Tensor2D, state: ModelState | null, dropoutSeed: number | null, options: InferenceOption = {}): ForwardResult {
+    const { hidden, state: next } = this.features(inputs, state, dropoutSeed, options);
     return { logits: outputLogits(hidden, this.output), state: next };
   }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { CELL_KINDS, LSTMCell, Recurrent, createCell } from '../../src';
+import { RunResult } from '../../src/layers/recurrent';
 import { randomSequences } from '../cells/fixtures';
 import { relativeError, rng } from '../helpers';
 
@@ -108,6 +109,28 @@ describe.each(CELL_KINDS)('%s backward through time', (kind) => {
     for (const v of variables) {
       expect({ weight: v.name, error: relativeError(fused.grads[v.name].dataSync(), stepped.grads[v.name].dataSync()) < 1e-4 })
         .toEqual({ weight: v.name, error: true });
+    }
+    layer.dispose();
+  });
+});
+
+describe.each(CELL_KINDS)('inference run of a %s layer', (kind) => {
+  test('gives the differentiable run\'s outputs and final state, and frees each step\'s intermediates as it goes', async () => {
+    const next = rng(77);
+    const layer = new Recurrent({ cell: createCell(kind, { units: 5, init: 'uniform', initScale: 0.5, seed: 3 }) });
+    const x = randomSequences(next, 3, 12, 4).tensor;
+    const initialState = layer.cell.zeroState(3).map(() => tf.randomUniform([3, 5], -0.5, 0.5, 'float32', 9) as tf.Tensor2D);
+    for (const kernel of ['explicit', 'auto'] as const) {
+      let trained: RunResult | null = null;
+      let inferred: RunResult | null = null;
+      const peakTrained = (await tf.profile(() => { trained = layer.run(x, { initialState, kernel }); })).peakBytes;
+      const peakInferred = (await tf.profile(() => { inferred = layer.run(x, { initialState, kernel, inference: true }); })).peakBytes;
+      const [a, b] = [trained as unknown as RunResult, inferred as unknown as RunResult];
+      expect(relativeError(b.outputs.dataSync(), a.outputs.dataSync())).toBeLessThan(1e-6);
+      b.state.forEach((s, k) => expect(relativeError(s.dataSync(), a.state[k].dataSync())).toBeLessThan(1e-6));
+      // Gated cells keep every step's gates for the backward pass until the window ends; inference does not
+      // (the tanh RNN keeps only h, which is its output anyway).
+      if (layer.lastKernel?.startsWith('explicit') && layer.cell.gates > 1) expect(peakInferred).toBeLessThan(peakTrained);
     }
     layer.dispose();
   });

@@ -133,6 +133,7 @@ export function hybridLstmWindow(cell: LSTMCell): WindowKernel {
         },
       };
     },
+    infer: explicit.infer,
     backward: fused.backward,
   };
 }
