@@ -23,7 +23,7 @@ export function mcDropoutPerplexity(
       const inputs = tf.tensor2d(window.inputs, [window.batchSize, window.steps], 'int32');
       const targets = tf.tensor1d(window.targets, 'int32');
       const passes = states.map((state, s) => {
-        const { logits, state: next } = model.forward(inputs, state, sampleSeed(seed, s, k));
+        const { logits, state: next } = model.forward(inputs, state, sampleSeed(seed, s, k), { inference: true });
         return { logProb: tf.neg(tokenNll(logits, targets)), next: next.layers };
       });
       // −log((1/K)·Σ_k exp(log p_k)), computed stably.

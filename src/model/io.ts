@@ -64,7 +64,7 @@ function elementCount(shape: unknown): number | null {
  * something users download, so its file must be a plain regular file inside `dir`, its specs named tensors of
  * a known dtype, and their sizes must add up to the file's size exactly.
  */
-function checkedGroup(dir: string, group: unknown, source: string): { file: string; specs: tf.io.WeightsManifestEntry[]; elements: number } {
+function checkedGroup(dir: string, group: unknown, source: string): { name: string; file: string; specs: tf.io.WeightsManifestEntry[]; elements: number } {
   const corrupted = (what: string): ModelFileError => new ModelFileError(`${source}: ${what}: the file is corrupted or was not written by tfjs-rnnlm`);
   const { paths, weights } = (group ?? {}) as { paths?: unknown; weights?: unknown };
   if (!Array.isArray(paths) || paths.length !== 1 || typeof paths[0] !== 'string') throw corrupted('a weights group must name exactly one file');
@@ -91,13 +91,18 @@ function checkedGroup(dir: string, group: unknown, source: string): { file: stri
   if (stats.size !== bytes) {
     throw new ModelFileError(`${file} has ${stats.size} bytes, the manifest says ${bytes}: the file is truncated or corrupted`);
   }
-  return { file, specs: weights as tf.io.WeightsManifestEntry[], elements };
+  return { name, file, specs: weights as tf.io.WeightsManifestEntry[], elements };
+}
+
+/** The groups of a manifest read from a file, which must be a list. */
+function manifestGroups(manifest: unknown, source: string): unknown[] {
+  if (!Array.isArray(manifest)) throw new ModelFileError(`${source}: the weights manifest is not a list: the file is corrupted`);
+  return manifest;
 }
 
 /** Total elements a manifest describes, after checking each group against its file. */
 export function manifestElements(dir: string, manifest: unknown, source: string): number {
-  if (!Array.isArray(manifest)) throw new ModelFileError(`${source}: the weights manifest is not a list: the file is corrupted`);
-  return manifest.reduce((sum: number, group) => sum + checkedGroup(dir, group, source).elements, 0);
+  return manifestGroups(manifest, source).reduce((sum: number, group) => sum + checkedGroup(dir, group, source).elements, 0);
 }
 
 /**
@@ -105,12 +110,11 @@ export function manifestElements(dir: string, manifest: unknown, source: string)
  * from its entry in `checksums` is refused. Directories written before checksums existed have none.
  */
 export function decodeBundle(dir: string, manifest: tf.io.WeightsManifestConfig, source: string, checksums?: Checksums): tf.NamedTensorMap {
-  manifestElements(dir, manifest, source);
   const out: tf.NamedTensorMap = {};
-  for (const group of manifest) {
-    const { file, specs } = checkedGroup(dir, group, source);
+  for (const group of manifestGroups(manifest, source)) {
+    const { name, file, specs } = checkedGroup(dir, group, source);
     const bytes = readFileOrFail(file);
-    const expected = checksums?.[group.paths[0]];
+    const expected = checksums?.[name];
     if (checksums && expected !== sha256(bytes)) {
       throw new ModelFileError(`${file} does not match its checksum in ${source}: the file is corrupted (copy or download it again)`);
     }

@@ -85,6 +85,15 @@ export interface LoadedCheckpoint {
   average: tf.Tensor[] | null;
 }
 
+/** Frees every tensor of a loaded checkpoint that is not handed on (a resume that stops early, a test's read). */
+export function disposeLoadedCheckpoint(checkpoint: LoadedCheckpoint): void {
+  checkpoint.model.dispose();
+  tf.dispose([
+    ...checkpoint.optimizerSlots.map((slot) => slot.tensor), ...(checkpoint.carried?.layers.flat() ?? []), ...(checkpoint.best ?? []),
+    ...(checkpoint.average ?? []),
+  ]);
+}
+
 export function hasCheckpoint(runDir: string): boolean {
   return resolveDirectory(runPaths(runDir).checkpoint) !== null;
 }

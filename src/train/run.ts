@@ -1,6 +1,5 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
 import { BackendReport, describeBackend, selectBackend } from '../backend';
 import {
   BACKEND_OPTIONS, BackendOptions, CORPUS_OPTIONS, CorpusOptions, FINE_TUNE_OPTIONS, FineTuneOptions, HyperParameters,
@@ -15,7 +14,7 @@ import { runtimeVersions } from '../package';
 import { cleanLeftovers, formatBytes } from '../util/atomic-files';
 import { runOutputs, runPaths } from '../util/run-directory';
 import { acquireRunLock } from '../util/run-lock';
-import { CorpusRef, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { CorpusRef, disposeLoadedCheckpoint, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { checkFineTuneOptions, loadCorpusWithVocabulary, startFineTuning } from './fine-tune';
 import { RunReport, writeReport } from './report';
 import { scheduledLearningRate } from './schedule';
@@ -155,16 +154,17 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
   const save = options.save ? path.resolve(options.save) : null;
   if (options.resume && !save) throw new ConfigError((option) => `${option('resume')} needs ${option('save')} DIR (the run directory to continue)`);
   if (options.force && !save) throw new ConfigError((option) => `${option('force')} replaces the run in ${option('save')} DIR, and no ${option('save')} was given`);
-  if (!save) return train(options, null);
+  if (!save) return train(options, null, null);
   if (fs.existsSync(save) && !fs.statSync(save).isDirectory()) throw new ConfigError((option) => `${option('save')} ${save} exists and is not a directory`);
   // Taken before anything is read or written: it also finds an unwritable directory before training starts.
   const lock = acquireRunLock(save, options.command ?? 'trainLanguageModel()');
   try {
     cleanRunDirectory(save);
-    const start = options.resume ? readPreviousReport(save)?.start : startOptions(options);
+    const previous = options.resume ? readPreviousReport(save) : null;
+    const start = options.resume ? previous?.start : startOptions(options);
     checkSaveDirectory(save, options.resume ?? false, options.force ?? false, restartOptions(start, save));
     if (options.force && !options.resume) clearRun(save);
-    return await train(options, save);
+    return await train(options, save, previous);
   } finally {
     lock.release();
   }
@@ -181,7 +181,8 @@ function nextStep(
   return `start again (there is no checkpoint yet): ${command({ ...restart, ...hyper })}`;
 }
 
-async function train(options: TrainRunOptions, save: string | null): Promise<TrainRunResult> {
+/** `previous`: the report of the run a resume continues (null for a new run, or a run stopped before its first report). */
+async function train(options: TrainRunOptions, save: string | null, previous: RunReport | null): Promise<TrainRunResult> {
   let trainer: Trainer;
   let corpus: Corpus;
   let corpusRef: CorpusRef;
@@ -194,7 +195,6 @@ async function train(options: TrainRunOptions, save: string | null): Promise<Tra
   // before the native library loads, and the weights are created on the backend that trains them.
   let backend: BackendReport;
   if (options.resume && save) {
-    const previous = readPreviousReport(save);
     // The run's own backend, precision and kernel, unless this call names others (e.g. fp32 on a CPU without bf16).
     backend = await selectBackend({ ...pickOptions(BACKEND_OPTIONS, previous?.start ?? {}), ...pickOptions(BACKEND_OPTIONS, options) });
     const checkpoint = loadCheckpoint(save);
@@ -213,11 +213,7 @@ async function train(options: TrainRunOptions, save: string | null): Promise<Tra
     const trainConfig = resumedTrainConfig(checkpoint.trainConfig, options.hyper ?? {});
     const progress = checkpoint.progress;
     if (progress.epoch > trainConfig.epochs) {
-      checkpoint.model.dispose();
-      tf.dispose([
-        ...checkpoint.optimizerSlots.map((slot) => slot.tensor), ...(checkpoint.carried?.layers.flat() ?? []), ...(checkpoint.best ?? []),
-        ...(checkpoint.average ?? []),
-      ]);
+      disposeLoadedCheckpoint(checkpoint);
       throw runComplete(save, progress.epoch - 1, previous?.testPpl ?? null);
     }
     if (options.hyper?.lr !== undefined) progress.lr = scheduledLearningRate(trainConfig, progress.epoch, trainConfig.lr);

@@ -1,4 +1,3 @@
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DiskFullError } from '../errors';
@@ -52,8 +51,6 @@ function fsyncDirectory(dir: string): void {
   }
 }
 
-const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
-
 /** Creates `file` (it must not exist) with `data`, fsynced, and checks that what is on disk is `data`. */
 function writeNewFile(file: string, data: Buffer): void {
   const fd = fs.openSync(file, 'wx');
@@ -64,7 +61,7 @@ function writeNewFile(file: string, data: Buffer): void {
     fs.closeSync(fd);
   }
   const back = fs.readFileSync(file);
-  if (back.length !== data.length || sha256(back) !== sha256(data)) {
+  if (!back.equals(data)) {
     throw new Error(`${file} reads back ${back.length} bytes that differ from the ${data.length} written`);
   }
 }

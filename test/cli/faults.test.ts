@@ -1,11 +1,10 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
 import { RunReport, loadModel } from '../../src';
 import { rng } from '../helpers';
 import { TrainingProgress } from '../../src/train/trainer';
-import { loadCheckpoint } from '../../src/train/checkpoint';
+import { disposeLoadedCheckpoint, loadCheckpoint } from '../../src/train/checkpoint';
 import { CLI, TINY_MODEL, rnnlm, rnnlmAsync, snapshot, startRnnlm, tempDir, tinyCorpus, toolLines, waitFor } from './run-cli';
 
 /**
@@ -29,10 +28,7 @@ function checkpointProgress(runDir: string): TrainingProgress | undefined {
 /** Loads the checkpoint as `--resume` does (weights, optimizer slots, carried state, best weights) and frees it. */
 function loadableProgress(runDir: string): TrainingProgress {
   const checkpoint = loadCheckpoint(runDir);
-  checkpoint.model.dispose();
-  tf.dispose(checkpoint.optimizerSlots.map((slot) => slot.tensor));
-  if (checkpoint.carried) tf.dispose(checkpoint.carried.layers);
-  if (checkpoint.best) tf.dispose(checkpoint.best);
+  disposeLoadedCheckpoint(checkpoint);
   return checkpoint.progress;
 }
 
