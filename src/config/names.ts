@@ -38,7 +38,7 @@ export type Precision = (typeof PRECISIONS)[number];
 
 /**
  * How a recurrent layer runs its time loop: our explicit gate equations (src/cells/), TensorFlow's fused
- * native kernels where they compute the same thing (src/layers/fused.ts), or whichever is faster (auto).
+ * native kernels where they compute the same thing (src/layers/fused/), or whichever is faster (auto).
  */
 export const KERNEL_CHOICES = ['auto', 'fused', 'explicit'] as const;
 export type KernelChoice = (typeof KERNEL_CHOICES)[number];
