@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { withStderrSilenced } from './backend/quiet-stderr';
+import { loadOnednn } from './backend/onednn';
 import { registerWasmKernels } from './backend/wasm-kernels';
 import { BACKEND_OPTIONS, BackendOptions } from './config/commands';
 import { BACKEND_CHOICES, BACKEND_NAMES, BackendChoice, BackendName, KernelChoice, Precision } from './config/names';
@@ -34,6 +35,8 @@ export interface BackendReport {
   /** TensorFlow's intra-op threads as set; null = its default. */
   threads: number | null;
   kernel: KernelChoice;
+  /** The version of oneDNN behind the `onednn` kernels ("3.2.0"), or null where they cannot run (`rnnlm info` says why). */
+  onednn: string | null;
 }
 
 /**
@@ -199,6 +202,10 @@ export async function selectBackend(request: BackendChoice | Partial<BackendOpti
   if (kernel === 'fused' && name !== 'tensorflow') {
     throw new ConfigError((option) => `${option('kernel')} fused needs the native tensorflow backend (TensorFlow's fused cells); this run uses ${name}`);
   }
+  const onednn = loadOnednn();
+  if (kernel === 'onednn' && typeof onednn === 'string') {
+    throw new ConfigError((option) => `${option('kernel')} onednn cannot run here: oneDNN's kernels are ${onednn}`);
+  }
   if (tf.getBackend() !== name) {
     const ok = await tf.setBackend(name);
     if (!ok) throw new Error(`backend "${name}" failed to initialise`);
@@ -210,8 +217,11 @@ export async function selectBackend(request: BackendChoice | Partial<BackendOpti
     precision: name === 'tensorflow' ? nativeSettings?.precision ?? 'fp32' : 'fp32',
     threads: name === 'tensorflow' ? nativeSettings?.threads ?? null : null,
     kernel,
+    onednn: typeof onednn === 'string' ? null : onednn.version(),
   };
-  setKernelChoice(kernel, current.precision);
+  const addon = typeof onednn === 'string' || kernel === 'explicit' || kernel === 'fused' ? null : onednn;
+  if (addon && current.threads) addon.setThreads(current.threads);
+  setKernelChoice(kernel, current.precision, addon);
   return current;
 }
 

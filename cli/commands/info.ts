@@ -3,7 +3,7 @@ import { BACKEND_OPTIONS, backendInfo } from '../../src';
 import { givenOptions, addOptions } from '../options';
 
 export function infoCommand(): Command {
-  const command = new Command('info').description('backend in use, available backends, versions, threads and a matMul GFLOP/s figure per backend');
+  const command = new Command('info').description('backend in use, available backends, oneDNN kernels, versions, threads and a matMul GFLOP/s figure per backend');
   addOptions(command, BACKEND_OPTIONS);
   return command
     .option('--json', 'print the information as JSON')
@@ -21,7 +21,8 @@ export function infoCommand(): Command {
       }
       const gflops = (value: number | null): string => (value === null ? '—' : `${value.toFixed(1)} GFLOP/s`);
       process.stdout.write(`bf16: ${info.bf16 === true ? 'available' : `unavailable: ${info.bf16}`}\n` +
-        `native matMul 1024x1024: fp32 ${gflops(info.nativeGflops.fp32)}, bf16 ${gflops(info.nativeGflops.bf16)}\n`);
+        `native matMul 1024x1024: fp32 ${gflops(info.nativeGflops.fp32)}, bf16 ${gflops(info.nativeGflops.bf16)}\n` +
+        `oneDNN recurrent kernels: ${'version' in info.onednn ? `oneDNN ${info.onednn.version}` : `unavailable: ${info.onednn.unavailable}`}\n`);
       process.stdout.write(`versions: tfjs-rnnlm ${info.versions.tfjsRnnlm}, tfjs ${info.versions.tfjs}, ` +
         `TensorFlow ${info.versions.tensorflow ?? '— (native backend not loaded)'}, node ${info.versions.node}\n` +
         `threads: ${info.threads}\n`);

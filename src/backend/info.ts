@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { availableBackends, bf16Support, describeBackend, selectBackend } from '../backend';
+import { loadOnednn } from './onednn';
 import { BackendOptions } from '../config/commands';
 import { BACKEND_NAMES, BackendName, PRECISIONS, Precision } from '../config/names';
 import { PACKAGE_ROOT, RuntimeVersions, runtimeVersions } from '../package';
@@ -13,6 +14,8 @@ export interface BackendInfo {
   backends: { name: BackendName; available: true | string; size: number; gflops: number | null }[];
   /** Whether `--precision bf16` can run here: true, or why not. */
   bf16: true | string;
+  /** The oneDNN version behind `--kernel onednn` (native/onednn/rnn.cc), or why those kernels cannot run. */
+  onednn: { version: string } | { unavailable: string };
   /** Square matMul GFLOP/s of the native backend at each precision (null where it cannot run). */
   nativeGflops: Record<Precision, number | null>;
   versions: RuntimeVersions;
@@ -72,11 +75,13 @@ export async function backendInfo(options: Partial<BackendOptions>): Promise<Bac
     backends.push({ name, available: available[name], size, gflops });
   }
   await selectBackend(options);
+  const onednn = loadOnednn();
   const wasmThreads = available.wasm === true ? `wasm ${wasmThreadCount()}` : 'wasm —';
   return {
     backend: describeBackend(report),
     backends,
     bf16,
+    onednn: typeof onednn === 'string' ? { unavailable: onednn } : { version: onednn.version() },
     nativeGflops,
     versions: runtimeVersions(report.tensorflowVersion),
     threads: `${os.cpus().length} CPU cores; tensorflow ${report.threads ? `${report.threads} intra-op` : 'its own thread pools (all cores)'}; ${wasmThreads}`,

@@ -31,7 +31,7 @@ export const BACKEND_OPTIONS: OptionTable<BackendOptions> = {
   },
   kernel: {
     type: choice(KERNEL_CHOICES), default: 'auto',
-    description: "recurrent time loop: TensorFlow's fused cells, our explicit equations, or auto (the faster for the size)",
+    description: "recurrent time loop: oneDNN's LSTM primitive or TensorFlow's fused cells where they compute the same thing, our explicit equations, or auto (the fastest measured)",
   },
   verbose: {
     type: onOff, default: false,

@@ -38,9 +38,10 @@ export type Precision = (typeof PRECISIONS)[number];
 
 /**
  * How a recurrent layer runs its time loop: our explicit gate equations (src/cells/), TensorFlow's fused
- * native kernels where they compute the same thing (src/layers/fused/), or whichever is faster (auto).
+ * native kernels (src/layers/fused/) or oneDNN's recurrent primitives (src/layers/onednn/) where they compute
+ * the same thing, or whichever is fastest (auto).
  */
-export const KERNEL_CHOICES = ['auto', 'fused', 'explicit'] as const;
+export const KERNEL_CHOICES = ['auto', 'onednn', 'fused', 'explicit'] as const;
 export type KernelChoice = (typeof KERNEL_CHOICES)[number];
 
 /** The splits of a corpus directory (src/data/corpus.ts). */

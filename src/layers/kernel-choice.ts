@@ -1,15 +1,23 @@
 import { KernelChoice, Precision } from '../config/names';
+import { OnednnAddon } from './onednn/addon';
 
 /**
- * The recurrent-kernel choice and matmul precision in force, set by `selectBackend` (src/backend.ts). Kept
- * apart from the backend module, which loads Node-only code, so that the layers also run in a browser.
+ * The recurrent-kernel choice and matmul precision in force, and the oneDNN addon when it loaded, set by
+ * `selectBackend` (src/backend.ts). Kept apart from the backend module, which loads Node-only code, so that
+ * the layers also run in a browser.
  */
-let current: { kernel: KernelChoice; precision: Precision } = { kernel: 'auto', precision: 'fp32' };
-
-export function setKernelChoice(kernel: KernelChoice, precision: Precision): void {
-  current = { kernel, precision };
+export interface KernelSettings {
+  kernel: KernelChoice;
+  precision: Precision;
+  onednn: OnednnAddon | null;
 }
 
-export function kernelChoice(): { kernel: KernelChoice; precision: Precision } {
+let current: KernelSettings = { kernel: 'auto', precision: 'fp32', onednn: null };
+
+export function setKernelChoice(kernel: KernelChoice, precision: Precision, onednn: OnednnAddon | null = null): void {
+  current = { kernel, precision, onednn };
+}
+
+export function kernelChoice(): KernelSettings {
   return current;
 }

@@ -3,7 +3,7 @@ import { CellState, RecurrentCell } from '../cells/cell';
 import { deserializeCell } from '../cells';
 import { KernelChoice } from '../config/names';
 import { dropRecurrentKernel } from '../regularizers/weight-drop';
-import { chooseWindow } from './fused';
+import { chooseWindow } from './choose-window';
 import { kernelChoice } from './kernel-choice';
 import { packSaved } from './window';
 
@@ -102,8 +102,8 @@ export class Recurrent extends tf.layers.Layer {
     // Truncated BPTT: the initial state enters the op with a zero gradient, and the masks are constants.
     const initialState = options.initialState ?? cell.zeroState(batch);
     const masks = options.recurrentMask ? Array.from({ length: time }, (_, t) => options.recurrentMask!(t)) : null;
-    const { kernel, precision } = kernelChoice();
-    const windowKernel = chooseWindow(cell, options.kernel ?? kernel, precision, masks !== null);
+    const settings = kernelChoice();
+    const windowKernel = chooseWindow(cell, { ...settings, kernel: options.kernel ?? settings.kernel }, masks !== null);
     this.lastKernel = windowKernel.name;
     const [inputKernel, , bias] = cell.trainableWeights.map((w) => w.read());
     const recurrentWeights = dropRecurrentKernel(cell.recurrentWeights(), options.weightMask);

@@ -2,11 +2,10 @@ import { RecurrentCell } from '../../cells/cell';
 import { GRUCell } from '../../cells/gru';
 import { LSTMCell } from '../../cells/lstm';
 import { PeepholeLSTMCell } from '../../cells/peephole';
-import { KernelChoice, Precision } from '../../config/names';
-import { explicitWindow } from '../explicit-window';
+import { Precision } from '../../config/names';
 import { WindowKernel } from '../window';
 import { fusedGruWindow } from './gru';
-import { fusedLstmWindow, hybridLstmWindow } from './lstm';
+import { fusedLstmWindow } from './lstm';
 import { nativeOpsAvailable } from './native-ops';
 
 /** TensorFlow's fused cell for `cell`, or null where there is none (the tanh RNN) or no native backend. */
@@ -34,13 +33,4 @@ export const FUSED_MAX_UNITS = 256;
 export function prefersFused(cell: RecurrentCell, precision: Precision, masked: boolean): boolean {
   if (cell instanceof GRUCell) return !masked && cell.units <= FUSED_MAX_UNITS;
   return cell.units <= FUSED_MAX_UNITS || precision === 'fp32';
-}
-
-/** The window implementation for `cell` under a kernel choice: explicit, fused where it exists, or the faster. */
-export function chooseWindow(cell: RecurrentCell, choice: KernelChoice, precision: Precision, masked: boolean): WindowKernel {
-  if (choice === 'explicit') return explicitWindow(cell);
-  const fused = fusedWindow(cell);
-  if (!fused) return explicitWindow(cell);
-  if (choice === 'fused' || prefersFused(cell, precision, masked)) return fused;
-  return cell instanceof LSTMCell ? hybridLstmWindow(cell) : explicitWindow(cell);
 }
