@@ -1,16 +1,21 @@
-// oneDNN's LSTM primitive over one window, for Node (N-API).
+// oneDNN's recurrent primitives over one window, for Node (N-API): the time loops of src/cells/, forward and
+// back-propagation through time, one call each.
 //
-// The same equations as src/cells/lstm.ts (Hochreiter & Schmidhuber 1997 with Gers et al.'s forget gate):
-//   [i f g o] = x·W_x + h·W_h + b;  c' = σ(f)⊙c + σ(i)⊙tanh(g);  h' = σ(o)⊙tanh(c')
-// oneDNN's vanilla_lstm orders the gates i, f, c̃, o, as we do, and its ldigo weight layout [in][gate][unit] is
-// our [in, 4u] matrix, so weights and biases pass through unpermuted.
+// The cells' equations are oneDNN's (its RNN developer guide), so tests can hold the two to 1e-5:
+//   lstm      [i f g o] = x·W_x + h·W_h + b;  c' = σ(f)⊙c + σ(i)⊙tanh(g);  h' = σ(o)⊙tanh(c')
+//   peephole  the same with p_i⊙c and p_f⊙c inside i and f, and p_o⊙c' inside o (Gers & Schmidhuber 2000)
+//   gru       r, z = σ(x·W_x + h·W_h + b);  g = tanh(x·W_xg + (r⊙h)·W_hg + b_g);  h' = z⊙h + (1−z)⊙g
+//   rnn       h' = tanh(x·W_x + h·W_h + b)
+// oneDNN's ldigo weight layout [in][gate][unit] is our [in, G·u] matrix. Its LSTM gates are ordered i, f, g, o
+// and its peepholes i, f, o, as ours; its GRU orders z, r, g where we order r, z, g, so those two gate blocks
+// are swapped on the way in and on the way out.
 //
 // Why: TensorFlow runs a window as ~15 eager ops a step, and each per-step h·W_h reads W_h in float32 and
-// repacks it; oneDNN's primitive packs the weights once per window (in bf16 for the AMX units when asked) and
-// runs the whole time loop natively.
+// repacks it; oneDNN packs the weights once per window (in bf16 for the AMX units when asked) and runs the
+// whole time loop natively.
 //
-// Tensors cross as Float32Arrays in our layouts (time-major [T, B, ·], float32); in bf16 mode the primitive
-// computes in bfloat16 with float32 cell state, and its gradients are float32 (what oneDNN supports).
+// Tensors cross as Float32Arrays in our layouts (time-major [T, B, ·]). In bf16 mode the primitives compute in
+// bfloat16 with float32 cell state, and their gradients are float32 (what oneDNN's bf16 backward supports).
 #include <node_api.h>
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -19,6 +24,7 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 extern "C" void omp_set_num_threads(int);  // libgomp, which libdnnl links
 
@@ -74,6 +80,15 @@ bool boolProperty(napi_env env, napi_value object, const char* name) {
   return value;
 }
 
+std::string stringProperty(napi_env env, napi_value object, const char* name) {
+  char text[32];
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, property(env, object, name), text, sizeof text, &length) != napi_ok) {
+    throw ArgumentError(std::string(name) + " must be a string");
+  }
+  return std::string(text, length);
+}
+
 /** The data of typed array `name` (of `type`), which must hold `bytes` bytes (or at least that many). */
 void* typedArray(napi_env env, napi_value object, const char* name, napi_typedarray_type type, size_t bytes, bool atLeast = false) {
   napi_value value = property(env, object, name);
@@ -105,51 +120,113 @@ napi_value newArray(napi_env env, napi_typedarray_type type, size_t count, void*
   return array;
 }
 
-/** One LSTM layer over one window: its sizes and the memory descriptors of its arguments. */
+enum class Cell { lstm, peephole, gru, rnn };
+
+Cell parseCell(const std::string& name) {
+  if (name == "lstm") return Cell::lstm;
+  if (name == "peephole") return Cell::peephole;
+  if (name == "gru") return Cell::gru;
+  if (name == "rnn") return Cell::rnn;
+  throw ArgumentError("cell must be lstm, peephole, gru or rnn, not \"" + name + "\"");
+}
+
+/** One recurrent layer over one window: its cell, sizes and the memory descriptors of its arguments. */
 struct Window {
+  Cell cell;
   int time, batch, inputs, units;
   bool bf16;
 
   Window(napi_env env, napi_value args)
-      : time(intProperty(env, args, "time")),
+      : cell(parseCell(stringProperty(env, args, "cell"))),
+        time(intProperty(env, args, "time")),
         batch(intProperty(env, args, "batch")),
         inputs(intProperty(env, args, "inputs")),
         units(intProperty(env, args, "units")),
         bf16(boolProperty(env, args, "bf16")) {}
 
+  bool lstm() const { return cell == Cell::lstm || cell == Cell::peephole; }
+  int gates() const { return lstm() ? 4 : cell == Cell::gru ? 3 : 1; }
   dt data() const { return bf16 ? dt::bf16 : dt::f32; }
   size_t sequence(int width) const { return size_t(time) * batch * width; }
   size_t state() const { return size_t(batch) * units; }
-  size_t weights(int rows) const { return size_t(rows) * 4 * units; }
+  size_t weights(int rows) const { return size_t(rows) * gates() * units; }
 
   memory::desc sequenceDesc(int width, dt type) const { return {{time, batch, width}, type, tag::tnc}; }
   memory::desc stateDesc(dt type) const { return {{1, 1, batch, units}, type, tag::ldnc}; }
-  memory::desc weightsDesc(int rows, dt type, tag format) const { return {{1, 1, rows, 4, units}, type, format}; }
-  memory::desc biasDesc() const { return {{1, 1, 4, units}, dt::f32, tag::ldgo}; }
+  /** The cell state c: LSTMs only (a zero descriptor tells oneDNN there is none). */
+  memory::desc cellStateDesc() const { return lstm() ? stateDesc(dt::f32) : memory::desc(); }
+  memory::desc weightsDesc(int rows, dt type, tag format) const { return {{1, 1, rows, gates(), units}, type, format}; }
+  memory::desc peepholeDesc() const { return cell == Cell::peephole ? memory::desc({1, 1, 3, units}, dt::f32, tag::ldgo) : memory::desc(); }
+  memory::desc biasDesc() const { return {{1, 1, gates(), units}, dt::f32, tag::ldgo}; }
 
-  /** Weights in `any` layout: oneDNN packs them for its kernels (AMX tiles in bf16). */
-  dnnl::lstm_forward::primitive_desc forward(dnnl::prop_kind kind) const {
-    return {cpu(), kind, dnnl::rnn_direction::unidirectional_left2right,
-            sequenceDesc(inputs, data()), stateDesc(data()), stateDesc(dt::f32),
-            weightsDesc(inputs, data(), tag::any), weightsDesc(units, data(), tag::any), biasDesc(),
-            sequenceDesc(units, data()), stateDesc(data()), stateDesc(dt::f32)};
+  dnnl::rnn_direction direction() const { return dnnl::rnn_direction::unidirectional_left2right; }
+  // Weights in `any` layout: oneDNN packs them for its kernels (AMX tiles in bf16).
+  memory::desc anyWeights(int rows) const { return weightsDesc(rows, data(), tag::any); }
+
+  dnnl::lstm_forward::primitive_desc lstmForward(dnnl::prop_kind kind) const {
+    auto h = stateDesc(data());
+    return {cpu(), kind, direction(), sequenceDesc(inputs, data()), h, cellStateDesc(), anyWeights(inputs), anyWeights(units),
+            peepholeDesc(), biasDesc(), sequenceDesc(units, data()), h, cellStateDesc()};
+  }
+  dnnl::gru_forward::primitive_desc gruForward(dnnl::prop_kind kind) const {
+    auto h = stateDesc(data());
+    return {cpu(), kind, direction(), sequenceDesc(inputs, data()), h, anyWeights(inputs), anyWeights(units), biasDesc(), sequenceDesc(units, data()), h};
+  }
+  dnnl::vanilla_rnn_forward::primitive_desc rnnForward(dnnl::prop_kind kind) const {
+    auto h = stateDesc(data());
+    return {cpu(), kind, dnnl::algorithm::eltwise_tanh, direction(), sequenceDesc(inputs, data()), h, anyWeights(inputs), anyWeights(units),
+            biasDesc(), sequenceDesc(units, data()), h};
+  }
+
+  dnnl::rnn_primitive_desc_base forward(dnnl::prop_kind kind) const {
+    if (lstm()) return lstmForward(kind);
+    if (cell == Cell::gru) return gruForward(kind);
+    return rnnForward(kind);
   }
 
   /** Gradients are float32 in both modes (oneDNN's bf16 backward takes bf16 data and float32 diffs). */
-  dnnl::lstm_backward::primitive_desc backward(const dnnl::lstm_forward::primitive_desc& hint) const {
-    return {cpu(), dnnl::prop_kind::backward, dnnl::rnn_direction::unidirectional_left2right,
-            sequenceDesc(inputs, data()), stateDesc(data()), stateDesc(dt::f32),
-            weightsDesc(inputs, data(), tag::any), weightsDesc(units, data(), tag::any), biasDesc(),
-            sequenceDesc(units, data()), stateDesc(data()), stateDesc(dt::f32),
-            sequenceDesc(inputs, dt::f32), stateDesc(dt::f32), stateDesc(dt::f32),
-            weightsDesc(inputs, dt::f32, tag::any), weightsDesc(units, dt::f32, tag::any), biasDesc(),
-            sequenceDesc(units, dt::f32), stateDesc(dt::f32), stateDesc(dt::f32), hint};
+  dnnl::rnn_primitive_desc_base backward() const {
+    auto kind = dnnl::prop_kind::backward;
+    auto training = dnnl::prop_kind::forward_training;
+    auto src = sequenceDesc(inputs, data()), h = stateDesc(data()), dst = sequenceDesc(units, data());
+    auto dSrc = sequenceDesc(inputs, dt::f32), dH = stateDesc(dt::f32), dDst = sequenceDesc(units, dt::f32);
+    auto dWx = weightsDesc(inputs, dt::f32, tag::any), dWh = weightsDesc(units, dt::f32, tag::any);
+    if (lstm()) {
+      return dnnl::lstm_backward::primitive_desc(
+          cpu(), kind, direction(), src, h, cellStateDesc(), anyWeights(inputs), anyWeights(units), peepholeDesc(), biasDesc(), dst, h,
+          cellStateDesc(), dSrc, dH, cellStateDesc(), dWx, dWh, peepholeDesc(), biasDesc(), dDst, dH, cellStateDesc(), lstmForward(training));
+    }
+    if (cell == Cell::gru) {
+      return dnnl::gru_backward::primitive_desc(cpu(), kind, direction(), src, h, anyWeights(inputs), anyWeights(units), biasDesc(), dst, h,
+                                                dSrc, dH, dWx, dWh, biasDesc(), dDst, dH, gruForward(training));
+    }
+    return dnnl::vanilla_rnn_backward::primitive_desc(cpu(), kind, dnnl::algorithm::eltwise_tanh, direction(), src, h, anyWeights(inputs),
+                                                      anyWeights(units), biasDesc(), dst, h, dSrc, dH, dWx, dWh, biasDesc(), dDst, dH,
+                                                      rnnForward(training));
+  }
+
+  /**
+   * The gate blocks of a [rows, G·u] matrix in the other order: our GRU's r, z, g are oneDNN's z, r, g (the swap
+   * is its own inverse). Other cells share oneDNN's order and pass through.
+   */
+  const float* gateOrder(const float* ours, size_t rows, std::vector<float>& scratch) const {
+    if (cell != Cell::gru) return ours;
+    size_t u = units;
+    scratch.resize(rows * 3 * u);
+    for (size_t row = 0; row < rows; row++) {
+      const float* from = ours + row * 3 * u;
+      float* to = scratch.data() + row * 3 * u;
+      std::memcpy(to, from + u, u * sizeof(float));
+      std::memcpy(to + u, from, u * sizeof(float));
+      std::memcpy(to + 2 * u, from + 2 * u, u * sizeof(float));
+    }
+    return scratch.data();
   }
 };
 
-/** User data (float32, plain layout) as the primitive wants it: the same memory, or a reordered copy. */
-memory input(const memory::desc& wanted, const memory::desc& plain, void* data) {
-  memory user(plain, cpu(), data);
+/** User data (float32, plain layout) as the primitive wants it: the same memory, or a converted copy. */
+memory input(const memory::desc& wanted, const memory::desc& plain, const void* data) {
+  memory user(plain, cpu(), const_cast<void*>(data));
   if (wanted == plain) return user;
   memory converted(wanted, cpu());
   dnnl::reorder(user, converted).execute(queue(), user, converted);
@@ -180,10 +257,13 @@ JsOutput newFloats(napi_env env, size_t count) {
   return out;
 }
 
+/** A result object: the named values (a nullptr value is left out). */
 napi_value result(napi_env env, std::initializer_list<std::pair<const char*, napi_value>> fields) {
   napi_value object;
   check(napi_create_object(env, &object), "allocating the result");
-  for (const auto& [name, value] : fields) check(napi_set_named_property(env, object, name, value), name);
+  for (const auto& [name, value] : fields) {
+    if (value) check(napi_set_named_property(env, object, name, value), name);
+  }
   return object;
 }
 
@@ -203,102 +283,149 @@ napi_value guarded(napi_env env, Body body) {
   try {
     return body();
   } catch (const ArgumentError& e) {
-    napi_throw_error(env, nullptr, (std::string("oneDNN LSTM: ") + e.what()).c_str());
+    napi_throw_error(env, nullptr, (std::string("oneDNN RNN: ") + e.what()).c_str());
   } catch (const dnnl::error& e) {
-    napi_throw_error(env, nullptr, (std::string("oneDNN LSTM: ") + e.what() + " (status " + std::to_string(e.status) + ")").c_str());
+    napi_throw_error(env, nullptr, (std::string("oneDNN RNN: ") + e.what() + " (status " + std::to_string(e.status) + ")").c_str());
   } catch (const std::exception& e) {
-    napi_throw_error(env, nullptr, (std::string("oneDNN LSTM: ") + e.what()).c_str());
+    napi_throw_error(env, nullptr, (std::string("oneDNN RNN: ") + e.what()).c_str());
   }
   return nullptr;
 }
 
+/** The arguments every call takes: the window's input, initial state and weights. */
+struct Inputs {
+  // Declared first, so they exist when the initializers below fill them (members initialize in this order).
+  std::vector<float> wxScratch, whScratch, bScratch;
+  const float *x, *h0, *c0 = nullptr, *wx, *wh, *b, *peephole = nullptr;
+
+  Inputs(napi_env env, napi_value args, const Window& w)
+      : x(floats(env, args, "x", w.sequence(w.inputs))),
+        h0(floats(env, args, "h0", w.state())),
+        wx(w.gateOrder(floats(env, args, "wx", w.weights(w.inputs)), w.inputs, wxScratch)),
+        wh(w.gateOrder(floats(env, args, "wh", w.weights(w.units)), w.units, whScratch)),
+        b(w.gateOrder(floats(env, args, "b", size_t(w.gates()) * w.units), 1, bScratch)) {
+    if (w.lstm()) c0 = floats(env, args, "c0", w.state());
+    if (w.cell == Cell::peephole) peephole = floats(env, args, "peephole", 3 * size_t(w.units));
+  }
+
+  /** The primitive's arguments for these inputs, converted to the layouts `pd` asks for. */
+  void add(Args& run, const dnnl::rnn_primitive_desc_base& pd, const Window& w) const {
+    auto plainState = w.stateDesc(dt::f32);
+    run[DNNL_ARG_SRC_LAYER] = input(pd.src_layer_desc(), w.sequenceDesc(w.inputs, dt::f32), x);
+    run[DNNL_ARG_SRC_ITER] = input(pd.src_iter_desc(), plainState, h0);
+    run[DNNL_ARG_WEIGHTS_LAYER] = input(pd.weights_layer_desc(), w.weightsDesc(w.inputs, dt::f32, tag::ldigo), wx);
+    run[DNNL_ARG_WEIGHTS_ITER] = input(pd.weights_iter_desc(), w.weightsDesc(w.units, dt::f32, tag::ldigo), wh);
+    run[DNNL_ARG_BIAS] = input(pd.bias_desc(), w.biasDesc(), b);
+    if (c0) run[DNNL_ARG_SRC_ITER_C] = input(pd.src_iter_c_desc(), plainState, c0);
+    if (peephole) run[DNNL_ARG_WEIGHTS_PEEPHOLE] = input(pd.weights_peephole_desc(), w.peepholeDesc(), peephole);
+  }
+};
+
 /**
- * lstmForward({time, batch, inputs, units, bf16, training, x, h0, c0, wx, wh, b})
- *   → {outputs [T·B·u], h [B·u], c [B·u], workspace (Int32Array, training only)}
- * The workspace holds what the backward pass needs (gates and states of every step), in oneDNN's layout.
+ * forward({cell, time, batch, inputs, units, bf16, training, x, h0, c0?, wx, wh, b, peephole?})
+ *   → {outputs [T·B·u], h [B·u], c? [B·u], workspace? (Int32Array, training only)}
+ * c0/c for the LSTMs, peephole [p_i, p_f, p_o] for the peephole LSTM. The workspace holds what the backward
+ * pass needs (gates and states of every step), in oneDNN's layout.
  */
-napi_value LstmForward(napi_env env, napi_callback_info info) {
+napi_value Forward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     napi_value args = soleArgument(env, info);
     Window w(env, args);
     bool training = boolProperty(env, args, "training");
+    Inputs in(env, args, w);
     auto pd = w.forward(training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference);
-    JsOutput outputs = newFloats(env, w.sequence(w.units)), h = newFloats(env, w.state()), c = newFloats(env, w.state());
-    Output y(pd.dst_layer_desc(), w.sequenceDesc(w.units, dt::f32), outputs.data);
-    Output hT(pd.dst_iter_desc(), w.stateDesc(dt::f32), h.data), cT(pd.dst_iter_c_desc(), w.stateDesc(dt::f32), c.data);
-    Args run = {
-        {DNNL_ARG_SRC_LAYER, input(pd.src_layer_desc(), w.sequenceDesc(w.inputs, dt::f32), floats(env, args, "x", w.sequence(w.inputs)))},
-        {DNNL_ARG_SRC_ITER, input(pd.src_iter_desc(), w.stateDesc(dt::f32), floats(env, args, "h0", w.state()))},
-        {DNNL_ARG_SRC_ITER_C, input(pd.src_iter_c_desc(), w.stateDesc(dt::f32), floats(env, args, "c0", w.state()))},
-        {DNNL_ARG_WEIGHTS_LAYER, input(pd.weights_layer_desc(), w.weightsDesc(w.inputs, dt::f32, tag::ldigo), floats(env, args, "wx", w.weights(w.inputs)))},
-        {DNNL_ARG_WEIGHTS_ITER, input(pd.weights_iter_desc(), w.weightsDesc(w.units, dt::f32, tag::ldigo), floats(env, args, "wh", w.weights(w.units)))},
-        {DNNL_ARG_BIAS, input(pd.bias_desc(), w.biasDesc(), floats(env, args, "b", 4 * size_t(w.units)))},
-        {DNNL_ARG_DST_LAYER, y.primitive}, {DNNL_ARG_DST_ITER, hT.primitive}, {DNNL_ARG_DST_ITER_C, cT.primitive},
-    };
+    auto plainState = w.stateDesc(dt::f32);
+    JsOutput outputs = newFloats(env, w.sequence(w.units)), h = newFloats(env, w.state());
+    Output y(pd.dst_layer_desc(), w.sequenceDesc(w.units, dt::f32), outputs.data), hT(pd.dst_iter_desc(), plainState, h.data);
+    Args run = {{DNNL_ARG_DST_LAYER, y.primitive}, {DNNL_ARG_DST_ITER, hT.primitive}};
+    in.add(run, pd, w);
+    JsOutput c{nullptr, nullptr};
+    std::vector<Output> cT;
+    if (w.lstm()) {
+      c = newFloats(env, w.state());
+      cT.emplace_back(pd.dst_iter_c_desc(), plainState, c.data);
+      run[DNNL_ARG_DST_ITER_C] = cT[0].primitive;
+    }
     napi_value workspace = nullptr;
     if (training) {
       void* data;
       workspace = newArray(env, napi_int32_array, (pd.workspace_desc().get_size() + 3) / 4, &data);
       run[DNNL_ARG_WORKSPACE] = memory(pd.workspace_desc(), cpu(), data);
     }
-    dnnl::lstm_forward(pd).execute(queue(), run);
+    dnnl::primitive(pd).execute(queue(), run);
     y.finish();
     hT.finish();
-    cT.finish();
+    for (Output& out : cT) out.finish();
     queue().wait();
-    napi_value none;
-    napi_get_null(env, &none);
-    return result(env, {{"outputs", outputs.array}, {"h", h.array}, {"c", c.array}, {"workspace", training ? workspace : none}});
+    return result(env, {{"outputs", outputs.array}, {"h", h.array}, {"c", c.array}, {"workspace", workspace}});
   });
 }
 
 /**
- * lstmBackward({time, batch, inputs, units, bf16, x, h0, c0, wx, wh, b, outputs, h, c, workspace, dOutputs, dh, dc})
- *   → {dx, dh0, dc0, dWx, dWh, dB}
+ * backward({cell, time, batch, inputs, units, bf16, x, h0, c0?, wx, wh, b, peephole?, outputs, h, c?, workspace,
+ *           dOutputs, dh, dc?})
+ *   → {dx, dh0, dc0?, dWx, dWh, dB, dPeephole?}
  * The forward's inputs and outputs come back as the forward took and gave them; `dh`/`dc` are the gradients
  * of the final state.
  */
-napi_value LstmBackward(napi_env env, napi_callback_info info) {
+napi_value Backward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     napi_value args = soleArgument(env, info);
     Window w(env, args);
-    auto pd = w.backward(w.forward(dnnl::prop_kind::forward_training));
-    auto f32 = [&](int width) { return w.sequenceDesc(width, dt::f32); };
+    Inputs in(env, args, w);
+    auto pd = w.backward();
     auto plainState = w.stateDesc(dt::f32);
     auto arg = [&](const char* name, size_t count) { return floats(env, args, name, count); };
-    void* workspace = typedArray(env, args, "workspace", napi_int32_array, pd.workspace_desc().get_size(), true);
-    JsOutput dx = newFloats(env, w.sequence(w.inputs)), dh0 = newFloats(env, w.state()), dc0 = newFloats(env, w.state());
-    JsOutput dWx = newFloats(env, w.weights(w.inputs)), dWh = newFloats(env, w.weights(w.units)), dB = newFloats(env, 4 * size_t(w.units));
-    Output diffX(pd.diff_src_layer_desc(), f32(w.inputs), dx.data);
-    Output diffH0(pd.diff_src_iter_desc(), plainState, dh0.data), diffC0(pd.diff_src_iter_c_desc(), plainState, dc0.data);
-    Output diffWx(pd.diff_weights_layer_desc(), w.weightsDesc(w.inputs, dt::f32, tag::ldigo), dWx.data);
-    Output diffWh(pd.diff_weights_iter_desc(), w.weightsDesc(w.units, dt::f32, tag::ldigo), dWh.data);
-    Output diffB(pd.diff_bias_desc(), w.biasDesc(), dB.data);
-    // oneDNN adds the weight gradients into these arguments.
-    diffWx.zero();
-    diffWh.zero();
-    diffB.zero();
+    size_t biasSize = size_t(w.gates()) * w.units;
+    JsOutput dx = newFloats(env, w.sequence(w.inputs)), dh0 = newFloats(env, w.state());
+    JsOutput dWx = newFloats(env, w.weights(w.inputs)), dWh = newFloats(env, w.weights(w.units)), dB = newFloats(env, biasSize);
+    // The GRU's weight gradients come out in oneDNN's gate order, into scratch, and are swapped back below.
+    std::vector<float> dWxOrder(w.cell == Cell::gru ? w.weights(w.inputs) : 0), dWhOrder(dWxOrder.empty() ? 0 : w.weights(w.units)), dBOrder(dWxOrder.empty() ? 0 : biasSize);
+    auto target = [](std::vector<float>& scratch, void* js) { return scratch.empty() ? js : static_cast<void*>(scratch.data()); };
+    std::vector<Output> outs;
+    outs.reserve(7);
+    outs.emplace_back(pd.diff_src_layer_desc(), w.sequenceDesc(w.inputs, dt::f32), dx.data);
+    outs.emplace_back(pd.diff_src_iter_desc(), plainState, dh0.data);
+    outs.emplace_back(pd.diff_weights_layer_desc(), w.weightsDesc(w.inputs, dt::f32, tag::ldigo), target(dWxOrder, dWx.data));
+    outs.emplace_back(pd.diff_weights_iter_desc(), w.weightsDesc(w.units, dt::f32, tag::ldigo), target(dWhOrder, dWh.data));
+    outs.emplace_back(pd.diff_bias_desc(), w.biasDesc(), target(dBOrder, dB.data));
     Args run = {
-        {DNNL_ARG_SRC_LAYER, input(pd.src_layer_desc(), f32(w.inputs), arg("x", w.sequence(w.inputs)))},
-        {DNNL_ARG_SRC_ITER, input(pd.src_iter_desc(), plainState, arg("h0", w.state()))},
-        {DNNL_ARG_SRC_ITER_C, input(pd.src_iter_c_desc(), plainState, arg("c0", w.state()))},
-        {DNNL_ARG_WEIGHTS_LAYER, input(pd.weights_layer_desc(), w.weightsDesc(w.inputs, dt::f32, tag::ldigo), arg("wx", w.weights(w.inputs)))},
-        {DNNL_ARG_WEIGHTS_ITER, input(pd.weights_iter_desc(), w.weightsDesc(w.units, dt::f32, tag::ldigo), arg("wh", w.weights(w.units)))},
-        {DNNL_ARG_BIAS, input(pd.bias_desc(), w.biasDesc(), arg("b", 4 * size_t(w.units)))},
-        {DNNL_ARG_DST_LAYER, input(pd.dst_layer_desc(), f32(w.units), arg("outputs", w.sequence(w.units)))},
+        {DNNL_ARG_DST_LAYER, input(pd.dst_layer_desc(), w.sequenceDesc(w.units, dt::f32), arg("outputs", w.sequence(w.units)))},
         {DNNL_ARG_DST_ITER, input(pd.dst_iter_desc(), plainState, arg("h", w.state()))},
-        {DNNL_ARG_DST_ITER_C, input(pd.dst_iter_c_desc(), plainState, arg("c", w.state()))},
-        {DNNL_ARG_WORKSPACE, memory(pd.workspace_desc(), cpu(), workspace)},
-        {DNNL_ARG_DIFF_DST_LAYER, input(pd.diff_dst_layer_desc(), f32(w.units), arg("dOutputs", w.sequence(w.units)))},
+        {DNNL_ARG_WORKSPACE, memory(pd.workspace_desc(), cpu(), typedArray(env, args, "workspace", napi_int32_array, pd.workspace_desc().get_size(), true))},
+        {DNNL_ARG_DIFF_DST_LAYER, input(pd.diff_dst_layer_desc(), w.sequenceDesc(w.units, dt::f32), arg("dOutputs", w.sequence(w.units)))},
         {DNNL_ARG_DIFF_DST_ITER, input(pd.diff_dst_iter_desc(), plainState, arg("dh", w.state()))},
-        {DNNL_ARG_DIFF_DST_ITER_C, input(pd.diff_dst_iter_c_desc(), plainState, arg("dc", w.state()))},
-        {DNNL_ARG_DIFF_SRC_LAYER, diffX.primitive}, {DNNL_ARG_DIFF_SRC_ITER, diffH0.primitive}, {DNNL_ARG_DIFF_SRC_ITER_C, diffC0.primitive},
-        {DNNL_ARG_DIFF_WEIGHTS_LAYER, diffWx.primitive}, {DNNL_ARG_DIFF_WEIGHTS_ITER, diffWh.primitive}, {DNNL_ARG_DIFF_BIAS, diffB.primitive},
+        {DNNL_ARG_DIFF_SRC_LAYER, outs[0].primitive}, {DNNL_ARG_DIFF_SRC_ITER, outs[1].primitive},
+        {DNNL_ARG_DIFF_WEIGHTS_LAYER, outs[2].primitive}, {DNNL_ARG_DIFF_WEIGHTS_ITER, outs[3].primitive}, {DNNL_ARG_DIFF_BIAS, outs[4].primitive},
     };
-    dnnl::lstm_backward(pd).execute(queue(), run);
-    for (Output* out : {&diffX, &diffH0, &diffC0, &diffWx, &diffWh, &diffB}) out->finish();
+    in.add(run, pd, w);
+    JsOutput dc0{nullptr, nullptr}, dPeephole{nullptr, nullptr};
+    if (w.lstm()) {
+      dc0 = newFloats(env, w.state());
+      outs.emplace_back(pd.diff_src_iter_c_desc(), plainState, dc0.data);
+      run[DNNL_ARG_DIFF_SRC_ITER_C] = outs.back().primitive;
+      run[DNNL_ARG_DST_ITER_C] = input(pd.dst_iter_c_desc(), plainState, arg("c", w.state()));
+      run[DNNL_ARG_DIFF_DST_ITER_C] = input(pd.diff_dst_iter_c_desc(), plainState, arg("dc", w.state()));
+    }
+    if (w.cell == Cell::peephole) {
+      dPeephole = newFloats(env, 3 * size_t(w.units));
+      outs.emplace_back(pd.diff_weights_peephole_desc(), w.peepholeDesc(), dPeephole.data);
+      outs.back().zero();  // accumulated, like the other weight gradients
+      run[DNNL_ARG_DIFF_WEIGHTS_PEEPHOLE] = outs.back().primitive;
+    }
+    // oneDNN adds the weight gradients into these arguments.
+    for (size_t k = 2; k <= 4; k++) outs[k].zero();
+    dnnl::primitive(pd).execute(queue(), run);
+    for (Output& out : outs) out.finish();
     queue().wait();
-    return result(env, {{"dx", dx.array}, {"dh0", dh0.array}, {"dc0", dc0.array}, {"dWx", dWx.array}, {"dWh", dWh.array}, {"dB", dB.array}});
+    if (w.cell == Cell::gru) {
+      std::vector<float> unused;
+      std::memcpy(dWx.data, w.gateOrder(dWxOrder.data(), w.inputs, unused), dWxOrder.size() * sizeof(float));
+      std::memcpy(dWh.data, w.gateOrder(dWhOrder.data(), w.units, unused), dWhOrder.size() * sizeof(float));
+      std::memcpy(dB.data, w.gateOrder(dBOrder.data(), 1, unused), dBOrder.size() * sizeof(float));
+    }
+    return result(env, {{"dx", dx.array}, {"dh0", dh0.array}, {"dc0", dc0.array}, {"dWx", dWx.array}, {"dWh", dWh.array},
+                        {"dB", dB.array}, {"dPeephole", dPeephole.array}});
   });
 }
 
@@ -330,8 +457,8 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"forward", nullptr, Forward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"backward", nullptr, Backward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
   return exports;

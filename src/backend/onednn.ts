@@ -16,9 +16,9 @@ export function loadOnednn(): OnednnAddon | string {
   else if (!fs.existsSync(ONEDNN_ADDON_PATH)) {
     loaded = `not built (no ${path.relative(process.cwd(), ONEDNN_ADDON_PATH)}): run \`node ${path.relative(process.cwd(), path.join(PACKAGE_ROOT, 'scripts', 'provision-onednn.js'))}\``;
   } else {
-    // libgomp, whose threads run the primitives, read this as it loads. After a parallel region its threads
-    // spin 300,000 PAUSEs by default before sleeping: ~20 ms of a vCPU on CPUs whose PAUSE takes ~140 cycles
-    // (Skylake-SP and later), which the TensorFlow ops that follow need on a 2-vCPU machine.
+    // libgomp, whose threads run the primitives, reads this as it loads. After a parallel region its threads
+    // spin 300,000 PAUSEs by default before sleeping, ~10–20 ms of a vCPU where PAUSE takes ~140 cycles
+    // (Skylake-SP and later), which the TensorFlow ops that follow need (README, Backends).
     process.env.GOMP_SPINCOUNT ??= '3000';
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports

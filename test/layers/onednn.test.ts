@@ -4,15 +4,15 @@ import { loadOnednn } from '../../src/backend/onednn';
 import { chooseWindow, onednnWindow } from '../../src/layers/choose-window';
 import { explicitWindow } from '../../src/layers/explicit-window';
 import { kernelChoice } from '../../src/layers/kernel-choice';
-import { onednnLstmWindow } from '../../src/layers/onednn/lstm';
-import { OnednnAddon } from '../../src/layers/onednn/addon';
+import { onednnWindow as onednnCellWindow } from '../../src/layers/onednn/window';
+import { OnednnAddon, OnednnCell } from '../../src/layers/onednn/addon';
 import { WindowInputs, WindowKernel } from '../../src/layers/window';
 import { randomCell } from '../cells/fixtures';
 import { randomTensor, relativeError } from '../helpers';
 
 /**
- * oneDNN's LSTM primitive computes our explicit equations: outputs, final state and every gradient agree to
- * 1e-5 relative in float32 (and to bf16's resolution in bf16). `npm ci` builds the addon
+ * oneDNN's recurrent primitives compute our explicit equations: outputs, final state and every gradient agree
+ * to 1e-5 relative in float32 (and to bf16's resolution in bf16), for the LSTM, peephole LSTM, GRU and tanh RNN. `npm ci` builds the addon
  * (scripts/provision-onednn.js); CI must have it, elsewhere these tests say why they are skipped.
  */
 const loaded = loadOnednn();
@@ -26,19 +26,24 @@ const bf16 = bf16Support() === true && kernelChoice().precision === 'fp32';
 
 const [BATCH, TIME, INPUT, UNITS] = [3, 6, 5, 7];
 
-function windowInputs(seed: number): { inputs: WindowInputs; dOutputs: tf.Tensor3D; dState: tf.Tensor2D[]; kernels: (precision: boolean) => WindowKernel[] } {
-  const { cell, next } = randomCell('lstm', INPUT, UNITS, seed);
+const KINDS: OnednnCell[] = ['lstm', 'peephole', 'gru', 'rnn'];
+
+function windowInputs(kind: OnednnCell, seed: number): {
+  inputs: WindowInputs; dOutputs: tf.Tensor3D; dState: tf.Tensor2D[]; kernels: (useBf16: boolean) => WindowKernel[];
+} {
+  const { cell, next } = randomCell(kind, INPUT, UNITS, seed);
   const [wx, , b] = cell.trainableWeights.map((w) => w.read());
+  const states = Array.from({ length: cell.stateCount }, (_, k) => k);
   const inputs: WindowInputs = {
     x: randomTensor(next, [TIME, BATCH, INPUT]) as tf.Tensor3D,
-    initialState: [0, 1].map(() => randomTensor(next, [BATCH, UNITS], 0.8) as tf.Tensor2D),
+    initialState: states.map(() => randomTensor(next, [BATCH, UNITS], 0.8) as tf.Tensor2D),
     wx: wx as tf.Tensor2D, b: b as tf.Tensor1D, recurrent: cell.recurrentWeights(), masks: null,
   };
   return {
     inputs,
     dOutputs: randomTensor(next, [TIME, BATCH, UNITS]) as tf.Tensor3D,
-    dState: [0, 1].map(() => randomTensor(next, [BATCH, UNITS]) as tf.Tensor2D),
-    kernels: (useBf16) => [explicitWindow(cell), onednnLstmWindow(addon as OnednnAddon, UNITS, useBf16)],
+    dState: states.map(() => randomTensor(next, [BATCH, UNITS]) as tf.Tensor2D),
+    kernels: (useBf16) => [explicitWindow(cell), onednnCellWindow(addon as OnednnAddon, kind, UNITS, useBf16)],
   };
 }
 
@@ -46,17 +51,19 @@ function windowInputs(seed: number): { inputs: WindowInputs; dOutputs: tf.Tensor
 function everything(kernel: WindowKernel, inputs: WindowInputs, dOutputs: tf.Tensor3D, dState: tf.Tensor2D[]): Record<string, tf.Tensor> {
   const forward = kernel.forward(inputs);
   const g = kernel.backward(forward.saved, dOutputs, dState);
+  const numbered = (prefix: string, list: tf.Tensor[]): Record<string, tf.Tensor> => Object.fromEntries(list.map((t, k) => [`${prefix}${k}`, t]));
   return {
-    outputs: forward.outputs, h: forward.state[0], c: forward.state[1],
-    dx: g.dx, dWx: g.dWx, dB: g.dB, dWh: g.dRecurrent[0], dh0: g.dInitialState[0], dc0: g.dInitialState[1],
+    outputs: forward.outputs, ...numbered('state', forward.state), dx: g.dx, dWx: g.dWx, dB: g.dB,
+    ...numbered('dRecurrent', g.dRecurrent), ...numbered('dInitialState', g.dInitialState),
   };
 }
 
-describeOnednn('oneDNN LSTM window', () => {
+describeOnednn.each(KINDS)('oneDNN %s window', (kind) => {
   test('float32: outputs, final state and every gradient equal the explicit window', () => {
     tf.tidy(() => {
-      const { inputs, dOutputs, dState, kernels } = windowInputs(17);
+      const { inputs, dOutputs, dState, kernels } = windowInputs(kind, 17);
       const [explicit, onednn] = kernels(false).map((kernel) => everything(kernel, inputs, dOutputs, dState));
+      expect(Object.keys(onednn).sort()).toEqual(Object.keys(explicit).sort());
       for (const name of Object.keys(explicit)) {
         expect(onednn[name].shape).toEqual(explicit[name].shape);
         expect({ name, ok: relativeError(onednn[name].dataSync(), explicit[name].dataSync()) < 1e-5 }).toEqual({ name, ok: true });
@@ -66,7 +73,7 @@ describeOnednn('oneDNN LSTM window', () => {
 
   (bf16 ? test : test.skip)('bf16: the same within bfloat16 resolution (8 bits of mantissa)', () => {
     tf.tidy(() => {
-      const { inputs, dOutputs, dState, kernels } = windowInputs(18);
+      const { inputs, dOutputs, dState, kernels } = windowInputs(kind, 18);
       const [explicit, onednn] = kernels(true).map((kernel) => everything(kernel, inputs, dOutputs, dState));
       for (const name of Object.keys(explicit)) {
         const error = relativeError(onednn[name].dataSync(), explicit[name].dataSync());
@@ -79,7 +86,7 @@ describeOnednn('oneDNN LSTM window', () => {
 
   test('inference gives the training forward\'s outputs and state', () => {
     tf.tidy(() => {
-      const { inputs, kernels } = windowInputs(19);
+      const { inputs, kernels } = windowInputs(kind, 19);
       const onednn = kernels(false)[1];
       const trained = onednn.forward(inputs);
       const inferred = onednn.infer!(inputs);
@@ -88,18 +95,23 @@ describeOnednn('oneDNN LSTM window', () => {
     });
   });
 
+});
+
+describeOnednn('oneDNN kernels in a layer', () => {
   test('a layer on oneDNN gives the explicit loss and weight gradients through the tape, and leaves no tensor behind', () => {
     const { cell, next } = randomCell('lstm', INPUT, UNITS, 3);
     const layer = new Recurrent({ cell });
     const x = randomTensor(next, [BATCH, TIME, INPUT]) as tf.Tensor3D;
-    const lossAndGrads = (kernel: 'onednn' | 'explicit'): { loss: number; grads: Float32Array[]; used: string | null } => tf.tidy(() => {
+    const lossAndGrads = (kernel: 'onednn' | 'explicit'): { loss: number; grads: Float32Array[]; used: string | null } => {
       const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(layer.run(x, { kernel }).outputs)) as tf.Scalar,
         cell.trainableWeights.map((w) => w.read() as tf.Variable));
-      return { loss: value.dataSync()[0], grads: Object.values(grads).map((g) => g.dataSync() as Float32Array), used: layer.lastKernel };
-    });
+      const result = { loss: value.dataSync()[0], grads: Object.values(grads).map((g) => g.dataSync() as Float32Array), used: layer.lastKernel };
+      tf.dispose([value, ...Object.values(grads)]);
+      return result;
+    };
     const explicit = lossAndGrads('explicit');
     const onednn = lossAndGrads('onednn');
-    expect(onednn.used).toMatch(/^oneDNN LSTM/);
+    expect(onednn.used).toBe(kernelChoice().precision === 'bf16' ? 'oneDNN LSTM (bf16)' : 'oneDNN LSTM');
     expect(Math.abs(onednn.loss - explicit.loss) / Math.abs(explicit.loss)).toBeLessThan(kernelChoice().precision === 'bf16' ? 3e-2 : 1e-5);
     const before = tf.memory().numTensors;
     lossAndGrads('onednn');
@@ -108,32 +120,35 @@ describeOnednn('oneDNN LSTM window', () => {
     x.dispose();
   });
 
-  test('auto runs oneDNN for the plain LSTM only, and never with recurrent dropout masks', () => {
+  test('auto runs oneDNN for every cell, and never with recurrent dropout masks', () => {
     const settings = { ...kernelChoice(), kernel: 'auto' as const, onednn: addon };
-    const { cell: lstm } = randomCell('lstm', INPUT, UNITS, 1);
-    expect(chooseWindow(lstm, settings, false).name).toMatch(/^oneDNN LSTM/);
-    expect(chooseWindow(lstm, settings, true).name).not.toMatch(/oneDNN/);
-    expect(chooseWindow(lstm, { ...settings, kernel: 'onednn' }, true).name).toBe('explicit');
-    for (const kind of ['peephole', 'gru', 'rnn'] as const) expect(onednnWindow(randomCell(kind, INPUT, UNITS, 2).cell, settings, false)).toBeNull();
-    expect(onednnWindow(lstm, { ...settings, onednn: null }, false)).toBeNull();
+    for (const kind of KINDS) {
+      const { cell } = randomCell(kind, INPUT, UNITS, 1);
+      expect(chooseWindow(cell, settings, false).name).toMatch(/^oneDNN /);
+      expect(chooseWindow(cell, settings, true).name).not.toMatch(/oneDNN/);
+      expect(chooseWindow(cell, { ...settings, kernel: 'onednn' }, true).name).toBe('explicit');
+      expect(onednnWindow(cell, { ...settings, onednn: null }, false)).toBeNull();
+    }
   });
 
   test('a window with recurrent masks is refused by the oneDNN kernel itself', () => {
     tf.tidy(() => {
-      const { inputs, kernels } = windowInputs(20);
+      const { inputs, kernels } = windowInputs('lstm', 20);
       const mask = dropoutMask([BATCH, UNITS], 0.3, 5) as tf.Tensor2D;
-      expect(() => kernels(false)[1].forward({ ...inputs, masks: Array(TIME).fill(mask) })).toThrow(/cannot take recurrent dropout masks/);
+      expect(() => kernels(false)[1].forward({ ...inputs, masks: Array(TIME).fill(mask) })).toThrow("oneDNN's LSTM cannot take recurrent dropout masks");
     });
   });
 
   test('mis-sized arrays are refused with a message naming the argument', () => {
-    const sizes = { time: 2, batch: 1, inputs: 3, units: 2, bf16: false, training: false };
+    const sizes = { cell: 'lstm' as const, time: 2, batch: 1, inputs: 3, units: 2, bf16: false, training: false };
     const ok = {
       x: new Float32Array(6), h0: new Float32Array(2), c0: new Float32Array(2),
       wx: new Float32Array(24), wh: new Float32Array(16), b: new Float32Array(8),
     };
-    expect(() => addon!.lstmForward({ ...sizes, ...ok })).not.toThrow();
-    expect(() => addon!.lstmForward({ ...sizes, ...ok, wh: new Float32Array(15) })).toThrow('oneDNN LSTM: wh holds 15 elements, expected 16');
-    expect(() => addon!.lstmForward({ ...sizes, ...ok, time: 0 })).toThrow('oneDNN LSTM: time must be a positive integer');
+    expect(() => addon!.forward({ ...sizes, ...ok })).not.toThrow();
+    expect(() => addon!.forward({ ...sizes, ...ok, wh: new Float32Array(15) })).toThrow('oneDNN RNN: wh holds 15 elements, expected 16');
+    expect(() => addon!.forward({ ...sizes, ...ok, time: 0 })).toThrow('oneDNN RNN: time must be a positive integer');
+    expect(() => addon!.forward({ ...sizes, ...ok, cell: 'lru' as OnednnCell })).toThrow('oneDNN RNN: cell must be lstm, peephole, gru or rnn, not "lru"');
+    expect(() => addon!.forward({ ...sizes, ...ok, cell: 'peephole' })).toThrow('oneDNN RNN: peephole must be a Float32Array');
   });
 });

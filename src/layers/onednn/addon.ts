@@ -3,7 +3,10 @@
  * in our layouts (time-major [T, B, ·], weights [in, G·u] with our gate columns). Only the interface lives
  * here, so the layers still bundle for a browser; src/backend/onednn.ts loads the addon in Node.
  */
+export type OnednnCell = 'lstm' | 'peephole' | 'gru' | 'rnn';
+
 export interface OnednnWindowSizes {
+  cell: OnednnCell;
   time: number;
   batch: number;
   inputs: number;
@@ -12,33 +15,36 @@ export interface OnednnWindowSizes {
   bf16: boolean;
 }
 
-export interface LstmWindowData {
+/** A window's input, initial state and weights; `c0` for the LSTMs, `peephole` [p_i, p_f, p_o] for the peephole LSTM. */
+export interface OnednnWindowData {
   /** [T, B, in] */
   x: Float32Array;
   h0: Float32Array;
-  c0: Float32Array;
-  /** [in, 4u] and [u, 4u], columns i, f, g, o. */
+  c0?: Float32Array;
+  /** [in, G·u] and [u, G·u], our gate columns. */
   wx: Float32Array;
   wh: Float32Array;
   b: Float32Array;
+  peephole?: Float32Array;
 }
 
-export interface LstmWindowResult {
+export interface OnednnForwardResult {
   /** [T, B, u] */
   outputs: Float32Array;
   h: Float32Array;
-  c: Float32Array;
+  c?: Float32Array;
   /** What the backward pass needs, in oneDNN's layout (training only). */
-  workspace: Int32Array | null;
+  workspace?: Int32Array;
 }
 
-export interface LstmWindowGradients {
+export interface OnednnGradients {
   dx: Float32Array;
   dh0: Float32Array;
-  dc0: Float32Array;
+  dc0?: Float32Array;
   dWx: Float32Array;
   dWh: Float32Array;
   dB: Float32Array;
+  dPeephole?: Float32Array;
 }
 
 export interface OnednnAddon {
@@ -46,9 +52,10 @@ export interface OnednnAddon {
   version(): string;
   /** oneDNN's threads for calls from the JavaScript thread. */
   setThreads(threads: number): void;
-  lstmForward(args: OnednnWindowSizes & LstmWindowData & { training: boolean }): LstmWindowResult;
-  lstmBackward(args: OnednnWindowSizes & LstmWindowData & {
-    outputs: Float32Array; h: Float32Array; c: Float32Array; workspace: Int32Array;
-    dOutputs: Float32Array; dh: Float32Array; dc: Float32Array;
-  }): LstmWindowGradients;
+  forward(args: OnednnWindowSizes & OnednnWindowData & { training: boolean }): OnednnForwardResult;
+  /** From the forward's inputs and outputs as it took and gave them, and the gradients of outputs and final state. */
+  backward(args: OnednnWindowSizes & OnednnWindowData & {
+    outputs: Float32Array; h: Float32Array; c?: Float32Array; workspace: Int32Array;
+    dOutputs: Float32Array; dh: Float32Array; dc?: Float32Array;
+  }): OnednnGradients;
 }
