@@ -7,6 +7,7 @@ import { LSTMCell } from '../../src/cells/lstm';
 import { WindowInputs } from '../../src/layers/window';
 import { randomCell } from '../cells/fixtures';
 import { randomTensor, relativeError } from '../helpers';
+import { layerLossAndGradients } from './fixtures';
 
 /**
  * TensorFlow's fused cells compute the same thing as our explicit equations: outputs, final state and every
@@ -69,13 +70,7 @@ describeNative('the kernel choice', () => {
     const { cell, next } = randomCell('lstm', INPUT, UNITS, 3);
     const layer = new Recurrent({ cell });
     const x = randomTensor(next, [BATCH, TIME, INPUT]) as tf.Tensor3D;
-    const lossAndGrads = (kernel: 'fused' | 'explicit'): { loss: number; grads: Float32Array[]; used: string | null } => {
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(layer.run(x, { kernel }).outputs)) as tf.Scalar,
-        cell.trainableWeights.map((w) => w.read() as tf.Variable));
-      const result = { loss: value.dataSync()[0], grads: Object.values(grads).map((g) => g.dataSync() as Float32Array), used: layer.lastKernel };
-      tf.dispose([value, ...Object.values(grads)]);
-      return result;
-    };
+    const lossAndGrads = (kernel: 'fused' | 'explicit'): ReturnType<typeof layerLossAndGradients> => layerLossAndGradients(layer, x, kernel);
     const fused = lossAndGrads('fused');
     expect(fused.used).toBe('fused LSTM');
     const explicit = lossAndGrads('explicit');

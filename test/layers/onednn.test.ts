@@ -9,6 +9,7 @@ import { OnednnAddon, OnednnCell } from '../../src/layers/onednn/addon';
 import { WindowInputs, WindowKernel } from '../../src/layers/window';
 import { randomCell } from '../cells/fixtures';
 import { randomTensor, relativeError } from '../helpers';
+import { layerLossAndGradients } from './fixtures';
 
 /**
  * oneDNN's recurrent primitives compute our explicit equations: outputs, final state and every gradient agree
@@ -102,17 +103,13 @@ describeOnednn('oneDNN kernels in a layer', () => {
     const { cell, next } = randomCell('lstm', INPUT, UNITS, 3);
     const layer = new Recurrent({ cell });
     const x = randomTensor(next, [BATCH, TIME, INPUT]) as tf.Tensor3D;
-    const lossAndGrads = (kernel: 'onednn' | 'explicit'): { loss: number; grads: Float32Array[]; used: string | null } => {
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(layer.run(x, { kernel }).outputs)) as tf.Scalar,
-        cell.trainableWeights.map((w) => w.read() as tf.Variable));
-      const result = { loss: value.dataSync()[0], grads: Object.values(grads).map((g) => g.dataSync() as Float32Array), used: layer.lastKernel };
-      tf.dispose([value, ...Object.values(grads)]);
-      return result;
-    };
+    const lossAndGrads = (kernel: 'onednn' | 'explicit'): ReturnType<typeof layerLossAndGradients> => layerLossAndGradients(layer, x, kernel);
     const explicit = lossAndGrads('explicit');
     const onednn = lossAndGrads('onednn');
     expect(onednn.used).toBe(kernelChoice().precision === 'bf16' ? 'oneDNN LSTM (bf16)' : 'oneDNN LSTM');
-    expect(Math.abs(onednn.loss - explicit.loss) / Math.abs(explicit.loss)).toBeLessThan(kernelChoice().precision === 'bf16' ? 3e-2 : 1e-5);
+    const tolerance = kernelChoice().precision === 'bf16' ? 3e-2 : 1e-5;
+    expect(Math.abs(onednn.loss - explicit.loss) / Math.abs(explicit.loss)).toBeLessThan(tolerance);
+    onednn.grads.forEach((g, k) => expect(relativeError(g, explicit.grads[k])).toBeLessThan(tolerance));
     const before = tf.memory().numTensors;
     lossAndGrads('onednn');
     expect(tf.memory().numTensors).toBe(before);
