@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /*
- * provision-onednn.js — build the optional oneDNN addon (native/onednn/rnn.cc:
- * recurrent-layer kernels on Intel's oneDNN) into native/build/rnnlm_onednn.node.
+ * provision-onednn.js — build the optional oneDNN addon (native/onednn/*.cc:
+ * recurrent-layer and output-layer kernels on Intel's oneDNN) into
+ * native/build/rnnlm_onednn.node.
  *
  * oneDNN itself comes from PyPI, like TensorFlow's C library in
  * provision-native.js: libdnnl.so.3 from the `onednn-cpu-gomp` wheel and the
@@ -12,7 +13,7 @@
  *
  * Run from the project's `postinstall` after provision-native.js (or by hand:
  * `node scripts/provision-onednn.js`).
- * - Idempotent: does nothing if the addon was built from the same rnn.cc, for
+ * - Idempotent: does nothing if the addon was built from the same sources, for
  *   the same Node ABI, against the same cached oneDNN, and still loads.
  * - Cached: the cache dir is $RNNLM_NATIVE_CACHE, or else
  *   $XDG_CACHE_HOME/tfjs-rnnlm, or else ~/.cache/tfjs-rnnlm (shared by every
@@ -21,7 +22,7 @@
  *   saying tfjs-rnnlm will use TensorFlow's kernels, and how to get oneDNN's.
  * - Linux x86_64 (glibc) only. RNNLM_NO_ONEDNN=1 (or RNNLM_NO_NATIVE=1)
  *   disables it. RNNLM_ONEDNN_SOURCE=file.cc builds another source instead of
- *   native/onednn/rnn.cc. `--force` rebuilds even if the addon is up to date.
+ *   native/onednn/*.cc. `--force` rebuilds even if the addon is up to date.
  *
  * Plain Node.js (CommonJS), built-in modules and ./wheels.js only.
  */
@@ -59,7 +60,12 @@ function finish(reason, hint) {
 /** A path for messages: relative inside the project, else absolute. */
 function show(p) { const r = path.relative(PROJECT, p); return r && !r.startsWith('..') ? r : p; }
 
-function sha256(file) { return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'); }
+/** One hash over the files (names and contents): any change to a source or header rebuilds the addon. */
+function sha256(files) {
+  const hash = crypto.createHash('sha256');
+  for (const file of files) hash.update(`${path.basename(file)}\0`).update(fs.readFileSync(file));
+  return hash.digest('hex');
+}
 
 // ------------------------------------------------------- oneDNN from PyPI
 
@@ -131,12 +137,13 @@ function verify() {
   return {error: (err || (r.error && r.error.message) || `exit ${r.status}`).trim().slice(0, 300)};
 }
 
-function compile(source, onednnDir, nodeInclude) {
+function compile(sources, onednnDir, nodeInclude) {
   const tmpOut = path.join(BUILD, `rnnlm_onednn.tmp-${process.pid}.node`);
   const lib = path.join(onednnDir, 'lib');
-  const args = ['-O2', '-std=c++17', '-shared', '-fPIC', `-I${nodeInclude}`, `-I${path.join(onednnDir, 'include')}`,
-    source, '-o', tmpOut, `-L${lib}`, '-ldnnl', `-Wl,-rpath,${lib}`];
-  log(`compiling ${show(source)}: g++ ${args.join(' ')}`);
+  // -fopenmp: the output layer's loops share libgomp's threads with oneDNN.
+  const args = ['-O2', '-std=c++17', '-fopenmp', '-shared', '-fPIC', `-I${nodeInclude}`, `-I${path.join(onednnDir, 'include')}`,
+    ...sources, '-o', tmpOut, `-L${lib}`, '-ldnnl', `-Wl,-rpath,${lib}`];
+  log(`compiling ${sources.map(show).join(' ')}: g++ ${args.join(' ')}`);
   const t = Date.now();
   const logFile = path.join(BUILD, 'rnnlm_onednn.log');
   const r = run('g++', args, {cwd: PROJECT, timeout: 1200000});
@@ -144,7 +151,7 @@ function compile(source, onednnDir, nodeInclude) {
   if (r.status !== 0 || !fs.existsSync(tmpOut)) {
     rmrf(tmpOut);
     const err = (r.stderr || '').split('\n').find((l) => /error/.test(l)) || (r.error && r.error.message) || `exit ${r.status}`;
-    throw new Skip(`compiling ${path.basename(source)} failed: ${err.trim().slice(0, 200)}; full log: ${show(logFile)}`,
+    throw new Skip(`compiling ${sources.map((s) => path.basename(s)).join(' ')} failed: ${err.trim().slice(0, 200)}; full log: ${show(logFile)}`,
         'fix the compile error');
   }
   fs.renameSync(tmpOut, ADDON);
@@ -164,14 +171,17 @@ async function main() {
   if (process.platform !== 'linux' || process.arch !== 'x64' || !glibcVersion()) {
     throw new Skip(`the oneDNN wheels are for Linux x86_64 with glibc; this is ${process.platform}-${process.arch}`, null);
   }
-  const source = path.resolve(PROJECT, process.env.RNNLM_ONEDNN_SOURCE || path.join('native', 'onednn', 'rnn.cc'));
-  if (!fs.existsSync(source)) {
-    throw new Skip(`${show(source)} not found`, 'reinstall tfjs-rnnlm (or set RNNLM_ONEDNN_SOURCE to the addon source)');
+  const sourceDir = path.join(PROJECT, 'native', 'onednn');
+  const listed = (ending) => (fs.existsSync(sourceDir) ? fs.readdirSync(sourceDir).filter((f) => f.endsWith(ending)).sort().map((f) => path.join(sourceDir, f)) : []);
+  const sources = process.env.RNNLM_ONEDNN_SOURCE ? [path.resolve(PROJECT, process.env.RNNLM_ONEDNN_SOURCE)] : listed('.cc');
+  const missing = sources.length === 0 ? path.join(sourceDir, '*.cc') : sources.find((s) => !fs.existsSync(s));
+  if (missing) {
+    throw new Skip(`${show(missing)} not found`, 'reinstall tfjs-rnnlm (or set RNNLM_ONEDNN_SOURCE to the addon source)');
   }
   const cache = cacheRoot();
   const onednnDir = path.join(cache, `onednn-cpu-gomp-${ONEDNN}`);
   const libDir = path.join(onednnDir, 'lib');
-  const want = {sourceSha256: sha256(source), onednn: ONEDNN, libDir, node: process.versions.modules};
+  const want = {sourceSha256: sha256([...sources, ...listed('.h')]), onednn: ONEDNN, libDir, node: process.versions.modules};
 
   const stamp = readJson(STAMP);
   if (!FORCE && stamp && fs.existsSync(ADDON) && cachedOnednn(onednnDir) &&
@@ -180,7 +190,7 @@ async function main() {
     if (!v.error) { log(`oneDNN ${v.version} kernels ready (${show(ADDON)} is up to date). ${secs(t0)}`); return; }
     log(`the built addon does not load (${v.error}); rebuilding`);
   }
-  // The old addon (if any) does not match rnn.cc, Node or oneDNN: remove it now, so
+  // The old addon (if any) does not match the sources, Node or oneDNN: remove it now, so
   // that any failure below leaves TensorFlow's kernels in use, not a stale addon.
   rmrf(STAMP);
   rmrf(ADDON);
@@ -197,7 +207,7 @@ async function main() {
 
   log(`building the oneDNN ${ONEDNN} addon (oneDNN from PyPI; cache ${cache})`);
   await ensureOnednn(cache);
-  compile(source, onednnDir, nodeInclude);
+  compile(sources, onednnDir, nodeInclude);
   const v = verify();
   if (v.error) {
     rmrf(ADDON);

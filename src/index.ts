@@ -12,7 +12,7 @@ export type { BackendInfo } from './backend/info';
 export * from './data';
 export { LanguageModel } from './model/lm';
 export type { ForwardResult, ModelState } from './model/lm';
-export { hiddenByVocab, outputCrossEntropy, outputLogits, tokenNll } from './model/loss';
+export { hiddenByVocab, outputCrossEntropy, outputLogits, outputNll, tokenNll } from './model/loss';
 export type { OutputLayer, OutputLayout } from './model/loss';
 export { loadModel, saveModel } from './model/io';
 export type { LoadedModel } from './model/io';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { StreamBatcher } from '../data/batches';
 import { LanguageModel, ModelState } from '../model/lm';
-import { outputLogits, tokenNll } from '../model/loss';
+import { outputNll } from '../model/loss';
 import { PerplexityResult } from './perplexity';
 
 /** The continuous cache's settings: its size N, the flatness θ of its attention and its share λ. */
@@ -32,7 +32,7 @@ export function cachePerplexity(model: LanguageModel, ids: Int32Array, batchSize
       const inputs = tf.tensor2d(window.inputs, [batch, time], 'int32');
       const targets = tf.tensor2d(window.targets, [batch, time], 'int32');
       const { hidden, undropped, state: next } = model.features(inputs, state, null, { inference: true });
-      const modelNll = tokenNll(outputLogits(hidden, model.output), tf.reshape(targets, [-1]) as tf.Tensor1D);
+      const modelNll = outputNll(hidden, model.output, tf.reshape(targets, [-1]) as tf.Tensor1D);
       const pModel = tf.reshape(tf.exp(tf.neg(modelNll)), [batch, time]);
       const keys = previous ? tf.concat([previous.keys, undropped], 1) : undropped; // [B, M + T, H]
       const words = previous ? tf.concat([previous.words, targets], 1) : targets;

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { StreamBatcher } from '../data/batches';
 import { LanguageModel, ModelState } from '../model/lm';
-import { tokenNll } from '../model/loss';
 import { PerplexityResult } from './perplexity';
 
 /**
@@ -23,8 +22,8 @@ export function mcDropoutPerplexity(
       const inputs = tf.tensor2d(window.inputs, [window.batchSize, window.steps], 'int32');
       const targets = tf.tensor1d(window.targets, 'int32');
       const passes = states.map((state, s) => {
-        const { logits, state: next } = model.forward(inputs, state, sampleSeed(seed, s, k), { inference: true });
-        return { logProb: tf.neg(tokenNll(logits, targets)), next: next.layers };
+        const { nll, state: next } = model.tokenNll(inputs, targets, state, sampleSeed(seed, s, k), { inference: true });
+        return { logProb: tf.neg(nll), next: next.layers };
       });
       // −log((1/K)·Σ_k exp(log p_k)), computed stably.
       const perToken = tf.neg(tf.sub(tf.logSumExp(tf.stack(passes.map((p) => p.logProb)), 0), Math.log(samples)));

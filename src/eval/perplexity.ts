@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { StreamBatcher } from '../data/batches';
 import { LanguageModel, ModelState } from '../model/lm';
-import { tokenNll } from '../model/loss';
 
 export interface PerplexityResult {
   /** exp(nll / tokens). */
@@ -25,8 +24,7 @@ export function evaluatePerplexity(model: LanguageModel, ids: Int32Array, batchS
     const window = batcher.window(k);
     const result = tf.tidy(() => {
       const inputs = tf.tensor2d(window.inputs, [window.batchSize, window.steps], 'int32');
-      const { logits, state: next } = model.forward(inputs, state, null, { inference: true });
-      const perToken = tokenNll(logits, tf.tensor1d(window.targets, 'int32'));
+      const { nll: perToken, state: next } = model.tokenNll(inputs, tf.tensor1d(window.targets, 'int32'), state, null, { inference: true });
       const sum = window.mask ? tf.sum(tf.mul(perToken, window.mask)) : tf.sum(perToken);
       return { sum, next: next.layers };
     });

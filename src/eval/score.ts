@@ -3,7 +3,6 @@ import { encodeText } from '../data/corpus';
 import { lineTokens, splitLines } from '../data/tokens';
 import { Vocabulary } from '../data/vocabulary';
 import { LanguageModel } from '../model/lm';
-import { tokenNll } from '../model/loss';
 
 export interface LineScore {
   /** The line as given. */
@@ -30,8 +29,7 @@ export function scoreText(model: LanguageModel, vocab: Vocabulary, text: string,
     offset += count;
     const nll = tf.tidy(() => {
       const inputs = tf.tensor2d([[vocab.eosId, ...targets.slice(0, -1)]], [1, count], 'int32');
-      const { logits } = model.forward(inputs, null, null, { inference: true });
-      return tf.sum(tokenNll(logits, tf.tensor1d(targets, 'int32')));
+      return tf.sum(model.tokenNll(inputs, tf.tensor1d(targets, 'int32'), null, null, { inference: true }).nll);
     });
     const logProb = -nll.dataSync()[0];
     nll.dispose();

@@ -5,7 +5,7 @@ import { embeddingDropoutMask, recurrentMasks, sequenceDropout } from '../layers
 import { ActivationPenalties, activationPenalty, temporalActivationPenalty } from '../regularizers/activation';
 import { weightDropMask } from '../regularizers/weight-drop';
 import { ModelConfig, NO_DROPOUT, validateModelConfig } from '../config/model';
-import { OutputLayer, outputCrossEntropy, outputLogits } from './loss';
+import { OutputLayer, outputCrossEntropy, outputLogits, outputNll } from './loss';
 
 /** The carried state of every layer: [h] or [h, c] each. */
 export interface ModelState {
@@ -143,6 +143,17 @@ export class LanguageModel {
   forward(inputs: tf.Tensor2D, state: ModelState | null, dropoutSeed: number | null, options: InferenceOption = {}): ForwardResult {
     const { hidden, state: next } = this.features(inputs, state, dropoutSeed, options);
     return { logits: outputLogits(hidden, this.output), state: next };
+  }
+
+  /**
+   * Per-token negative log-likelihood of a window's targets, [batch·time] (rows in [batch, time] order), and the
+   * state after it; see `features` for `dropoutSeed` and `inference`. Evaluation's path: the logits are not kept.
+   */
+  tokenNll(
+    inputs: tf.Tensor2D, targets: tf.Tensor1D, state: ModelState | null, dropoutSeed: number | null, options: InferenceOption = {},
+  ): { nll: tf.Tensor1D; state: ModelState } {
+    const { hidden, state: next } = this.features(inputs, state, dropoutSeed, options);
+    return { nll: outputNll(hidden, this.output, targets), state: next };
   }
 
   /**

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeOpsAvailable } from '../layers/fused/native-ops';
+import { nativeCrossEntropy, nativeOutput, nativeTokenNll } from './native-output';
 
 /**
  * Per-position negative log-likelihood of sparse targets: nll_n = logsumexp(logits_n) − logits_n[target_n].
@@ -45,6 +46,15 @@ export function outputLogits(hidden: tf.Tensor2D, output: OutputLayer): tf.Tenso
 }
 
 /**
+ * Per-token NLL of `targets` under the output layer: on oneDNN (native-output.ts) where its kernels are in
+ * force, else the logits by `outputLogits` and `tokenNll`. For evaluation: nothing is kept for a gradient.
+ */
+export function outputNll(hidden: tf.Tensor2D, output: OutputLayer, targets: tf.Tensor1D): tf.Tensor1D {
+  const native = nativeOutput();
+  return native ? nativeTokenNll(native, hidden, output, targets) : tokenNll(outputLogits(hidden, output), targets);
+}
+
+/**
  * The output layer and its softmax cross-entropy as one op, L = Σ_n w_n·nll_n / count with logits = h·W + b,
  * for training. The [N, V] tensors are the cost of a word-level LM, so the backward pass never builds
  * softmax − one-hot: with e = exp(logits − max) and s = Σ_v e (both kept from the forward pass),
@@ -52,10 +62,13 @@ export function outputLogits(hidden: tf.Tensor2D, output: OutputLayer): tf.Tenso
  *   ∂L/∂h = a ⊙ (e·Wᵀ) − c ⊙ W_{targets}ᵀ,   ∂L/∂W = (a⊙h)ᵀ·e − scatter(c⊙h → target columns),   ∂L/∂b = aᵀ·e − scatter(c).
  * Each [N, V] tensor is read by a matmul and by nothing else. (On the native backend this beat TensorFlow's
  * SparseSoftmaxCrossEntropyWithLogits, which gives g = softmax − one-hot in one op: small trained 16% faster.)
+ * Where oneDNN's kernels are in force, the same equations run on the addon (native-output.ts).
  */
 export function outputCrossEntropy(
   hidden: tf.Tensor2D, output: OutputLayer, targets: tf.Tensor1D, weights: tf.Tensor1D | null, count: number,
 ): tf.Scalar {
+  const native = nativeOutput();
+  if (native) return nativeCrossEntropy(native, hidden, output, targets, weights, count);
   const vocab = output.bias.shape[0];
   const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [h, weight, bias] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];

@@ -143,9 +143,9 @@ describeOnednn('oneDNN kernels in a layer', () => {
       wx: new Float32Array(24), wh: new Float32Array(16), b: new Float32Array(8),
     };
     expect(() => addon!.forward({ ...sizes, ...ok })).not.toThrow();
-    expect(() => addon!.forward({ ...sizes, ...ok, wh: new Float32Array(15) })).toThrow('oneDNN RNN: wh holds 15 elements, expected 16');
-    expect(() => addon!.forward({ ...sizes, ...ok, time: 0 })).toThrow('oneDNN RNN: time must be a positive integer');
-    expect(() => addon!.forward({ ...sizes, ...ok, cell: 'lru' as OnednnCell })).toThrow('oneDNN RNN: cell must be lstm, peephole, gru or rnn, not "lru"');
-    expect(() => addon!.forward({ ...sizes, ...ok, cell: 'peephole' })).toThrow('oneDNN RNN: peephole must be a Float32Array');
+    expect(() => addon!.forward({ ...sizes, ...ok, wh: new Float32Array(15) })).toThrow('oneDNN addon: wh holds 15 elements, expected 16');
+    expect(() => addon!.forward({ ...sizes, ...ok, time: 0 })).toThrow('oneDNN addon: time must be a positive integer');
+    expect(() => addon!.forward({ ...sizes, ...ok, cell: 'lru' as OnednnCell })).toThrow('oneDNN addon: cell must be lstm, peephole, gru or rnn, not "lru"');
+    expect(() => addon!.forward({ ...sizes, ...ok, cell: 'peephole' })).toThrow('oneDNN addon: peephole must be a Float32Array');
   });
 });

@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
+import { KernelSettings, kernelChoice, setKernelChoice } from '../../src/layers/kernel-choice';
 import { OutputLayout, outputCrossEntropy, tokenNll } from '../../src/model/loss';
 import { randomTensor, relativeError, rng } from '../helpers';
+
+// The tfjs composition: with the oneDNN kernels in force the output layer runs on the addon (native-output.test.ts).
+let saved: KernelSettings;
+beforeAll(() => {
+  saved = kernelChoice();
+  setKernelChoice('explicit', saved.precision, saved.onednn);
+});
+afterAll(() => setKernelChoice(saved.kernel, saved.precision, saved.onednn));
 
 /**
  * The fused output layer + softmax cross-entropy (hand-written backward) against the same loss composed of

@@ -1,7 +1,8 @@
 /**
- * The native addon native/onednn/rnn.cc: oneDNN's recurrent primitives over whole windows, on float32 arrays
- * in our layouts (time-major [T, B, ·], weights [in, G·u] with our gate columns). Only the interface lives
- * here, so the layers still bundle for a browser; src/backend/onednn.ts loads the addon in Node.
+ * The native addon native/onednn/: oneDNN's recurrent primitives over whole windows (rnn.cc), on float32 arrays
+ * in our layouts (time-major [T, B, ·], weights [in, G·u] with our gate columns), and the output layer with its
+ * softmax cross-entropy (output.cc). Only the interface lives here, so the layers still bundle for a browser;
+ * src/backend/onednn.ts loads the addon in Node.
  */
 export type OnednnCell = 'lstm' | 'peephole' | 'gru' | 'rnn';
 
@@ -47,6 +48,25 @@ export interface OnednnGradients {
   dPeephole?: Float32Array;
 }
 
+/** The output layer's sizes: N rows of H features, V words; W is [V, H] (`vocabRows`, a tied embedding) or [H, V]. */
+export interface OnednnOutputSizes {
+  rows: number;
+  hidden: number;
+  vocab: number;
+  bf16: boolean;
+  vocabRows: boolean;
+}
+
+export interface OnednnOutputData {
+  /** [N, H] */
+  h: Float32Array;
+  w: Float32Array;
+  /** [V] */
+  b: Float32Array;
+  /** [N], each in [0, V) */
+  targets: Int32Array;
+}
+
 export interface OnednnAddon {
   /** oneDNN's version, e.g. "3.2.0". */
   version(): string;
@@ -58,4 +78,12 @@ export interface OnednnAddon {
     outputs: Float32Array; h: Float32Array; c?: Float32Array; workspace: Int32Array;
     dOutputs: Float32Array; dh: Float32Array; dc?: Float32Array;
   }): OnednnGradients;
+  /**
+   * nll_n = −log softmax(h·W + b)_n[t_n]; in training also the softmax P for the backward pass (its bytes in an
+   * Int32Array: bfloat16 in bf16 mode).
+   */
+  outputForward(args: OnednnOutputSizes & OnednnOutputData & { training: boolean }): { nll: Float32Array; probabilities?: Int32Array };
+  /** Gradients of Σ_n c_n·nll_n, with `scale` = c: ∂/∂h [N, H], ∂/∂W (W's layout), ∂/∂b [V]. */
+  outputBackward(args: OnednnOutputSizes & Omit<OnednnOutputData, 'b'> & { scale: Float32Array; probabilities: Int32Array }):
+    { dHidden: Float32Array; dWeight: Float32Array; dBias: Float32Array };
 }

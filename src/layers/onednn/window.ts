@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CellState } from '../../cells/cell';
 import { SavedRecord, WindowForward, WindowGradients, WindowInputs, WindowKernel } from '../window';
 import { OnednnAddon, OnednnCell, OnednnWindowData, OnednnWindowSizes } from './addon';
+import { host, hostWeight } from './host';
 
 const GATES: Record<OnednnCell, number> = { lstm: 4, peephole: 4, gru: 3, rnn: 1 };
 const NAMES: Record<OnednnCell, string> = { lstm: 'LSTM', peephole: 'peephole LSTM', gru: 'GRU', rnn: 'tanh RNN' };
@@ -78,26 +79,4 @@ export function onednnWindow(addon: OnednnAddon, cell: OnednnCell, units: number
       };
     },
   };
-}
-
-/** A float32 tensor's values (no copy for one whose values are still on the JavaScript side). */
-function host(t: tf.Tensor): Float32Array {
-  return t.dataSync() as Float32Array;
-}
-
-/**
- * Weights' values, read from the backend once per buffer: evaluation and sampling pass the same weights every
- * window (2 × 13.5 MB for the medium model, which cost ~25% of its evaluation time when copied each window).
- * Keyed by the tensor's dataId: tfjs buffers never change, and a variable's assign gives it a new dataId.
- */
-const hostWeights = new WeakMap<object, Float32Array>();
-
-function hostWeight(t: tf.Tensor): Float32Array {
-  const id = t.dataId as object;
-  let values = hostWeights.get(id);
-  if (!values) {
-    values = host(t);
-    hostWeights.set(id, values);
-  }
-  return values;
 }

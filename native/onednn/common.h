@@ -1,0 +1,177 @@
+// Shared by the addon's sources: N-API argument reading and result building, the oneDNN engine and stream, and
+// the conversions between the caller's float32 arrays and the layouts a primitive asks for.
+#pragma once
+
+#include <node_api.h>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace rnnlm {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+using Args = std::unordered_map<int, memory>;
+
+inline dnnl::engine& cpu() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+inline dnnl::stream& queue() {
+  static dnnl::stream stream(cpu());
+  return stream;
+}
+
+/** A caller's mistake (a missing or mis-sized argument): thrown to JavaScript as an Error with this message. */
+struct ArgumentError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+inline void check(napi_status status, const char* what) {
+  if (status != napi_ok) throw ArgumentError(what);
+}
+
+inline napi_value property(napi_env env, napi_value object, const char* name) {
+  napi_value value;
+  check(napi_get_named_property(env, object, name, &value), name);
+  return value;
+}
+
+inline int intProperty(napi_env env, napi_value object, const char* name) {
+  int32_t value;
+  if (napi_get_value_int32(env, property(env, object, name), &value) != napi_ok || value <= 0) {
+    throw ArgumentError(std::string(name) + " must be a positive integer");
+  }
+  return value;
+}
+
+inline bool boolProperty(napi_env env, napi_value object, const char* name) {
+  bool value = false;
+  if (napi_get_value_bool(env, property(env, object, name), &value) != napi_ok) {
+    throw ArgumentError(std::string(name) + " must be a boolean");
+  }
+  return value;
+}
+
+inline std::string stringProperty(napi_env env, napi_value object, const char* name) {
+  char text[32];
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, property(env, object, name), text, sizeof text, &length) != napi_ok) {
+    throw ArgumentError(std::string(name) + " must be a string");
+  }
+  return std::string(text, length);
+}
+
+/** The data of typed array `name` (of `type`), which must hold `bytes` bytes (or at least that many). */
+inline void* typedArray(napi_env env, napi_value object, const char* name, napi_typedarray_type type, size_t bytes, bool atLeast = false) {
+  napi_value value = property(env, object, name);
+  bool isTyped = false;
+  napi_is_typedarray(env, value, &isTyped);
+  napi_typedarray_type actual;
+  size_t length;
+  void* data;
+  if (!isTyped || napi_get_typedarray_info(env, value, &actual, &length, &data, nullptr, nullptr) != napi_ok || actual != type) {
+    throw ArgumentError(std::string(name) + (type == napi_float32_array ? " must be a Float32Array" : " must be an Int32Array"));
+  }
+  size_t have = length * 4;
+  if (atLeast ? have < bytes : have != bytes) {
+    throw ArgumentError(std::string(name) + " holds " + std::to_string(length) + " elements, expected " +
+                        (atLeast ? "at least " : "") + std::to_string((bytes + 3) / 4));
+  }
+  return data;
+}
+
+inline float* floats(napi_env env, napi_value object, const char* name, size_t count) {
+  return static_cast<float*>(typedArray(env, object, name, napi_float32_array, count * sizeof(float)));
+}
+
+/** A new typed array of `count` 4-byte elements whose data oneDNN writes directly. */
+inline napi_value newArray(napi_env env, napi_typedarray_type type, size_t count, void** data) {
+  napi_value buffer, array;
+  check(napi_create_arraybuffer(env, count * 4, data, &buffer), "allocating an output");
+  check(napi_create_typedarray(env, type, count, buffer, 0, &array), "allocating an output");
+  return array;
+}
+
+/** User data (float32, plain layout) as the primitive wants it: the same memory, or a converted copy. */
+inline memory input(const memory::desc& wanted, const memory::desc& plain, const void* data) {
+  memory user(plain, cpu(), const_cast<void*>(data));
+  if (wanted == plain) return user;
+  memory converted(wanted, cpu());
+  dnnl::reorder(user, converted).execute(queue(), user, converted);
+  return converted;
+}
+
+/** An output the primitive writes in its layout, copied to the caller's float32 array by `finish`. */
+struct Output {
+  memory primitive, user;
+
+  Output(const memory::desc& wanted, const memory::desc& plain, void* data) : user(plain, cpu(), data) {
+    primitive = wanted == plain ? user : memory(wanted, cpu());
+  }
+  void zero() { std::memset(primitive.get_data_handle(), 0, primitive.get_desc().get_size()); }
+  void finish() {
+    if (primitive.get_data_handle() != user.get_data_handle()) dnnl::reorder(primitive, user).execute(queue(), primitive, user);
+  }
+};
+
+struct JsOutput {
+  napi_value array;
+  void* data;
+};
+
+inline JsOutput newFloats(napi_env env, size_t count) {
+  JsOutput out;
+  out.array = newArray(env, napi_float32_array, count, &out.data);
+  return out;
+}
+
+/** A result object: the named values (a nullptr value is left out). */
+inline napi_value result(napi_env env, std::initializer_list<std::pair<const char*, napi_value>> fields) {
+  napi_value object;
+  check(napi_create_object(env, &object), "allocating the result");
+  for (const auto& [name, value] : fields) {
+    if (value) check(napi_set_named_property(env, object, name, value), name);
+  }
+  return object;
+}
+
+/** The one argument object of every call. */
+inline napi_value soleArgument(napi_env env, napi_callback_info info) {
+  size_t count = 1;
+  napi_value arg;
+  check(napi_get_cb_info(env, info, &count, &arg, nullptr, nullptr), "reading the arguments");
+  napi_valuetype type;
+  if (count < 1 || napi_typeof(env, arg, &type) != napi_ok || type != napi_object) throw ArgumentError("expected one object argument");
+  return arg;
+}
+
+/** Runs `body`, turning C++ exceptions into JavaScript errors. */
+template <typename Body>
+napi_value guarded(napi_env env, Body body) {
+  try {
+    return body();
+  } catch (const ArgumentError& e) {
+    napi_throw_error(env, nullptr, (std::string("oneDNN addon: ") + e.what()).c_str());
+  } catch (const dnnl::error& e) {
+    napi_throw_error(env, nullptr, (std::string("oneDNN addon: ") + e.what() + " (status " + std::to_string(e.status) + ")").c_str());
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, (std::string("oneDNN addon: ") + e.what()).c_str());
+  }
+  return nullptr;
+}
+
+// The functions each source exports (registered by addon.cc).
+napi_value RnnForward(napi_env env, napi_callback_info info);
+napi_value RnnBackward(napi_env env, napi_callback_info info);
+napi_value OutputForward(napi_env env, napi_callback_info info);
+napi_value OutputBackward(napi_env env, napi_callback_info info);
+
+}  // namespace rnnlm

@@ -1,0 +1,181 @@
+// The output layer of a language model and its softmax cross-entropy, forward and backward, on oneDNN's matmul,
+// softmax and (in bf16 mode) bfloat16 products: src/model/loss.ts's equations, without the [N, V] tensors ever
+// crossing into TensorFlow.
+//
+//   logits = h·W + b  (W is [H, V]; a tied model passes its [V, H] embedding, read transposed)
+//   nll_n  = −log softmax(logits_n)[t_n]
+//   P      = softmax(logits), kept for the backward pass (bfloat16 in bf16 mode)
+// and, with c_n = ∂L/∂nll_n (the caller's per-row scale),
+//   ∂L/∂h = c ⊙ (P·Wᵀ − W[:, t])     ∂L/∂W = hᵀ·(c ⊙ P) − scatter(c ⊙ h → columns t)     ∂L/∂b = Pᵀ·c − scatter(c)
+//
+// Why: a word-level model spends most of its step in these [N, V] products (the medium model: 27 GFLOP a step,
+// three products of 700 × 650 × 10,000). oneDNN runs them with bfloat16 inputs and float32 accumulation where the
+// CPU has AVX512-BF16 or AMX (1.6–1.9× float32 on an AMD EPYC with AVX512-BF16), where TensorFlow's bf16 fpmath
+// mode left its matmul at float32 speed on that CPU.
+#include "common.h"
+
+#include <cstdint>
+
+namespace rnnlm {
+
+namespace {
+
+/** The sizes and mode of one call: N rows of H features, V words. */
+struct OutputLayer {
+  int rows, hidden, vocab;
+  bool bf16;
+  /** W is the [V, H] embedding (tied) rather than an [H, V] projection. */
+  bool vocabRows;
+
+  OutputLayer(napi_env env, napi_value args)
+      : rows(intProperty(env, args, "rows")),
+        hidden(intProperty(env, args, "hidden")),
+        vocab(intProperty(env, args, "vocab")),
+        bf16(boolProperty(env, args, "bf16")),
+        vocabRows(boolProperty(env, args, "vocabRows")) {}
+
+  dt data() const { return bf16 ? dt::bf16 : dt::f32; }
+  size_t cells() const { return size_t(rows) * vocab; }
+  size_t weightCount() const { return size_t(hidden) * vocab; }
+  /** Bytes of P as kept between the passes. */
+  size_t probabilityBytes() const { return cells() * (bf16 ? 2 : 4); }
+
+  memory::desc rowsBy(int columns, dt type) const { return {{rows, columns}, type, tag::ab}; }
+  /** The caller's W as the [H, V] matrix of the product h·W. */
+  memory::desc weightAsHiddenByVocab() const { return {{hidden, vocab}, dt::f32, vocabRows ? tag::ba : tag::ab}; }
+  /** The caller's W as the [V, H] matrix of the product P·Wᵀ. */
+  memory::desc weightAsVocabByHidden() const { return {{vocab, hidden}, dt::f32, vocabRows ? tag::ab : tag::ba}; }
+  /** Element (v, j) of W in the caller's layout. */
+  size_t weightIndex(size_t v, size_t j) const { return vocabRows ? v * hidden + j : j * vocab + v; }
+};
+
+/** The targets, each checked to be a word of the vocabulary. */
+const int32_t* targetsOf(napi_env env, napi_value args, const OutputLayer& o) {
+  auto* targets = static_cast<const int32_t*>(typedArray(env, args, "targets", napi_int32_array, size_t(o.rows) * 4));
+  for (int n = 0; n < o.rows; n++) {
+    if (targets[n] < 0 || targets[n] >= o.vocab) {
+      throw ArgumentError("targets[" + std::to_string(n) + "] is " + std::to_string(targets[n]) + ", outside the vocabulary of " +
+                          std::to_string(o.vocab));
+    }
+  }
+  return targets;
+}
+
+/** dst = src·weights (+ bias) on oneDNN's matmul, converting the float32 operands to the primitive's type and layout. */
+void product(const memory::desc& src, const void* srcData, const memory::desc& weights, const void* weightsData, const memory::desc& dst,
+             void* dstData, dt type, const float* bias = nullptr) {
+  auto wanted = [&](const memory::desc& plain) { return memory::desc(plain.get_dims(), type, tag::any); };
+  memory::desc biasDesc = bias ? memory::desc({1, dst.get_dims()[1]}, dt::f32, tag::ab) : memory::desc();
+  // A source already in the product's type (P, kept as bf16) is used as it is.
+  memory::desc srcWanted = src.get_data_type() == type ? src : wanted(src);
+  dnnl::matmul::primitive_desc pd(cpu(), srcWanted, wanted(weights), biasDesc, dst);
+  Args run = {{DNNL_ARG_SRC, input(pd.src_desc(), src, srcData)}, {DNNL_ARG_WEIGHTS, input(pd.weights_desc(), weights, weightsData)},
+              {DNNL_ARG_DST, memory(dst, cpu(), dstData)}};
+  if (bias) run[DNNL_ARG_BIAS] = memory(biasDesc, cpu(), const_cast<float*>(bias));
+  dnnl::matmul(pd).execute(queue(), run);
+}
+
+/** dst = softmax (or log-softmax) of each row of src, on oneDNN's softmax. */
+void softmax(const memory::desc& src, void* srcData, const memory::desc& dst, void* dstData, dnnl::algorithm kind) {
+  dnnl::softmax_forward::primitive_desc pd(cpu(), dnnl::prop_kind::forward_inference, kind, src, dst, 1);
+  dnnl::softmax_forward(pd).execute(queue(), {{DNNL_ARG_SRC, memory(src, cpu(), srcData)}, {DNNL_ARG_DST, memory(dst, cpu(), dstData)}});
+}
+
+/** P's element k as a float (bfloat16 is the high half of a float32). */
+inline float probability(const void* p, size_t k, bool bf16) {
+  if (!bf16) return static_cast<const float*>(p)[k];
+  uint32_t bits = uint32_t(static_cast<const uint16_t*>(p)[k]) << 16;
+  float value;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
+
+}  // namespace
+
+/**
+ * outputForward({rows, hidden, vocab, bf16, vocabRows, training, h [N·H], w, b [V], targets (Int32Array [N])})
+ *   → {nll [N], probabilities? (training: P in an Int32Array's bytes, bfloat16 in bf16 mode)}
+ */
+napi_value OutputForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value args = soleArgument(env, info);
+    OutputLayer o(env, args);
+    bool training = boolProperty(env, args, "training");
+    const float* h = floats(env, args, "h", size_t(o.rows) * o.hidden);
+    const float* w = floats(env, args, "w", o.weightCount());
+    const float* b = floats(env, args, "b", o.vocab);
+    const int32_t* targets = targetsOf(env, args, o);
+    std::vector<float> logits(o.cells());
+    product(o.rowsBy(o.hidden, dt::f32), h, o.weightAsHiddenByVocab(), w, o.rowsBy(o.vocab, dt::f32), logits.data(), o.data(), b);
+    napi_value probabilities = nullptr;
+    if (training) {
+      void* data;
+      probabilities = newArray(env, napi_int32_array, (o.probabilityBytes() + 3) / 4, &data);
+      softmax(o.rowsBy(o.vocab, dt::f32), logits.data(), o.rowsBy(o.vocab, o.data()), data, dnnl::algorithm::softmax_accurate);
+    }
+    // Log-probabilities in place: nll_n is exact in float32 whatever the mode (no log of a rounded P).
+    softmax(o.rowsBy(o.vocab, dt::f32), logits.data(), o.rowsBy(o.vocab, dt::f32), logits.data(), dnnl::algorithm::softmax_log);
+    queue().wait();
+    JsOutput nll = newFloats(env, o.rows);
+    auto* out = static_cast<float*>(nll.data);
+    for (int n = 0; n < o.rows; n++) out[n] = -logits[size_t(n) * o.vocab + targets[n]];
+    return result(env, {{"nll", nll.array}, {"probabilities", probabilities}});
+  });
+}
+
+/**
+ * outputBackward({rows, hidden, vocab, bf16, vocabRows, h, w, targets, scale [N] (c_n = ∂L/∂nll_n), probabilities})
+ *   → {dHidden [N·H], dWeight (W's layout), dBias [V]}
+ */
+napi_value OutputBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value args = soleArgument(env, info);
+    OutputLayer o(env, args);
+    const float* h = floats(env, args, "h", size_t(o.rows) * o.hidden);
+    const float* w = floats(env, args, "w", o.weightCount());
+    const float* c = floats(env, args, "scale", o.rows);
+    const int32_t* targets = targetsOf(env, args, o);
+    const void* p = typedArray(env, args, "probabilities", napi_int32_array, o.probabilityBytes(), true);
+    JsOutput dHidden = newFloats(env, size_t(o.rows) * o.hidden), dWeight = newFloats(env, o.weightCount()), dBias = newFloats(env, o.vocab);
+    auto* dh = static_cast<float*>(dHidden.data);
+    auto* dw = static_cast<float*>(dWeight.data);
+    auto* db = static_cast<float*>(dBias.data);
+    const size_t H = o.hidden, V = o.vocab, N = o.rows;
+
+    // ∂L/∂h = c ⊙ (P·Wᵀ − W[:, t])
+    product(o.rowsBy(o.vocab, o.data()), p, o.weightAsVocabByHidden(), w, o.rowsBy(o.hidden, dt::f32), dh, o.data());
+    // c ⊙ h, the other operand of ∂L/∂W, and its scatter into the target columns
+    std::vector<float> scaledHidden(N * H);
+    for (size_t n = 0; n < N; n++) {
+      for (size_t j = 0; j < H; j++) scaledHidden[n * H + j] = c[n] * h[n * H + j];
+    }
+    // ∂L/∂W = hᵀ·(c ⊙ P) = (c ⊙ h)ᵀ·P, in W's layout: [V, H] = Pᵀ·(c ⊙ h) for the tied embedding, [H, V] otherwise.
+    memory::desc pTransposed({o.vocab, o.rows}, o.data(), tag::ba), pPlain = o.rowsBy(o.vocab, o.data());
+    memory::desc scaled = o.rowsBy(o.hidden, dt::f32), scaledTransposed({o.hidden, o.rows}, dt::f32, tag::ba);
+    if (o.vocabRows) product(pTransposed, p, scaled, scaledHidden.data(), {{o.vocab, o.hidden}, dt::f32, tag::ab}, dw, o.data());
+    else product(scaledTransposed, scaledHidden.data(), pPlain, p, {{o.hidden, o.vocab}, dt::f32, tag::ab}, dw, o.data());
+    queue().wait();
+    // ∂L/∂b = Pᵀ·c, accumulated in float32 over P's rows.
+    std::memset(db, 0, V * sizeof(float));
+    const bool bf16 = o.bf16;
+#pragma omp parallel for schedule(static)
+    for (long block = 0; block < long((V + 255) / 256); block++) {
+      size_t from = size_t(block) * 256, to = std::min(V, from + 256);
+      for (size_t n = 0; n < N; n++) {
+        for (size_t v = from; v < to; v++) db[v] += c[n] * probability(p, n * V + v, bf16);
+      }
+    }
+    // The one-hot terms: − W[:, t_n] in ∂L/∂h, − c_n·h_n in column t_n of ∂L/∂W, − c_n in ∂L/∂b.
+    for (size_t n = 0; n < N; n++) {
+      size_t t = size_t(targets[n]);
+      for (size_t j = 0; j < H; j++) {
+        dh[n * H + j] = c[n] * dh[n * H + j] - c[n] * w[o.weightIndex(t, j)];
+        dw[o.weightIndex(t, j)] -= scaledHidden[n * H + j];
+      }
+      db[t] -= c[n];
+    }
+    return result(env, {{"dHidden", dHidden.array}, {"dWeight", dWeight.array}, {"dBias", dBias.array}});
+  });
+}
+
+}  // namespace rnnlm

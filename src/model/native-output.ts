@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs';
+import { kernelChoice } from '../layers/kernel-choice';
+import { OnednnAddon, OnednnOutputSizes } from '../layers/onednn/addon';
+import { host, hostWeight } from '../layers/onednn/host';
+import type { OutputLayer } from './loss';
+
+/** The oneDNN addon and its precision, when the output layer runs on it: wherever the oneDNN kernels are in force. */
+export interface NativeOutput {
+  addon: OnednnAddon;
+  bf16: boolean;
+}
+
+/**
+ * The output layer runs on the addon (native/onednn/output.cc) with `--kernel auto` or `onednn` once the addon
+ * is loaded: its products take bfloat16 inputs in bf16 mode where TensorFlow's float32 matmul does not, and the
+ * [N, V] logits and probabilities never cross into TensorFlow. `explicit` and `fused` keep the tfjs composition.
+ */
+export function nativeOutput(): NativeOutput | null {
+  const { kernel, precision, onednn } = kernelChoice();
+  return onednn && (kernel === 'auto' || kernel === 'onednn') ? { addon: onednn, bf16: precision === 'bf16' } : null;
+}
+
+function sizes(hidden: tf.Tensor2D, output: OutputLayer, bf16: boolean): OnednnOutputSizes {
+  const [rows, hiddenSize] = hidden.shape;
+  return { rows, hidden: hiddenSize, vocab: output.bias.shape[0], bf16, vocabRows: output.layout === 'vocab-rows' };
+}
+
+const int32 = (t: tf.Tensor): Int32Array => t.dataSync() as Int32Array;
+
+/** nll_n = −log softmax(h·W + b)_n[t_n] for every row, on the addon. */
+export function nativeTokenNll({ addon, bf16 }: NativeOutput, hidden: tf.Tensor2D, output: OutputLayer, targets: tf.Tensor1D): tf.Tensor1D {
+  const { nll } = addon.outputForward({
+    ...sizes(hidden, output, bf16), training: false,
+    h: host(hidden), w: hostWeight(output.weight), b: hostWeight(output.bias), targets: int32(targets),
+  });
+  return tf.tensor1d(nll);
+}
+
+/**
+ * L = Σ_n w_n·nll_n / count on the addon, differentiable in h, W and b (src/model/loss.ts's `outputCrossEntropy`,
+ * the same equations). The softmax P stays in the addon's bytes between the passes.
+ */
+export function nativeCrossEntropy(
+  { addon, bf16 }: NativeOutput, hidden: tf.Tensor2D, output: OutputLayer, targets: tf.Tensor1D, weights: tf.Tensor1D | null, count: number,
+): tf.Scalar {
+  const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [h, weight, bias] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const save = args[3] as tf.GradSaveFunc;
+    const layer: OutputLayer = { weight, layout: output.layout, bias };
+    const shape = sizes(h, layer, bf16);
+    const { nll, probabilities } = addon.outputForward({
+      ...shape, training: true, h: host(h), w: hostWeight(weight), b: hostWeight(bias), targets: int32(targets),
+    });
+    const rowWeights = weights ? host(weights) : null;
+    let sum = 0;
+    nll.forEach((value, n) => { sum += rowWeights ? rowWeights[n] * value : value; });
+    // Saved rather than captured: a caller's tidy may free targets/weights before the gradient is taken.
+    save([h, weight, targets, tf.tensor1d(probabilities as Int32Array, 'int32'), ...(weights ? [weights] : [])]);
+    return {
+      value: tf.scalar(sum / count),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedH, savedWeight, savedTargets, savedProbabilities, savedWeights] = saved;
+        const perRow = host(dy)[0] / count;
+        const w = savedWeights ? host(savedWeights) : null;
+        const scale = new Float32Array(shape.rows).map((_, n) => (w ? w[n] * perRow : perRow)); // c_n = ∂L/∂nll_n
+        const g = addon.outputBackward({
+          ...shape, h: host(savedH), w: hostWeight(savedWeight), targets: int32(savedTargets), scale, probabilities: int32(savedProbabilities),
+        });
+        return [tf.tensor2d(g.dHidden, savedH.shape as [number, number]), tf.tensor2d(g.dWeight, savedWeight.shape as [number, number]),
+          tf.tensor1d(g.dBias)];
+      },
+    };
+  });
+  return (loss as unknown as (h: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Scalar)(hidden, output.weight, output.bias);
+}
