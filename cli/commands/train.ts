@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
 import {
@@ -10,6 +11,21 @@ import { cliTrainCommand, givenOptions, addOptions, shellLine } from '../options
 const PARENT_CHECK_MS = 500;
 
 const fmt = (value: number | null | undefined, digits = 2): string => (value == null ? '—' : value.toFixed(digits));
+
+/**
+ * Whether the user detached this run from the shell that started it on purpose, with `setsid`: the process leads
+ * its own session (field 6 of /proc/self/stat), so no terminal hangs up on it and it outlives its parent by
+ * design. (`nohup` leaves no trace: Node resets the SIGHUP disposition it sets.) Linux only; elsewhere false.
+ */
+function detachedOnPurpose(): boolean {
+  try {
+    // The command name (field 2) is in parentheses and may hold spaces: count the fields after its ')'.
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]) === process.pid;
+  } catch {
+    return false;
+  }
+}
 
 export function trainCommand(): Command {
   const command = new Command('train')
@@ -31,14 +47,18 @@ export function trainCommand(): Command {
       };
       process.on('SIGINT', stop(130));
       process.on('SIGTERM', stop(143));
+      process.on('SIGHUP', stop(129)); // the terminal closed (Node's default would end the run without a checkpoint)
       // `npx rnnlm train` runs this process under npm, and a plain `kill` of npm (docker stop, a job scheduler)
-      // ends npm alone: a parent that goes away is taken as a SIGTERM, so the run checkpoints and stops.
-      const parent = process.ppid;
-      const watchParent = setInterval(() => {
-        if (process.ppid === parent) return;
-        clearInterval(watchParent);
-        stop(143, `the parent process ${parent} ended: `)();
-      }, PARENT_CHECK_MS).unref();
+      // ends npm alone: a parent that goes away is taken as a SIGTERM, so the run checkpoints and stops. A run
+      // started with setsid is meant to outlive the shell that started it, so it is not watched.
+      if (!detachedOnPurpose()) {
+        const parent = process.ppid;
+        const watchParent = setInterval(() => {
+          if (process.ppid === parent) return;
+          clearInterval(watchParent);
+          stop(143, `the parent process ${parent} ended: `)();
+        }, PARENT_CHECK_MS).unref();
+      }
       // Our stdout/stderr may be pipes into that parent: writing to them must not end the run before its checkpoint.
       for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
       const json = Boolean(options.json);

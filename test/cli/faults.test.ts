@@ -86,6 +86,7 @@ test('killed with SIGKILL mid-epoch and at a random moment, then resumed: the sa
 test.each([
   ['SIGINT', 130],
   ['SIGTERM', 143],
+  ['SIGHUP', 129], // the terminal closed: Node's default would end the run without a checkpoint
 ] as const)('%s stops after the current batch, writes a checkpoint, says how to resume and exits %i', async (signal, code) => {
   const runDir = path.join(tempDir('rnnlm-signal-'), 'run');
   const run = startRnnlm([...TRAIN, '--epochs', '50', '--save', runDir]);
@@ -128,10 +129,22 @@ test('a diverging run stops naming epoch and batch, keeps the last good checkpoi
   expect(report.epochs.map((m) => [m.epoch, m.lr])).toEqual([[1, 20], [2, 1]]);
 });
 
-test('when the process that started it is killed (npx under docker stop), the trainer checkpoints and stops as for SIGTERM', async () => {
-  const runDir = path.join(tempDir('rnnlm-orphan-'), 'run');
-  // A stand-in for npm: starts the CLI with its own stdio and prints the child's pid.
-  const launcher = `const c = require('child_process').spawn(process.execPath, ${JSON.stringify([CLI, ...TRAIN, '--epochs', '50', '--save', runDir])}, ` +
+/** Whether process `pid` still exists. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts `command ...args` (the trainer, or a wrapper that execs it) from a stand-in parent with the parent's
+ * stdio, waits for two progress lines, then SIGKILLs the parent. Returns the trainer's pid and the stderr so far.
+ */
+async function killParentOfTrainer(command: string, args: string[]): Promise<{ trainer: number; stderr: () => string }> {
+  const launcher = `const c = require('child_process').spawn(${JSON.stringify(command)}, ${JSON.stringify(args)}, ` +
     "{ stdio: 'inherit' }); console.log(c.pid); setInterval(() => {}, 1000);";
   const parent = spawn(process.execPath, ['-e', launcher], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -141,20 +154,33 @@ test('when the process that started it is killed (npx under docker stop), the tr
   const trainer = Number(await waitFor(() => stdout.match(/^(\d+)\n/)?.[1], 'the trainer pid'));
   await waitFor(() => (/epoch 1 batch 14\/70 /.test(stderr) ? true : undefined), 'two progress lines');
   parent.kill('SIGKILL');
-  const alive = (): boolean => {
-    try {
-      process.kill(trainer, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  await waitFor(() => (alive() ? undefined : true), 'the orphaned trainer to stop', 30_000);
-  expect(stderr).toMatch(/rnnlm: the parent process \d+ ended: stopping after this batch, writing a checkpoint/);
-  expect(toolLines(stderr).pop()).toBe(`rnnlm: stopped; checkpoint written; resume with: rnnlm train --save ${runDir} --resume`);
+  return { trainer, stderr: () => stderr };
+}
+
+test('when the process that started it is killed (npx under docker stop), the trainer checkpoints and stops as for SIGTERM', async () => {
+  const runDir = path.join(tempDir('rnnlm-orphan-'), 'run');
+  // The parent stands in for npm.
+  const { trainer, stderr } = await killParentOfTrainer(process.execPath, [CLI, ...TRAIN, '--epochs', '50', '--save', runDir]);
+  await waitFor(() => (processAlive(trainer) ? undefined : true), 'the orphaned trainer to stop', 30_000);
+  expect(stderr()).toMatch(/rnnlm: the parent process \d+ ended: stopping after this batch, writing a checkpoint/);
+  expect(toolLines(stderr()).pop()).toBe(`rnnlm: stopped; checkpoint written; resume with: rnnlm train --save ${runDir} --resume`);
   // The trainer notices within half a second, by when a tiny model may be well into its next epoch.
   const { epoch, batch } = loadableProgress(runDir);
   expect((epoch - 1) * BATCHES_PER_EPOCH + batch).toBeGreaterThanOrEqual(14);
+  expect(readReport(runDir).status).toBe('stopped');
+});
+
+test('a run started with setsid outlives the process that started it (the shell of `setsid rnnlm train … &`)', async () => {
+  const runDir = path.join(tempDir('rnnlm-setsid-'), 'run');
+  // The parent stands in for a shell that exits; setsid execs the trainer (it forks first only when it leads a
+  // process group; this one does not).
+  const { trainer, stderr } = await killParentOfTrainer('setsid', [process.execPath, CLI, ...TRAIN, '--epochs', '50', '--save', runDir]);
+  // Well past the half-second parent check: the orphaned run goes on.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  expect(processAlive(trainer)).toBe(true);
+  expect(stderr()).not.toMatch(/the parent process \d+ ended/);
+  process.kill(trainer, 'SIGTERM');
+  await waitFor(() => (processAlive(trainer) ? undefined : true), 'the trainer to stop on SIGTERM', 30_000);
   expect(readReport(runDir).status).toBe('stopped');
 });
 
