@@ -20,6 +20,12 @@ export function nativeOutput(): NativeOutput | null {
   return onednn && (kernel === 'auto' || kernel === 'onednn') ? { addon: onednn, bf16: precision === 'bf16' } : null;
 }
 
+/** How the output layer runs under the current settings, for reports: "oneDNN", "oneDNN (bf16)" or "tfjs ops". */
+export function outputKernelName(): string {
+  const native = nativeOutput();
+  return native ? `oneDNN${native.bf16 ? ' (bf16)' : ''}` : 'tfjs ops';
+}
+
 function sizes(hidden: tf.Tensor2D, output: OutputLayer, bf16: boolean): OnednnOutputSizes {
   const [rows, hiddenSize] = hidden.shape;
   return { rows, hidden: hiddenSize, vocab: output.bias.shape[0], bf16, vocabRows: output.layout === 'vocab-rows' };

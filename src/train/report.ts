@@ -27,6 +27,8 @@ export interface RunReport {
   backend: string;
   /** The time-loop implementation of each layer (e.g. "fused LSTM", "explicit"); absent in older reports. */
   kernels?: string[];
+  /** How the output layer and its softmax ran ("oneDNN (bf16)", "tfjs ops"); absent in older reports. */
+  outputKernel?: string;
   versions: RuntimeVersions;
   epochs: EpochMetrics[];
   bestValidPpl: number | null;
@@ -72,7 +74,7 @@ export function reportSummary(report: RunReport): string {
     `- corpus: ${report.corpus.dir} (${report.corpus.level} level, vocabulary ${report.corpus.vocabSize}, ` +
       `train/valid/test tokens ${report.corpus.tokens.train}/${report.corpus.tokens.valid}/${report.corpus.tokens.test})`,
     `- model: ${describeModel(report.modelConfig, report.parameters)}`,
-    `- backend: ${report.backend}${report.kernels ? `; recurrent kernels: ${report.kernels.join(', ')}` : ''}; tfjs-rnnlm ${report.versions.tfjsRnnlm}, tfjs ${report.versions.tfjs}` +
+    `- backend: ${report.backend}${report.kernels ? `; recurrent kernels: ${report.kernels.join(', ')}` : ''}${report.outputKernel ? `; output layer: ${report.outputKernel}` : ''}; tfjs-rnnlm ${report.versions.tfjsRnnlm}, tfjs ${report.versions.tfjs}` +
       `${report.versions.tensorflow ? `, TensorFlow ${report.versions.tensorflow}` : ''}, node ${report.versions.node}`,
     `- best valid ppl: ${fixed(report.bestValidPpl, 2)} (epoch ${report.bestEpoch ?? '—'}); test ppl: ${fixed(report.testPpl, 2)}`,
     `- wall time: ${formatDuration(report.wallSeconds)}`,

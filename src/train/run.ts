@@ -10,6 +10,7 @@ import { Corpus, DEFAULT_CORPUS_DIR, loadCorpus } from '../data/corpus';
 import { ConfigError, DataError, DiskFullError, DivergenceError, OptionNamer, TrainCommandNamer, TrainCommandOptions, UserError } from '../errors';
 import { saveModel } from '../model/io';
 import { LanguageModel } from '../model/lm';
+import { outputKernelName } from '../model/native-output';
 import { runtimeVersions } from '../package';
 import { cleanLeftovers, formatBytes } from '../util/atomic-files';
 import { runOutputs, runPaths } from '../util/run-directory';
@@ -257,7 +258,7 @@ async function train(options: TrainRunOptions, save: string | null, previous: Ru
       tokens: { train: corpus.train.length, valid: corpus.valid.length, test: corpus.test.length },
     },
     modelConfig: model.config, trainConfig: trainer.config, parameters: model.parameterCount, backend: backendLine,
-    kernels: model.layers.map((layer) => layer.lastKernel ?? 'not run yet'),
+    kernels: model.layers.map((layer) => layer.lastKernel ?? 'not run yet'), outputKernel: outputKernelName(),
     versions: runtimeVersions(backend.tensorflowVersion), epochs: trainer.progress.history, bestValidPpl: trainer.progress.bestValidPpl,
     bestEpoch: trainer.progress.bestEpoch, testPpl, wallSeconds: trainer.progress.elapsedSeconds,
   });

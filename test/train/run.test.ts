@@ -64,6 +64,7 @@ test('a resume keeps the kernel the run was started with unless it names another
   expect(started.report.start).toMatchObject({ kernel: 'explicit' });
   const resumed = await trainLanguageModel({ save, resume: true, hyper: { epochs: 2 } });
   expect(resumed.report.kernels).toEqual(['explicit']);
+  expect(resumed.report.outputKernel).toBe('tfjs ops');
   resumed.model.dispose();
   const overridden = await trainLanguageModel({ save, resume: true, hyper: { epochs: 3 }, kernel: 'auto', backend });
   expect(overridden.report.start).toMatchObject({ kernel: 'explicit' }); // still the settings it was started with
