@@ -10,7 +10,7 @@
 //
 // Why: a word-level model spends most of its step in these [N, V] products (the medium model: 27 GFLOP a step,
 // three products of 700 × 650 × 10,000). oneDNN runs them with bfloat16 inputs and float32 accumulation where the
-// CPU has AVX512-BF16 or AMX (1.6–1.9× float32 on an AMD EPYC with AVX512-BF16), where TensorFlow's bf16 fpmath
+// CPU has AVX512-BF16 or AMX (1.5–1.9× float32 on an AMD EPYC with AVX512-BF16), where TensorFlow's bf16 fpmath
 // mode left its matmul at float32 speed on that CPU.
 #include "common.h"
 
