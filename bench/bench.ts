@@ -2,10 +2,11 @@
  * Training and evaluation throughput, raced against the alternatives in one run:
  *   npm run bench -- [--config small,medium] [--precision fp32,bf16] [--threads 1,2] [--kernel auto,explicit] [--pytorch]
  *
- * For every precision × thread count a child process is started (both are fixed per process in the native
- * library); in it, for each config, tfjs-rnnlm trains `--warmup` untimed windows then `--batches` timed ones
- * with each `--kernel`, evaluates `--eval-batches` windows, and the tfjs-layers baseline trains the same
- * windows. `--pytorch` adds ../shared/peers/pytorch_lm_bench.py at the same precisions and thread counts.
+ * For every precision × thread count × config a child process is started (precision and threads are fixed
+ * per process in the native library); in it tfjs-rnnlm trains `--warmup` untimed windows then `--batches`
+ * timed ones with each `--kernel`, evaluates `--eval-batches` windows, and the tfjs-layers baseline trains the
+ * same windows; `--pytorch` then runs ../shared/peers/pytorch_lm_bench.py on that config, precision and thread
+ * count, right after ours.
  * One table, and bench/results.json, get every row. Data: Penn Treebank from ../shared/data/ptb when
  * present, else a synthetic 10k-vocabulary stream.
  */
@@ -152,24 +153,20 @@ async function main(): Promise<void> {
     `vocabulary ${data.vocabSize}); batch 20, bptt 35, SGD; ${counts.warmup} warm-up + ${counts.batches} timed windows`);
   const rows: Row[] = [];
   const limits: MatmulLimit[] = [];
+  const noPytorch = opts.pytorch ? pytorchUnavailable() : null;
+  if (noPytorch) console.log(`PyTorch skipped: ${noPytorch}`);
+  // Each config's systems run back to back (ours, the baseline, then PyTorch), so that a drift of the machine's
+  // speed over the run does not fall on one system alone.
   for (const precision of precisions) {
     for (const threadCount of threads) {
-      const child = spawnChild({ backend: opts.backend, precision, threads: threadCount, kernels, configs, baseline: opts.baseline, data: opts.data, counts });
-      rows.push(...child.rows);
-      limits.push(child.limit);
-    }
-  }
-  if (opts.pytorch) {
-    const why = pytorchUnavailable();
-    if (why) console.log(`PyTorch skipped: ${why}`);
-    else {
       for (const config of configs) {
-        for (const precision of precisions) {
-          for (const threadCount of threads) {
-            const pyThreads = threadCount ?? os.cpus().length;
-            rows.push(benchPytorch(config, data, counts, precision, pyThreads));
-            process.stderr.write(`  pytorch ${config} ${precision} threads ${pyThreads}: ${rows[rows.length - 1].trainWordsPerSecond.toFixed(0)} words/s\n`);
-          }
+        const child = spawnChild({ backend: opts.backend, precision, threads: threadCount, kernels, configs: [config], baseline: opts.baseline, data: opts.data, counts });
+        rows.push(...child.rows);
+        if (config === configs[0]) limits.push(child.limit);
+        if (opts.pytorch && !noPytorch) {
+          const pyThreads = threadCount ?? os.cpus().length;
+          rows.push(benchPytorch(config, data, counts, precision, pyThreads));
+          process.stderr.write(`  pytorch ${config} ${precision} threads ${pyThreads}: ${rows[rows.length - 1].trainWordsPerSecond.toFixed(0)} words/s\n`);
         }
       }
     }
