@@ -144,7 +144,7 @@ napi_value OutputBackward(napi_env env, napi_callback_info info) {
 
     // ∂L/∂h = c ⊙ (P·Wᵀ − W[:, t])
     product(o.rowsBy(o.vocab, o.data()), p, o.weightAsVocabByHidden(), w, o.rowsBy(o.hidden, dt::f32), dh, o.data());
-    // c ⊙ h, the other operand of ∂L/∂W, and its scatter into the target columns
+    // c ⊙ h: the other operand of ∂L/∂W, and what the one-hot term below scatters into its target columns
     std::vector<float> scaledHidden(N * H);
     for (size_t n = 0; n < N; n++) {
       for (size_t j = 0; j < H; j++) scaledHidden[n * H + j] = c[n] * h[n * H + j];
