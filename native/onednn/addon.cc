@@ -1,4 +1,4 @@
-// The addon's entry point: registers the recurrent windows (rnn.cc) and the output layer (output.cc).
+// The addon's entry point: registers the recurrent windows (rnn.cc, lstm.cc) and the output layer (output.cc).
 #include "common.h"
 
 extern "C" void omp_set_num_threads(int);  // libgomp, which libdnnl links
@@ -41,6 +41,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"forward", nullptr, RnnForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"backward", nullptr, RnnBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"outputForward", nullptr, OutputForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"outputBackward", nullptr, OutputBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };

@@ -171,6 +171,8 @@ napi_value guarded(napi_env env, Body body) {
 // The functions each source exports (registered by addon.cc).
 napi_value RnnForward(napi_env env, napi_callback_info info);
 napi_value RnnBackward(napi_env env, napi_callback_info info);
+napi_value LstmForward(napi_env env, napi_callback_info info);
+napi_value LstmBackward(napi_env env, napi_callback_info info);
 napi_value OutputForward(napi_env env, napi_callback_info info);
 napi_value OutputBackward(napi_env env, napi_callback_info info);
 

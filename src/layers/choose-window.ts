@@ -8,6 +8,7 @@ import { fusedWindow, prefersFused } from './fused';
 import { hybridLstmWindow } from './fused/lstm';
 import { KernelSettings } from './kernel-choice';
 import { OnednnCell } from './onednn/addon';
+import { onednnLstmWindow } from './onednn/lstm-window';
 import { onednnWindow as onednnCellWindow } from './onednn/window';
 import { WindowKernel } from './window';
 
@@ -20,19 +21,31 @@ function onednnCell(cell: RecurrentCell): OnednnCell | null {
 }
 
 /**
- * oneDNN's primitive for `cell`, or null where it cannot compute our equations: no addon, or recurrent
- * dropout masks (the primitives have no per-step hook on h).
+ * Above this many units an unmasked LSTM trains faster in bf16 on oneDNN's matmuls (lstm.cc) than on its LSTM
+ * primitive: one window (batch 20, 35 steps) forward and backward took 26 against 25 ms at 400 units, 61–77
+ * against 92–116 at 650 and 134–175 against 258–280 at 1,000 (AMD EPYC with AVX512-BF16, 2026-12-03). In
+ * float32 the primitive was as fast or faster (43 against 35 ms at 400 units, ~104 against ~101–144 at 650).
+ */
+const MATMUL_LSTM_MIN_UNITS = 400;
+
+/**
+ * oneDNN's kernel for `cell`, or null where none computes our equations (no addon; recurrent dropout masks on
+ * a cell other than the plain LSTM: the primitives have no per-step hook on h). The plain LSTM runs on oneDNN's
+ * matmuls with our per-step code when it has masks (2.2–3× the TensorFlow kernels that took them) or is large
+ * in bf16, else on oneDNN's LSTM primitive.
  */
 export function onednnWindow(cell: RecurrentCell, { onednn, precision }: KernelSettings, masked: boolean): WindowKernel | null {
   const kind = onednnCell(cell);
-  if (!onednn || masked || !kind) return null;
-  return onednnCellWindow(onednn, kind, cell.units, precision === 'bf16');
+  if (!onednn || !kind) return null;
+  const bf16 = precision === 'bf16';
+  if (kind === 'lstm' && (masked || (bf16 && cell.units > MATMUL_LSTM_MIN_UNITS))) return onednnLstmWindow(onednn, cell.units, bf16);
+  return masked ? null : onednnCellWindow(onednn, kind, cell.units, bf16);
 }
 
 /**
  * The window implementation for `cell` under the kernel settings: `explicit`; `fused` or `onednn` where
- * that kernel computes the same thing, else explicit; `auto` the fastest measured: oneDNN's primitive where it
- * applies — it beat the other kernels for every cell at 200 and 650 units in both precisions (one window,
+ * that kernel computes the same thing, else explicit; `auto` the fastest measured: oneDNN's kernels where they
+ * apply — they beat the other kernels for every cell at 200 and 650 units in both precisions (one window,
  * batch 20, 35 steps, forward and backward: e.g. LSTM 650 bf16 73 against 125 ms, GRU 200 fp32 13 against
  * 48; README, Performance) — else TensorFlow's fused cells or the hybrid (`prefersFused`).
  */

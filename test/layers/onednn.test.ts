@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { Recurrent, bf16Support, dropoutMask } from '../../src';
+import { LSTMCell, Recurrent, bf16Support, dropoutMask } from '../../src';
 import { loadOnednn } from '../../src/backend/onednn';
 import { chooseWindow, onednnWindow } from '../../src/layers/choose-window';
 import { explicitWindow } from '../../src/layers/explicit-window';
 import { kernelChoice } from '../../src/layers/kernel-choice';
+import { onednnLstmWindow } from '../../src/layers/onednn/lstm-window';
 import { onednnWindow as onednnCellWindow } from '../../src/layers/onednn/window';
 import { OnednnAddon, OnednnCell } from '../../src/layers/onednn/addon';
 import { WindowInputs, WindowKernel } from '../../src/layers/window';
@@ -98,6 +99,51 @@ describeOnednn.each(KINDS)('oneDNN %s window', (kind) => {
 
 });
 
+/** Every output and gradient of the matmul LSTM and of the explicit window, on the same inputs (masked or not). */
+function matmulLstmAgainstExplicit(useBf16: boolean, masked: boolean, seed: number): { onednn: Record<string, tf.Tensor>; explicit: Record<string, tf.Tensor> } {
+  const { inputs, dOutputs, dState, kernels } = windowInputs('lstm', seed);
+  // Variational dropout repeats one mask; a different mask every step checks that each step reads its own.
+  const masks = masked ? Array.from({ length: TIME }, (_, t) => dropoutMask([BATCH, UNITS], 0.3, seed + t) as tf.Tensor2D) : null;
+  const explicit = everything(kernels(useBf16)[0], { ...inputs, masks }, dOutputs, dState);
+  const onednn = everything(onednnLstmWindow(addon as OnednnAddon, UNITS, useBf16), { ...inputs, masks }, dOutputs, dState);
+  return { onednn, explicit };
+}
+
+describeOnednn.each([false, true])('oneDNN matmul LSTM window (recurrent masks: %s)', (masked) => {
+  test('float32: outputs, final state and every gradient equal the explicit window', () => {
+    tf.tidy(() => {
+      const { onednn, explicit } = matmulLstmAgainstExplicit(false, masked, 21);
+      expect(Object.keys(onednn).sort()).toEqual(Object.keys(explicit).sort());
+      for (const name of Object.keys(explicit)) {
+        expect(onednn[name].shape).toEqual(explicit[name].shape);
+        expect({ name, ok: relativeError(onednn[name].dataSync(), explicit[name].dataSync()) < 1e-5 }).toEqual({ name, ok: true });
+      }
+    });
+  });
+
+  (bf16 ? test : test.skip)('bf16: the same within bfloat16 resolution', () => {
+    tf.tidy(() => {
+      const { onednn, explicit } = matmulLstmAgainstExplicit(true, masked, 22);
+      for (const name of Object.keys(explicit)) {
+        const error = relativeError(onednn[name].dataSync(), explicit[name].dataSync());
+        expect({ name, ok: error < 3e-2 }).toEqual({ name, ok: true });
+        if (name === 'outputs') expect(error).toBeGreaterThan(0);
+      }
+    });
+  });
+
+  test('inference gives the explicit outputs and state', () => {
+    tf.tidy(() => {
+      const { inputs, kernels } = windowInputs('lstm', 23);
+      const masks = masked ? Array(TIME).fill(dropoutMask([BATCH, UNITS], 0.3, 23)) : null;
+      const explicit = kernels(false)[0].infer!({ ...inputs, masks });
+      const inferred = onednnLstmWindow(addon as OnednnAddon, UNITS, false).infer!({ ...inputs, masks });
+      expect(relativeError(inferred.outputs.dataSync(), explicit.outputs.dataSync())).toBeLessThan(1e-5);
+      inferred.state.forEach((s, k) => expect(relativeError(s.dataSync(), explicit.state[k].dataSync())).toBeLessThan(1e-5));
+    });
+  });
+});
+
 describeOnednn('oneDNN kernels in a layer', () => {
   test('a layer on oneDNN gives the explicit loss and weight gradients through the tape, and leaves no tensor behind', () => {
     const { cell, next } = randomCell('lstm', INPUT, UNITS, 3);
@@ -117,15 +163,27 @@ describeOnednn('oneDNN kernels in a layer', () => {
     x.dispose();
   });
 
-  test('auto runs oneDNN for every cell, and never with recurrent dropout masks', () => {
+  test('auto runs oneDNN for every cell, and with recurrent dropout masks the LSTM only, on its matmul loop', () => {
     const settings = { ...kernelChoice(), kernel: 'auto' as const, onednn: addon };
     for (const kind of KINDS) {
       const { cell } = randomCell(kind, INPUT, UNITS, 1);
-      expect(chooseWindow(cell, settings, false).name).toMatch(/^oneDNN /);
-      expect(chooseWindow(cell, settings, true).name).not.toMatch(/oneDNN/);
-      expect(chooseWindow(cell, { ...settings, kernel: 'onednn' }, true).name).toBe('explicit');
+      expect(chooseWindow(cell, settings, false).name).toMatch(/^oneDNN (LSTM|peephole|GRU|tanh)/);
+      if (kind === 'lstm') {
+        expect(chooseWindow(cell, settings, true).name).toMatch(/^oneDNN matmul LSTM/);
+        expect(chooseWindow(cell, { ...settings, kernel: 'onednn' }, true).name).toMatch(/^oneDNN matmul LSTM/);
+      } else {
+        expect(chooseWindow(cell, settings, true).name).not.toMatch(/oneDNN/);
+        expect(chooseWindow(cell, { ...settings, kernel: 'onednn' }, true).name).toBe('explicit');
+      }
       expect(onednnWindow(cell, { ...settings, onednn: null }, false)).toBeNull();
     }
+  });
+
+  test('a large LSTM trains on the matmul loop in bf16 and on the primitive in float32', () => {
+    const cell = new LSTMCell({ units: 650 }); // unbuilt: the choice reads only the cell's kind and size
+    const settings = { ...kernelChoice(), kernel: 'auto' as const, onednn: addon };
+    expect(chooseWindow(cell, { ...settings, precision: 'bf16' }, false).name).toBe('oneDNN matmul LSTM (bf16)');
+    expect(chooseWindow(cell, { ...settings, precision: 'fp32' }, false).name).toBe('oneDNN LSTM');
   });
 
   test('a window with recurrent masks is refused by the oneDNN kernel itself', () => {
@@ -147,5 +205,10 @@ describeOnednn('oneDNN kernels in a layer', () => {
     expect(() => addon!.forward({ ...sizes, ...ok, time: 0 })).toThrow('oneDNN addon: time must be a positive integer');
     expect(() => addon!.forward({ ...sizes, ...ok, cell: 'lru' as OnednnCell })).toThrow('oneDNN addon: cell must be lstm, peephole, gru or rnn, not "lru"');
     expect(() => addon!.forward({ ...sizes, ...ok, cell: 'peephole' })).toThrow('oneDNN addon: peephole must be a Float32Array');
+    const { cell, ...lstmSizes } = sizes;
+    expect(cell).toBe('lstm');
+    expect(() => addon!.lstmForward({ ...lstmSizes, ...ok })).not.toThrow();
+    expect(() => addon!.lstmForward({ ...lstmSizes, ...ok, masks: new Float32Array(3) })).toThrow('oneDNN addon: masks holds 3 elements, expected 4');
+    expect(() => addon!.lstmForward({ ...lstmSizes, ...ok, c0: undefined as unknown as Float32Array })).toThrow('oneDNN addon: c0 must be a Float32Array');
   });
 });

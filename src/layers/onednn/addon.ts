@@ -1,7 +1,7 @@
 /**
- * The native addon native/onednn/: oneDNN's recurrent primitives over whole windows (rnn.cc), on float32 arrays
- * in our layouts (time-major [T, B, ·], weights [in, G·u] with our gate columns), and the output layer with its
- * softmax cross-entropy (output.cc). Only the interface lives here, so the layers still bundle for a browser;
+ * The native addon native/onednn/: oneDNN's recurrent primitives over whole windows (rnn.cc), the LSTM's time loop
+ * on oneDNN's matmuls (lstm.cc), on float32 arrays in our layouts (time-major [T, B, ·], weights [in, G·u] with our
+ * gate columns), and the output layer with its softmax cross-entropy (output.cc). Only the interface lives here, so the layers still bundle for a browser;
  * src/backend/onednn.ts loads the addon in Node.
  */
 export type OnednnCell = 'lstm' | 'peephole' | 'gru' | 'rnn';
@@ -37,6 +37,11 @@ export interface OnednnForwardResult {
   /** What the backward pass needs, in oneDNN's layout (training only). */
   workspace?: Int32Array;
 }
+
+/** The LSTM window of native/onednn/lstm.cc: masks [T, B, u] multiply h_{t−1} where it enters the recurrent product. */
+export type OnednnLstmData = Omit<OnednnWindowSizes, 'cell'> & {
+  x: Float32Array; h0: Float32Array; c0: Float32Array; wx: Float32Array; wh: Float32Array; masks?: Float32Array;
+};
 
 export interface OnednnGradients {
   dx: Float32Array;
@@ -78,6 +83,11 @@ export interface OnednnAddon {
     outputs: Float32Array; h: Float32Array; c?: Float32Array; workspace: Int32Array;
     dOutputs: Float32Array; dh: Float32Array; dc?: Float32Array;
   }): OnednnGradients;
+  /** The LSTM's window on oneDNN matmuls and our per-step code; the workspace keeps every step's gates and cell. */
+  lstmForward(args: OnednnLstmData & { b: Float32Array }): { outputs: Float32Array; h: Float32Array; c: Float32Array; workspace: Float32Array };
+  lstmBackward(args: OnednnLstmData & {
+    outputs: Float32Array; workspace: Float32Array; dOutputs: Float32Array; dh: Float32Array; dc: Float32Array;
+  }): Required<Omit<OnednnGradients, 'dPeephole'>>;
   /**
    * nll_n = −log softmax(h·W + b)_n[t_n]; in training also the softmax P for the backward pass (its bytes in an
    * Int32Array: bfloat16 in bf16 mode).
