@@ -38,6 +38,12 @@ export interface RunOptions {
    * intermediates at once do so. Outputs and state are the same.
    */
   inference?: boolean;
+  /**
+   * The final state only seeds the next window (truncated BPTT): no gradient flows back through it, so the
+   * window's op returns the outputs alone instead of outputs and state packed into one tensor (tf.customGrad
+   * has one output) and sliced apart again — ~8 copies of [T, B, u] a layer and step spared.
+   */
+  cutFinalState?: boolean;
 }
 
 export interface RunResult {
@@ -118,6 +124,8 @@ export class Recurrent extends tf.layers.Layer {
 
     // Value: the outputs and the final state packed time-major as [time + stateCount, batch, units], so that the
     // one op also carries the gradient of the final state.
+    const cutFinalState = options.cutFinalState ?? false;
+    let finalState: CellState = []; // with cutFinalState: kept out of customGrad's tidy, handed to the caller below
     const window = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const save = args.pop() as tf.GradSaveFunc;
       const [input, wx, b, ...rest] = args as tf.Tensor[];
@@ -127,12 +135,14 @@ export class Recurrent extends tf.layers.Layer {
       });
       const packed = packSaved(forward.saved);
       save(packed.tensors);
+      if (cutFinalState) finalState = forward.state.map((s) => tf.keep(s));
       return {
-        value: tf.concat([forward.outputs, ...forward.state.map((s) => tf.expandDims(s, 0))], 0),
+        value: cutFinalState ? forward.outputs : tf.concat([forward.outputs, ...forward.state.map((s) => tf.expandDims(s, 0))], 0),
         gradFunc: (dy: tf.Tensor, savedTensors: tf.Tensor[]) => {
-          const dOutputs = tf.slice(dy, [0, 0, 0], [time, batch, units]) as tf.Tensor3D;
-          const dState = Array.from({ length: stateCount }, (_, k) =>
-            tf.reshape(tf.slice(dy, [time + k, 0, 0], [1, batch, units]), [batch, units]) as tf.Tensor2D);
+          const dOutputs = (cutFinalState ? dy : tf.slice(dy, [0, 0, 0], [time, batch, units])) as tf.Tensor3D;
+          const dState = Array.from({ length: stateCount }, (_, k) => (cutFinalState
+            ? tf.zeros([batch, units])
+            : tf.reshape(tf.slice(dy, [time + k, 0, 0], [1, batch, units]), [batch, units])) as tf.Tensor2D);
           const gradients = windowKernel.backward(packed.rebuild(savedTensors), dOutputs, dState);
           const cut = gradients.dInitialState.map((d) => tf.zerosLike(d)); // the window boundary of truncated BPTT
           return [timeMajor(gradients.dx), gradients.dWx, gradients.dB, ...gradients.dRecurrent, ...cut];
@@ -141,6 +151,15 @@ export class Recurrent extends tf.layers.Layer {
     }) as unknown as (...tensors: tf.Tensor[]) => tf.Tensor3D;
 
     const packedOutput = window(x, inputKernel, bias, ...recurrentWeights, ...initialState);
+    if (cutFinalState) {
+      // A clone belongs to the caller's scope (it shares the kept tensor's buffer, which is then released).
+      const state = finalState.map((s) => {
+        const owned = tf.clone(s);
+        s.dispose();
+        return owned;
+      });
+      return { outputs: timeMajor(packedOutput), state };
+    }
     const outputs = timeMajor(tf.slice(packedOutput, [0, 0, 0], [time, batch, units]));
     const state = Array.from({ length: stateCount }, (_, k) =>
       tf.reshape(tf.slice(packedOutput, [time + k, 0, 0], [1, batch, units]), [batch, units]) as tf.Tensor2D);

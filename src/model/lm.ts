@@ -122,6 +122,7 @@ export class LanguageModel {
         recurrentMask: recurrentMasks(batch, layer.cell.units, dropout.recurrent, dropout.kind, seed + SEED_OFFSET.recurrent + k),
         weightMask: weightDropMask(layer.cell.recurrentWeights()[0].shape, dropout.weight ?? 0, seed + SEED_OFFSET.weight + k),
         inference,
+        cutFinalState: true, // it seeds the next window only
       });
       states.push(result.state);
       x = result.outputs;
