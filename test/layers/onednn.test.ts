@@ -60,16 +60,31 @@ function everything(kernel: WindowKernel, inputs: WindowInputs, dOutputs: tf.Ten
   };
 }
 
+/** Same names and shapes, and every tensor within 1e-5 relative of the explicit window's. */
+function expectFloat32Equal(onednn: Record<string, tf.Tensor>, explicit: Record<string, tf.Tensor>): void {
+  expect(Object.keys(onednn).sort()).toEqual(Object.keys(explicit).sort());
+  for (const name of Object.keys(explicit)) {
+    expect(onednn[name].shape).toEqual(explicit[name].shape);
+    expect({ name, ok: relativeError(onednn[name].dataSync(), explicit[name].dataSync()) < 1e-5 }).toEqual({ name, ok: true });
+  }
+}
+
+/** Every tensor within bfloat16's resolution (8 bits of mantissa) of the explicit window's. */
+function expectBf16Close(onednn: Record<string, tf.Tensor>, explicit: Record<string, tf.Tensor>): void {
+  for (const name of Object.keys(explicit)) {
+    const error = relativeError(onednn[name].dataSync(), explicit[name].dataSync());
+    expect({ name, ok: error < 3e-2 }).toEqual({ name, ok: true });
+    // A mis-wired gate or weight would be off by far more; bf16 rounding alone leaves a visible trace.
+    if (name === 'outputs') expect(error).toBeGreaterThan(0);
+  }
+}
+
 describeOnednn.each(KINDS)('oneDNN %s window', (kind) => {
   test('float32: outputs, final state and every gradient equal the explicit window', () => {
     tf.tidy(() => {
       const { inputs, dOutputs, dState, kernels } = windowInputs(kind, 17);
       const [explicit, onednn] = kernels(false).map((kernel) => everything(kernel, inputs, dOutputs, dState));
-      expect(Object.keys(onednn).sort()).toEqual(Object.keys(explicit).sort());
-      for (const name of Object.keys(explicit)) {
-        expect(onednn[name].shape).toEqual(explicit[name].shape);
-        expect({ name, ok: relativeError(onednn[name].dataSync(), explicit[name].dataSync()) < 1e-5 }).toEqual({ name, ok: true });
-      }
+      expectFloat32Equal(onednn, explicit);
     });
   });
 
@@ -77,12 +92,7 @@ describeOnednn.each(KINDS)('oneDNN %s window', (kind) => {
     tf.tidy(() => {
       const { inputs, dOutputs, dState, kernels } = windowInputs(kind, 18);
       const [explicit, onednn] = kernels(true).map((kernel) => everything(kernel, inputs, dOutputs, dState));
-      for (const name of Object.keys(explicit)) {
-        const error = relativeError(onednn[name].dataSync(), explicit[name].dataSync());
-        expect({ name, ok: error < 3e-2 }).toEqual({ name, ok: true });
-        // A mis-wired gate or weight would be off by far more; bf16 rounding alone leaves a visible trace.
-        if (name === 'outputs') expect(error).toBeGreaterThan(0);
-      }
+      expectBf16Close(onednn, explicit);
     });
   });
 
@@ -113,22 +123,14 @@ describeOnednn.each([false, true])('oneDNN matmul LSTM window (recurrent masks: 
   test('float32: outputs, final state and every gradient equal the explicit window', () => {
     tf.tidy(() => {
       const { onednn, explicit } = matmulLstmAgainstExplicit(false, masked, 21);
-      expect(Object.keys(onednn).sort()).toEqual(Object.keys(explicit).sort());
-      for (const name of Object.keys(explicit)) {
-        expect(onednn[name].shape).toEqual(explicit[name].shape);
-        expect({ name, ok: relativeError(onednn[name].dataSync(), explicit[name].dataSync()) < 1e-5 }).toEqual({ name, ok: true });
-      }
+      expectFloat32Equal(onednn, explicit);
     });
   });
 
   (bf16 ? test : test.skip)('bf16: the same within bfloat16 resolution', () => {
     tf.tidy(() => {
       const { onednn, explicit } = matmulLstmAgainstExplicit(true, masked, 22);
-      for (const name of Object.keys(explicit)) {
-        const error = relativeError(onednn[name].dataSync(), explicit[name].dataSync());
-        expect({ name, ok: error < 3e-2 }).toEqual({ name, ok: true });
-        if (name === 'outputs') expect(error).toBeGreaterThan(0);
-      }
+      expectBf16Close(onednn, explicit);
     });
   });
 
