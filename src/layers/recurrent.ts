@@ -64,7 +64,10 @@ export class Recurrent extends tf.layers.Layer {
   readonly cell: RecurrentCell;
   readonly returnState: boolean;
   private carried: CellState | null = null;
-  /** The window implementation of the last call, e.g. "explicit" or "fused LSTM" (for reports). */
+  /**
+   * The window implementation of the last training call (of the last call if none has trained), e.g.
+   * "explicit" or "fused LSTM": reports name the kernel that trained, not the one evaluation used after it.
+   */
   lastKernel: string | null = null;
   /** States replaced by a newer carry; disposed on the next call, once any gradient through them is done. */
   private retired: CellState[] = [];
@@ -110,7 +113,7 @@ export class Recurrent extends tf.layers.Layer {
     const masks = options.recurrentMask ? Array.from({ length: time }, (_, t) => options.recurrentMask!(t)) : null;
     const settings = kernelChoice();
     const windowKernel = chooseWindow(cell, { ...settings, kernel: options.kernel ?? settings.kernel }, masks !== null);
-    this.lastKernel = windowKernel.name;
+    if (!options.inference || this.lastKernel === null) this.lastKernel = windowKernel.name;
     const [inputKernel, , bias] = cell.trainableWeights.map((w) => w.read());
     const recurrentWeights = dropRecurrentKernel(cell.recurrentWeights(), options.weightMask);
     const timeMajor = (t: tf.Tensor3D): tf.Tensor3D => tf.transpose(t, [1, 0, 2]);

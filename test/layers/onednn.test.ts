@@ -181,6 +181,24 @@ describeOnednn('oneDNN kernels in a layer', () => {
     }
   });
 
+  test('a layer names the kernel that trained it, also after an inference call ran on another', () => {
+    const { cell, next } = randomCell('lstm', INPUT, UNITS, 4);
+    const layer = new Recurrent({ cell });
+    const x = randomTensor(next, [BATCH, TIME, INPUT]) as tf.Tensor3D;
+    const mask = dropoutMask([BATCH, UNITS], 0.3, 4) as tf.Tensor2D;
+    tf.tidy(() => {
+      layer.run(x, { kernel: 'onednn', recurrentMask: () => mask });
+      expect(layer.lastKernel).toMatch(/^oneDNN matmul LSTM/);
+      layer.run(x, { kernel: 'onednn', inference: true });
+      expect(layer.lastKernel).toMatch(/^oneDNN matmul LSTM/);
+    });
+    const fresh = new Recurrent({ cell });
+    tf.tidy(() => fresh.run(x, { kernel: 'onednn', inference: true }));
+    expect(fresh.lastKernel).toMatch(/^oneDNN LSTM/);
+    tf.dispose([x, mask]);
+    layer.dispose();
+  });
+
   test('a large LSTM trains on the matmul loop in bf16 and on the primitive in float32', () => {
     const cell = new LSTMCell({ units: 650 }); // unbuilt: the choice reads only the cell's kind and size
     const settings = { ...kernelChoice(), kernel: 'auto' as const, onednn: addon };
