@@ -126,7 +126,7 @@ export class Recurrent extends tf.layers.Layer {
     }
 
     // Value: the outputs and the final state packed time-major as [time + stateCount, batch, units], so that the
-    // one op also carries the gradient of the final state.
+    // one op also carries the gradient of the final state; with cutFinalState the outputs alone.
     const cutFinalState = options.cutFinalState ?? false;
     let finalState: CellState = []; // with cutFinalState: kept out of customGrad's tidy, handed to the caller below
     const window = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

@@ -1,8 +1,8 @@
 /**
- * The native addon native/onednn/: oneDNN's recurrent primitives over whole windows (rnn.cc), the LSTM's time loop
- * on oneDNN's matmuls (lstm.cc), on float32 arrays in our layouts (time-major [T, B, ·], weights [in, G·u] with our
- * gate columns), and the output layer with its softmax cross-entropy (output.cc). Only the interface lives here, so the layers still bundle for a browser;
- * src/backend/onednn.ts loads the addon in Node.
+ * The native addon native/onednn/: oneDNN's recurrent primitives over whole windows (rnn.cc), the LSTM's time
+ * loop on oneDNN's matmuls (lstm.cc), on float32 arrays in our layouts (time-major [T, B, ·], weights [in, G·u]
+ * with our gate columns), and the output layer with its softmax cross-entropy (output.cc). Only the interface
+ * lives here, so the layers still bundle for a browser; src/backend/onednn.ts loads the addon in Node.
  */
 export type OnednnCell = 'lstm' | 'peephole' | 'gru' | 'rnn';
 
