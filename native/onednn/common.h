@@ -100,6 +100,25 @@ inline napi_value newArray(napi_env env, napi_typedarray_type type, size_t count
   return array;
 }
 
+/** A recurrent layer's window: T steps of B sequences, `inputs` features in, `units` out, in bf16 or float32. */
+struct WindowSizes {
+  int time, batch, inputs, units;
+  bool bf16;
+
+  WindowSizes(napi_env env, napi_value args)
+      : time(intProperty(env, args, "time")),
+        batch(intProperty(env, args, "batch")),
+        inputs(intProperty(env, args, "inputs")),
+        units(intProperty(env, args, "units")),
+        bf16(boolProperty(env, args, "bf16")) {}
+
+  dt data() const { return bf16 ? dt::bf16 : dt::f32; }
+  /** T·B: the rows of a time-major sequence. */
+  size_t rows() const { return size_t(time) * batch; }
+  size_t sequence(int width) const { return rows() * width; }
+  size_t state() const { return size_t(batch) * units; }
+};
+
 /** User data (float32, plain layout) as the primitive wants it: the same memory, or a converted copy. */
 inline memory input(const memory::desc& wanted, const memory::desc& plain, const void* data) {
   memory user(plain, cpu(), const_cast<void*>(data));

@@ -22,21 +22,9 @@ namespace rnnlm {
 
 namespace {
 
-/** One LSTM layer over one window: sizes and the products' data type. */
-struct LstmWindow {
-  int time, batch, inputs, units;
-  bool bf16;
-
-  LstmWindow(napi_env env, napi_value args)
-      : time(intProperty(env, args, "time")),
-        batch(intProperty(env, args, "batch")),
-        inputs(intProperty(env, args, "inputs")),
-        units(intProperty(env, args, "units")),
-        bf16(boolProperty(env, args, "bf16")) {}
-
-  dt data() const { return bf16 ? dt::bf16 : dt::f32; }
-  size_t rows() const { return size_t(time) * batch; }
-  size_t state() const { return size_t(batch) * units; }
+/** One LSTM layer over one window: its sizes and the products' data type. */
+struct LstmWindow : WindowSizes {
+  using WindowSizes::WindowSizes;
   /** Floats of the workspace: σ(i), σ(f) [T, B, 2u]; tanh(g), σ(o), c', tanh(c') [T, B, u] each. */
   size_t workspace() const { return rows() * 6 * units; }
 };
@@ -132,6 +120,13 @@ struct LstmInputs {
   const float* previous(const float* outputs, int t, const LstmWindow& w) const { return t == 0 ? h0 : outputs + (t - 1) * w.state(); }
   const float* mask(int t, const LstmWindow& w) const { return masks ? masks + t * w.state() : nullptr; }
 
+  /** The window's input in the products' type: [T·B, in]. */
+  Typed typedInput(const LstmWindow& w) const {
+    Typed out(w.rows() * w.inputs, w.data());
+    store(x, out.at(0), w.rows() * w.inputs, w.data());
+    return out;
+  }
+
   /** Every step's h_{t−1} ⊙ m_t in the products' type: [T·B, u]. */
   Typed fed(const float* outputs, const LstmWindow& w) const {
     Typed out(w.rows() * w.units, w.data());
@@ -172,13 +167,12 @@ napi_value LstmForward(napi_env env, napi_callback_info info) {
     const Block blocks[] = {{0, 2 * u, ws.inputForget, dnnl::algorithm::eltwise_logistic},
                             {2 * u, u, ws.candidate, dnnl::algorithm::eltwise_tanh},
                             {3 * u, u, ws.output, dnnl::algorithm::eltwise_logistic}};
-    Typed x(w.rows() * w.inputs, type);
-    store(in.x, x.mem.get_data_handle(), w.rows() * w.inputs, type);
+    Typed x = in.typedInput(w);
     std::vector<Product> steps;
     for (const Block& block : blocks) {
       Product(matrix(rows, w.inputs, type, w.inputs), matrix(w.inputs, block.width, dt::f32, 4 * u), in.wx + block.column,
               matrix(rows, block.width, dt::f32, block.width), bias + block.column)
-          .run(x.mem.get_data_handle(), block.values);
+          .run(x.at(0), block.values);
       steps.emplace_back(matrix(B, u, type, u), matrix(u, block.width, dt::f32, 4 * u), in.wh + block.column,
                          matrix(B, block.width, dt::f32, block.width), nullptr, true, block.activation);
     }
@@ -274,8 +268,7 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
     // The three window-wide products: ∂x = dG·W_xᵀ, ∂W_x = xᵀ·dG, ∂W_h = (h_{t−1} ⊙ m_t)ᵀ·dG.
     Product(matrix(rows, width, type, width), matrix(width, w.inputs, dt::f32, width, true), in.wx, matrix(rows, w.inputs, dt::f32, w.inputs))
         .run(dGatesTyped.at(0), static_cast<float*>(dx.data));
-    Typed x(w.rows() * w.inputs, type);
-    store(in.x, x.at(0), w.rows() * w.inputs, type);
+    Typed x = in.typedInput(w);
     memory::desc dGatesView = matrix(rows, width, type, width);
     Product(matrix(w.inputs, rows, type, w.inputs, true), dGatesView, dGatesTyped.at(0), matrix(w.inputs, width, dt::f32, width))
         .run(x.at(0), static_cast<float*>(dWx.data));

@@ -32,25 +32,18 @@ Cell parseCell(const std::string& name) {
   throw ArgumentError("cell must be lstm, peephole, gru or rnn, not \"" + name + "\"");
 }
 
-/** One recurrent layer over one window: its cell, sizes and the memory descriptors of its arguments. */
-struct Window {
+/** The cell of a window, parsed before its sizes (so a bad cell name is the error reported first). */
+struct CellOf {
   Cell cell;
-  int time, batch, inputs, units;
-  bool bf16;
+  CellOf(napi_env env, napi_value args) : cell(parseCell(stringProperty(env, args, "cell"))) {}
+};
 
-  Window(napi_env env, napi_value args)
-      : cell(parseCell(stringProperty(env, args, "cell"))),
-        time(intProperty(env, args, "time")),
-        batch(intProperty(env, args, "batch")),
-        inputs(intProperty(env, args, "inputs")),
-        units(intProperty(env, args, "units")),
-        bf16(boolProperty(env, args, "bf16")) {}
+/** One recurrent layer over one window: its cell, sizes and the memory descriptors of its arguments. */
+struct Window : CellOf, WindowSizes {
+  Window(napi_env env, napi_value args) : CellOf(env, args), WindowSizes(env, args) {}
 
   bool lstm() const { return cell == Cell::lstm || cell == Cell::peephole; }
   int gates() const { return lstm() ? 4 : cell == Cell::gru ? 3 : 1; }
-  dt data() const { return bf16 ? dt::bf16 : dt::f32; }
-  size_t sequence(int width) const { return size_t(time) * batch * width; }
-  size_t state() const { return size_t(batch) * units; }
   size_t weights(int rows) const { return size_t(rows) * gates() * units; }
 
   memory::desc sequenceDesc(int width, dt type) const { return {{time, batch, width}, type, tag::tnc}; }
