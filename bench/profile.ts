@@ -14,7 +14,8 @@ import { DEFAULT_HYPER, HyperParameters, KERNEL_CHOICES, KernelChoice, PRECISION
 import { StreamBatcher } from '../src/data/batches';
 import { LanguageModel } from '../src/model/lm';
 import { outputCrossEntropy, outputLogits } from '../src/model/loss';
-import { clipByGlobalNorm } from '../src/train/clip';
+import { clipFactor, globalNorm } from '../src/train/clip';
+import { applyClipped } from '../src/train/optimizers';
 import { Trainer } from '../src/train/trainer';
 import { loadBenchData } from './data';
 import { BATCH, BPTT, CONFIGS } from './measure';
@@ -100,9 +101,8 @@ async function profile(configName: string, precision: Precision, threads: number
   // Clipping and the update over every weight, with gradients of the right sizes.
   const fakeGrads: tf.NamedTensorMap = Object.fromEntries(variables.map((v) => [v.name, tf.mul(tf.randomNormal(v.shape), 1e-3)]));
   parts.push(['  global-norm clip + SGD update', median(() => tf.tidy(() => {
-    const clipped = clipByGlobalNorm(fakeGrads, 0.25);
-    clipped.norm.dataSync();
-    trainer.optimizer.applyGradients(clipped.grads);
+    const factor = clipFactor(globalNorm(fakeGrads).dataSync()[0], 0.25);
+    applyClipped(trainer.optimizer, 'sgd', fakeGrads, factor, variables, 0);
     settle([variables[0]]);
   }), warmup, repeats)]);
 

@@ -6,6 +6,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -98,6 +99,28 @@ inline napi_value newArray(napi_env env, napi_typedarray_type type, size_t count
   check(napi_create_arraybuffer(env, count * 4, data, &buffer), "allocating an output");
   check(napi_create_typedarray(env, type, count, buffer, 0, &array), "allocating an output");
   return array;
+}
+
+/** Round to nearest even, as oneDNN's own conversions do; a NaN stays a NaN. */
+inline uint16_t bfloat16(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return uint16_t((bits >> 16) | 0x40);
+  return uint16_t((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
+/** to[k] = from[k] (⊙ mask[k]) in the products' type. */
+inline void store(const float* from, void* to, size_t count, dt type, const float* mask = nullptr) {
+  const long n = long(count);
+  if (type == dt::f32) {
+    auto* out = static_cast<float*>(to);
+#pragma omp parallel for
+    for (long k = 0; k < n; k++) out[k] = mask ? from[k] * mask[k] : from[k];
+  } else {
+    auto* out = static_cast<uint16_t*>(to);
+#pragma omp parallel for
+    for (long k = 0; k < n; k++) out[k] = bfloat16(mask ? from[k] * mask[k] : from[k]);
+  }
 }
 
 /** A recurrent layer's window: T steps of B sequences, `inputs` features in, `units` out, in bf16 or float32. */

@@ -60,17 +60,19 @@ export function nativeCrossEntropy(
     const rowWeights = weights ? host(weights) : null;
     let sum = 0;
     nll.forEach((value, n) => { sum += rowWeights ? rowWeights[n] * value : value; });
-    // Saved rather than captured: a caller's tidy may free targets/weights before the gradient is taken.
-    save([h, weight, targets, tf.tensor1d(probabilities as Int32Array, 'int32'), ...(weights ? [weights] : [])]);
+    // Tensors are saved rather than captured: a caller's tidy may free targets/weights before the gradient is
+    // taken. P, the addon's own array, is captured: as a tensor it would be copied in and out again.
+    save([h, weight, targets, ...(weights ? [weights] : [])]);
     return {
       value: tf.scalar(sum / count),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [savedH, savedWeight, savedTargets, savedProbabilities, savedWeights] = saved;
+        const [savedH, savedWeight, savedTargets, savedWeights] = saved;
         const perRow = host(dy)[0] / count;
         const w = savedWeights ? host(savedWeights) : null;
         const scale = new Float32Array(shape.rows).map((_, n) => (w ? w[n] * perRow : perRow)); // c_n = ∂L/∂nll_n
         const g = addon.outputBackward({
-          ...shape, h: host(savedH), w: hostWeight(savedWeight), targets: int32(savedTargets), scale, probabilities: int32(savedProbabilities),
+          ...shape, h: host(savedH), w: hostWeight(savedWeight), targets: int32(savedTargets), scale,
+          probabilities: probabilities as Int32Array,
         });
         return [tf.tensor2d(g.dHidden, savedH.shape as [number, number]), tf.tensor2d(g.dWeight, savedWeight.shape as [number, number]),
           tf.tensor1d(g.dBias)];

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { OptimizerName } from '../config/names';
+import { scaleGradients } from './clip';
+import { addWeightDecay } from './weight-decay';
 
 /** A named optimizer slot, as `tf.Optimizer.getWeights()` returns it. */
 export interface NamedTensor {
@@ -22,6 +24,27 @@ export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
   const withSetter = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
   if (typeof withSetter.setLearningRate === 'function') withSetter.setLearningRate(lr); // SGD rebuilds its lr scalar
   else withSetter.learningRate = lr; // Adam reads the field at every step
+}
+
+/**
+ * One update with the clipped gradient f·g (f from `clipFactor`) and weight decay. Plain SGD takes f into its
+ * step size, w ← w − (lr·f)·g, which spares a pass over every weight; with weight decay its λ·w must stay
+ * unclipped (src/train/weight-decay.ts), and Adam's moments take the clipped gradient, so those get f·g.
+ */
+export function applyClipped(
+  optimizer: tf.Optimizer, name: OptimizerName, grads: tf.NamedTensorMap, factor: number, variables: tf.Variable[], weightDecay: number,
+): void {
+  if (name === 'adam' || weightDecay !== 0 || factor === 1) {
+    optimizer.applyGradients(addWeightDecay(scaleGradients(grads, factor), variables, weightDecay));
+    return;
+  }
+  const lr = (optimizer as unknown as { learningRate: number }).learningRate;
+  setLearningRate(optimizer, lr * factor);
+  try {
+    optimizer.applyGradients(grads);
+  } finally {
+    setLearningRate(optimizer, lr);
+  }
 }
 
 /**

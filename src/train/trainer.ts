@@ -5,11 +5,10 @@ import { ConfigError, DivergenceError } from '../errors';
 import { evaluatePerplexity } from '../eval/perplexity';
 import { LanguageModel, ModelState } from '../model/lm';
 import { IterateAverage, nonMonotoneTrigger } from './asgd';
-import { clipByGlobalNorm } from './clip';
-import { NamedTensor, createOptimizer, restoreOptimizerState, setLearningRate } from './optimizers';
+import { clipFactor, globalNorm } from './clip';
+import { NamedTensor, applyClipped, createOptimizer, restoreOptimizerState, setLearningRate } from './optimizers';
 import { afterValidation, scheduledLearningRate } from './schedule';
 import { Span, variableWindows } from './variable-bptt';
-import { addWeightDecay } from './weight-decay';
 
 export interface EpochMetrics {
   epoch: number;
@@ -189,10 +188,11 @@ export class Trainer {
         kept.nll = tf.keep(result.nll); // variableGrads keeps only the value it differentiates
         return result.loss;
       }, variables);
-      const clipped = clipByGlobalNorm(grads, clip);
-      const values = tf.stack([kept.nll as tf.Scalar, value, clipped.norm]).dataSync();
+      const values = tf.stack([kept.nll as tf.Scalar, value, globalNorm(grads)]).dataSync();
       kept.nll?.dispose();
-      if (values.every(Number.isFinite)) this.optimizer.applyGradients(addWeightDecay(clipped.grads, variables, weightDecay));
+      if (values.every(Number.isFinite)) {
+        applyClipped(this.optimizer, this.config.optimizer, grads, clipFactor(values[2], clip), variables, weightDecay);
+      }
       return { nll: values[0], loss: values[1], norm: values[2] };
     });
     if (carried) tf.dispose(carried.layers);

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { clipByGlobalNorm } from '../../src/train/clip';
+import { clipFactor, globalNorm, scaleGradients } from '../../src/train/clip';
+import { applyClipped, createOptimizer } from '../../src/train/optimizers';
+import { addWeightDecay } from '../../src/train/weight-decay';
+import { relativeError } from '../helpers';
 import { afterValidation, scheduledLearningRate } from '../../src/train/schedule';
 
 test('fixed decay multiplies by lrDecay each epoch after decayStart (Zaremba)', () => {
@@ -16,10 +19,31 @@ test('plateau divides by 4 only when validation did not improve', () => {
 
 test('global-norm clipping scales all gradients together, and only above the threshold', () => {
   const grads = { a: tf.tensor1d([3, 0]), b: tf.tensor1d([0, 4]) }; // global norm 5
-  const clipped = clipByGlobalNorm(grads, 1);
-  expect(clipped.norm.dataSync()[0]).toBeCloseTo(5, 5);
-  expect(Array.from(clipped.grads.a.dataSync())[0]).toBeCloseTo(0.6, 5);
-  expect(Array.from(clipped.grads.b.dataSync())[1]).toBeCloseTo(0.8, 5);
-  const untouched = clipByGlobalNorm(grads, 10);
-  expect(Array.from(untouched.grads.b.dataSync())).toEqual([0, 4]);
+  expect(globalNorm(grads).dataSync()[0]).toBeCloseTo(5, 5);
+  const factor = clipFactor(5, 1);
+  expect(factor).toBeCloseTo(0.2, 6);
+  const clipped = scaleGradients(grads, factor);
+  expect(Array.from(clipped.a.dataSync())[0]).toBeCloseTo(0.6, 5);
+  expect(Array.from(clipped.b.dataSync())[1]).toBeCloseTo(0.8, 5);
+  expect(clipFactor(5, 10)).toBe(1);
+  expect(scaleGradients(grads, clipFactor(5, 10))).toBe(grads);
+  expect([0, -1, Infinity].map((off) => clipFactor(1e9, off))).toEqual([1, 1, 1]);
+});
+
+test('plain SGD folds the clip factor into its step, and ends where it would with clipped gradients', () => {
+  const start = [0.5, -1, 2];
+  const g = { w: tf.tensor1d([3, 0, 4]) }; // norm 5, clipped to 1
+  const factor = clipFactor(5, 1);
+  const results = (['sgd', 'adam'] as const).flatMap((name) => [0, 0.1].map((decay) => {
+    const folded = tf.variable(tf.tensor1d(start), true, `folded-${name}-${decay}`);
+    const reference = tf.variable(tf.tensor1d(start), true, `reference-${name}-${decay}`);
+    const foldedOptimizer = createOptimizer(name, 2);
+    const referenceOptimizer = createOptimizer(name, 2);
+    applyClipped(foldedOptimizer, name, { [folded.name]: g.w }, factor, [folded], decay);
+    referenceOptimizer.applyGradients(addWeightDecay({ [reference.name]: tf.mul(g.w, factor) }, [reference], decay));
+    // The step size is restored after the folded step.
+    expect((foldedOptimizer as unknown as { learningRate: number }).learningRate).toBe(2);
+    return { name, decay, error: relativeError(folded.dataSync(), reference.dataSync()) };
+  }));
+  for (const r of results) expect({ ...r, ok: r.error < 1e-6 }).toEqual({ ...r, ok: true });
 });
