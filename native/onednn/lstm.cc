@@ -19,6 +19,8 @@
 // tanh(g), σ(o), c' and tanh(c') in float32 for the backward pass.
 #include "common.h"
 
+#include <algorithm>
+
 namespace rnnlm {
 
 namespace {
@@ -243,12 +245,19 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
 #pragma omp parallel for
       for (long k = 0; k < long(w.state()); k++) dh[k] = mask ? dFed[k] * mask[k] : dFed[k];
     }
+    // ∂b: the column sums of dG, 64 columns at a time so that every row is read along its length (a column
+    // at a time strode 4u floats per read: 0.85 against 0.15 ms at 650 units); each column still adds its
+    // rows in order.
     auto* bias = static_cast<float*>(dB.data);
+    constexpr int kColumns = 64;
 #pragma omp parallel for
-    for (int j = 0; j < width; j++) {
-      float sum = 0.f;
-      for (size_t r = 0; r < w.rows(); r++) sum += dGates[r * width + j];
-      bias[j] = sum;
+    for (int from = 0; from < width; from += kColumns) {
+      const int to = std::min(width, from + kColumns);
+      float sums[kColumns] = {};
+      for (size_t r = 0; r < w.rows(); r++) {
+        for (int j = from; j < to; j++) sums[j - from] += dGates[r * width + j];
+      }
+      std::copy(sums, sums + (to - from), bias + from);
     }
     // The three window-wide products: ∂x = dG·W_xᵀ, ∂W_x = xᵀ·dG, ∂W_h = (h_{t−1} ⊙ m_t)ᵀ·dG.
     Product(matrix(rows, width, type, width), matrix(width, w.inputs, dt::f32, width, true), in.wx, matrix(rows, w.inputs, dt::f32, w.inputs))

@@ -34,7 +34,7 @@ test('plain SGD folds the clip factor into its step, and ends where it would wit
   const start = [0.5, -1, 2];
   const g = { w: tf.tensor1d([3, 0, 4]) }; // norm 5, clipped to 1
   const factor = clipFactor(5, 1);
-  const results = (['sgd', 'adam'] as const).flatMap((name) => [0, 0.1].map((decay) => {
+  const results = (['sgd', 'ntasgd', 'adam'] as const).flatMap((name) => [0, 0.1].map((decay) => {
     const folded = tf.variable(tf.tensor1d(start), true, `folded-${name}-${decay}`);
     const reference = tf.variable(tf.tensor1d(start), true, `reference-${name}-${decay}`);
     const foldedOptimizer = createOptimizer(name, 2);
