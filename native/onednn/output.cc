@@ -146,7 +146,8 @@ napi_value OutputBackward(napi_env env, napi_callback_info info) {
     const size_t H = o.hidden, V = o.vocab, N = o.rows;
 
     // ∂L/∂h = c ⊙ (P·Wᵀ − W[:, t]). In bf16 mode W is converted by one pass of our own and used unpacked: oneDNN's
-    // reorder into its packed layout took longer than the product gains from it (2 + 27 against 34 ms at 650 × 10,000).
+    // reorder into its packed layout took longer than the product gains from it (3 + 26–30 against 32–37 ms at
+    // 650 × 10,000, in a C++ loop).
     if (o.bf16) {
       std::vector<uint16_t> w16(o.weightCount());
       store(w, w16.data(), o.weightCount(), dt::bf16);
