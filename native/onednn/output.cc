@@ -41,10 +41,8 @@ struct OutputLayer {
   memory::desc rowsBy(int columns, dt type) const { return {{rows, columns}, type, tag::ab}; }
   /** The caller's W as the [H, V] matrix of the product h·W. */
   memory::desc weightAsHiddenByVocab() const { return {{hidden, vocab}, dt::f32, vocabRows ? tag::ba : tag::ab}; }
-  /** The caller's W as the [V, H] matrix of the product P·Wᵀ. */
-  memory::desc weightAsVocabByHidden() const { return {{vocab, hidden}, dt::f32, vocabRows ? tag::ab : tag::ba}; }
-  /** W converted to bfloat16, as the [V, H] matrix of P·Wᵀ. */
-  memory::desc weight16AsVocabByHidden() const { return {{vocab, hidden}, dt::bf16, vocabRows ? tag::ab : tag::ba}; }
+  /** The caller's W (or its copy converted to `type`) as the [V, H] matrix of the product P·Wᵀ. */
+  memory::desc weightAsVocabByHidden(dt type = dt::f32) const { return {{vocab, hidden}, type, vocabRows ? tag::ab : tag::ba}; }
   /** Element (v, j) of W in the caller's layout. */
   size_t weightIndex(size_t v, size_t j) const { return vocabRows ? v * hidden + j : j * vocab + v; }
 };
@@ -151,7 +149,7 @@ napi_value OutputBackward(napi_env env, napi_callback_info info) {
     if (o.bf16) {
       std::vector<uint16_t> w16(o.weightCount());
       store(w, w16.data(), o.weightCount(), dt::bf16);
-      product(o.rowsBy(o.vocab, dt::bf16), p, o.weight16AsVocabByHidden(), w16.data(), o.rowsBy(o.hidden, dt::f32), dh, dt::bf16, nullptr, true);
+      product(o.rowsBy(o.vocab, dt::bf16), p, o.weightAsVocabByHidden(dt::bf16), w16.data(), o.rowsBy(o.hidden, dt::f32), dh, dt::bf16, nullptr, true);
     } else {
       product(o.rowsBy(o.vocab, dt::f32), p, o.weightAsVocabByHidden(), w, o.rowsBy(o.hidden, dt::f32), dh, dt::f32);
     }
