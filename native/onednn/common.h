@@ -123,6 +123,22 @@ inline void store(const float* from, void* to, size_t count, dt type, const floa
   }
 }
 
+/** The buffers kept from call to call by `scratch`, one per use. */
+enum class Scratch { Logits, DoubledRecurrentWeights, GateGradients, Bf16OutputWeights };
+
+/**
+ * A buffer of at least `count` elements that lives from call to call: a block of several MB allocated
+ * afresh each call is mapped page by page each time, and those page faults cost ~4–7 µs each on a VM (a fresh
+ * 28 MB logits block cost `small` ~6,400 faults, ~30 ms of system time, a step). Each `use` is one buffer, valid
+ * until the next call that asks for the same `use` (the addon is called from JavaScript's one thread).
+ */
+template <Scratch use, typename Element = float>
+Element* scratch(size_t count) {
+  static std::vector<Element> buffer;
+  if (buffer.size() < count) buffer.resize(count);
+  return buffer.data();
+}
+
 /** A recurrent layer's window: T steps of B sequences, `inputs` features in, `units` out, in bf16 or float32. */
 struct WindowSizes {
   int time, batch, inputs, units;

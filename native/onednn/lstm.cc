@@ -155,9 +155,10 @@ napi_value LstmForward(napi_env env, napi_callback_info info) {
     Product(matrix(rows, w.inputs, type, w.inputs), matrix(w.inputs, width, dt::f32, width), in.wx, matrix(rows, width, dt::f32, width), bias)
         .run(x.at(0), ws.gates);
     doubleCandidate(ws.gates, w.rows(), u);
-    std::vector<float> whDoubled(in.wh, in.wh + size_t(u) * width);
-    doubleCandidate(whDoubled.data(), u, u);
-    Product step(matrix(B, u, type, u), matrix(u, width, dt::f32, width), whDoubled.data(), matrix(B, width, dt::f32, width), nullptr, true,
+    float* whDoubled = scratch<Scratch::DoubledRecurrentWeights>(size_t(u) * width);
+    std::copy(in.wh, in.wh + size_t(u) * width, whDoubled);
+    doubleCandidate(whDoubled, u, u);
+    Product step(matrix(B, u, type, u), matrix(u, width, dt::f32, width), whDoubled, matrix(B, width, dt::f32, width), nullptr, true,
                  dnnl::algorithm::eltwise_logistic);
     memory::desc stateDesc = matrix(B, u, dt::f32, u);
     dnnl::eltwise_forward tanh(dnnl::eltwise_forward::primitive_desc(cpu(), dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_tanh,
@@ -216,7 +217,7 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
     JsOutput dWx = newFloats(env, size_t(w.inputs) * width), dWh = newFloats(env, size_t(u) * width), dB = newFloats(env, width);
 
     // ∂L/∂[i f g o] before the activations, every step: [T·B, 4u] in float32 (for ∂b) and in the products' type.
-    std::vector<float> dGates(w.rows() * width);
+    float* dGates = scratch<Scratch::GateGradients>(w.rows() * width);
     Typed dGatesTyped(w.rows() * width, type);
     // ∂L/∂h_{t−1} through the recurrent product: dG_t·W_hᵀ (W_h read transposed).
     Product recurrent(matrix(B, width, type, width), matrix(width, u, dt::f32, width, true), in.wh, matrix(B, u, dt::f32, u));
@@ -227,7 +228,7 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
 #pragma omp parallel for
       for (int n = 0; n < B; n++) {
         const float* gates = ws.gates + (size_t(t) * B + n) * width;
-        float* dG = dGates.data() + (size_t(t) * B + n) * width;
+        float* dG = dGates + (size_t(t) * B + n) * width;
         for (int j = 0; j < u; j++) {
           const size_t k = s + size_t(n) * u + j, at = size_t(n) * u + j;
           const float i = gates[j], f = gates[u + j], g = gates[2 * u + j], o = gates[3 * u + j], cellTanh = ws.cellTanh[k];
@@ -240,7 +241,7 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
           dc[at] = dCell * f;
         }
       }
-      store(dGates.data() + size_t(t) * B * width, dGatesTyped.at(size_t(t) * B * width), size_t(B) * width, type);
+      store(dGates + size_t(t) * B * width, dGatesTyped.at(size_t(t) * B * width), size_t(B) * width, type);
       recurrent.run(dGatesTyped.at(size_t(t) * B * width), dFed.data());
       const float* mask = in.mask(t, w);
 #pragma omp parallel for

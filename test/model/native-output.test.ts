@@ -100,6 +100,26 @@ describeOnednn('output layer on oneDNN', () => {
     });
   });
 
+  test('P\'s arrays, reused from step to step, never mix: two losses taped together and a step after them match the composition', () => {
+    const next = rng(41);
+    const weight = randomTensor(next, [VOCAB, HIDDEN], 1) as tf.Tensor2D;
+    const bias = randomTensor(next, [VOCAB], 0.5) as tf.Tensor1D;
+    const targets = tf.tensor1d(Array.from({ length: ROWS }, (_, n) => (n * 5) % VOCAB), 'int32');
+    const output = { weight, layout: 'vocab-rows' as const, bias };
+    // Both forwards run before either backward, so each backward must read its own P.
+    const twoLosses = (first: tf.Tensor, second: tf.Tensor): tf.Scalar =>
+      tf.add(outputCrossEntropy(first as tf.Tensor2D, output, targets, null, ROWS), tf.mul(2, outputCrossEntropy(second as tf.Tensor2D, output, targets, null, ROWS)));
+    const inputs = [0, 1, 2].map(() => randomTensor(next, [ROWS, HIDDEN], 2));
+    const run = (kernel: KernelChoice): Float32Array[] => withKernel(kernel, 'fp32', () => tf.tidy(() => {
+      const pair = tf.grads(twoLosses)(inputs.slice(0, 2));
+      const after = tf.grad((h: tf.Tensor) => outputCrossEntropy(h as tf.Tensor2D, output, targets, null, ROWS))(inputs[2]);
+      return [...pair, after].map((t) => t.dataSync() as Float32Array);
+    }));
+    const [composed, native] = [run('explicit'), run('onednn')];
+    composed.forEach((expected, k) => expect(relativeError(native[k], expected)).toBeLessThan(1e-5));
+    tf.dispose([weight, bias, targets, ...inputs]);
+  });
+
   test('a target outside the vocabulary, or a mis-sized array, is refused with a message naming it', () => {
     const sizes = { rows: 2, hidden: 3, vocab: 4, bf16: false, vocabRows: true, training: false };
     const ok = { h: new Float32Array(6), w: new Float32Array(12), b: new Float32Array(4), targets: Int32Array.from([0, 3]) };
@@ -108,5 +128,7 @@ describeOnednn('output layer on oneDNN', () => {
     expect(() => native.outputForward({ ...sizes, ...ok, targets: Int32Array.from([0, 4]) }))
       .toThrow('oneDNN addon: targets[1] is 4, outside the vocabulary of 4');
     expect(() => native.outputForward({ ...sizes, ...ok, w: new Float32Array(11) })).toThrow('oneDNN addon: w holds 11 elements, expected 12');
+    expect(() => native.outputForward({ ...sizes, ...ok, training: true, probabilities: new Int32Array(7) }))
+      .toThrow('oneDNN addon: probabilities holds 7 elements, expected at least 8');
   });
 });

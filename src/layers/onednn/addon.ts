@@ -89,10 +89,10 @@ export interface OnednnAddon {
     outputs: Float32Array; workspace: Float32Array; dOutputs: Float32Array; dh: Float32Array; dc: Float32Array;
   }): Required<Omit<OnednnGradients, 'dPeephole'>>;
   /**
-   * nll_n = −log softmax(h·W + b)_n[t_n]; in training also the softmax P for the backward pass (its bytes in an
-   * Int32Array: bfloat16 in bf16 mode).
+   * nll_n = −log softmax(h·W + b)_n[t_n]; in training it also writes the softmax P for the backward pass into
+   * `probabilities` (its bytes: bfloat16 in bf16 mode).
    */
-  outputForward(args: OnednnOutputSizes & OnednnOutputData & { training: boolean }): { nll: Float32Array; probabilities?: Int32Array };
+  outputForward(args: OnednnOutputSizes & OnednnOutputData & { training: boolean; probabilities?: Int32Array }): { nll: Float32Array };
   /** Gradients of Σ_n c_n·nll_n, with `scale` = c: ∂/∂h [N, H], ∂/∂W (W's layout), ∂/∂b [V]. */
   outputBackward(args: OnednnOutputSizes & Omit<OnednnOutputData, 'b'> & { scale: Float32Array; probabilities: Int32Array }):
     { dHidden: Float32Array; dWeight: Float32Array; dBias: Float32Array };
