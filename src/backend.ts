@@ -221,6 +221,9 @@ export async function selectBackend(request: BackendChoice | Partial<BackendOpti
   };
   const addon = typeof onednn === 'string' || kernel === 'explicit' || kernel === 'fused' ? null : onednn;
   if (addon && current.threads) addon.setThreads(current.threads);
+  // A native run's steps allocate and free blocks of several MB each; kept in the heap, they are not paged in
+  // afresh every step (native/onednn/addon.cc, keepFreedMemory).
+  if (name === 'tensorflow' && typeof onednn !== 'string') onednn.keepFreedMemory();
   setKernelChoice(kernel, current.precision, addon);
   return current;
 }

@@ -134,8 +134,8 @@ void doubleCandidate(float* gates, size_t rows, int u) {
 }  // namespace
 
 /**
- * lstmForward({time, batch, inputs, units, bf16, x, h0, c0, wx, wh, b, masks?})
- *   → {outputs [T·B·u], h, c [B·u], workspace [T·B·6u]}
+ * lstmForward({time, batch, inputs, units, bf16, x, h0, c0, wx, wh, b, masks?, workspace [T·B·6u] (filled for the backward pass)})
+ *   → {outputs [T·B·u], h, c [B·u]}
  */
 napi_value LstmForward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -146,8 +146,7 @@ napi_value LstmForward(napi_env env, napi_callback_info info) {
     const int u = w.units, B = w.batch, T = w.time, rows = int(w.rows()), width = 4 * u;
     const dt type = w.data();
     JsOutput outputs = newFloats(env, w.rows() * u), h = newFloats(env, w.state()), c = newFloats(env, w.state());
-    JsOutput workspace = newFloats(env, w.workspace());
-    Workspace ws(static_cast<float*>(workspace.data), w);
+    Workspace ws(floats(env, args, "workspace", w.workspace()), w);
     auto* y = static_cast<float*>(outputs.data);
 
     // Every step's x·W_x + b at once, then the recurrent product adds (h ⊙ m)·W_h and applies σ to all four gates.
@@ -191,7 +190,7 @@ napi_value LstmForward(napi_env env, napi_callback_info info) {
     }
     std::memcpy(h.data, y + (T - 1) * w.state(), w.state() * sizeof(float));
     std::memcpy(c.data, ws.cell + (T - 1) * w.state(), w.state() * sizeof(float));
-    return result(env, {{"outputs", outputs.array}, {"h", h.array}, {"c", c.array}, {"workspace", workspace.array}});
+    return result(env, {{"outputs", outputs.array}, {"h", h.array}, {"c", c.array}});
   });
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { kernelChoice } from '../layers/kernel-choice';
 import { OnednnAddon, OnednnOutputSizes } from '../layers/onednn/addon';
+import { ArrayPool } from '../layers/onednn/array-pool';
 import { host, hostWeight } from '../layers/onednn/host';
 import type { OutputLayer } from './loss';
 
@@ -42,22 +43,8 @@ export function nativeTokenNll({ addon, bf16 }: NativeOutput, hidden: tf.Tensor2
   return tf.tensor1d(nll);
 }
 
-/**
- * Arrays that held P for a backward pass that is done, for the next forward to fill: a fresh [N, V] array each
- * step cost `small` ~6,400 page faults and ~30 ms of system time a step in float32. An array is taken for one
- * forward and returned by its backward; one whose backward never runs is simply collected.
- */
-const spareProbabilities: Int32Array[] = [];
-
-function takeProbabilities(length: number): Int32Array {
-  const index = spareProbabilities.findIndex((array) => array.length === length);
-  return index < 0 ? new Int32Array(length) : spareProbabilities.splice(index, 1)[0];
-}
-
-function returnProbabilities(array: Int32Array): void {
-  spareProbabilities.unshift(array);
-  spareProbabilities.length = Math.min(spareProbabilities.length, 2);
-}
+/** Arrays that held P for a finished backward pass, for the next forward to fill. */
+const probabilityArrays = new ArrayPool((length) => new Int32Array(length));
 
 /**
  * L = Σ_n w_n·nll_n / count on the addon, differentiable in h, W and b (src/model/loss.ts's `outputCrossEntropy`,
@@ -71,7 +58,7 @@ export function nativeCrossEntropy(
     const save = args[3] as tf.GradSaveFunc;
     const layer: OutputLayer = { weight, layout: output.layout, bias };
     const shape = sizes(h, layer, bf16);
-    const probabilities = takeProbabilities(Math.ceil((shape.rows * shape.vocab * (bf16 ? 2 : 4)) / 4));
+    const probabilities = probabilityArrays.take(Math.ceil((shape.rows * shape.vocab * (bf16 ? 2 : 4)) / 4));
     const { nll } = addon.outputForward({
       ...shape, training: true, h: host(h), w: hostWeight(weight), b: hostWeight(bias), targets: int32(targets), probabilities,
     });
@@ -92,7 +79,7 @@ export function nativeCrossEntropy(
           ...shape, h: host(savedH), w: hostWeight(savedWeight), targets: int32(savedTargets), scale,
           probabilities,
         });
-        returnProbabilities(probabilities);
+        probabilityArrays.give(probabilities);
         return [tf.tensor2d(g.dHidden, savedH.shape as [number, number]), tf.tensor2d(g.dWeight, savedWeight.shape as [number, number]),
           tf.tensor1d(g.dBias)];
       },

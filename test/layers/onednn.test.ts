@@ -193,7 +193,7 @@ describeOnednn('oneDNN kernels in a layer', () => {
       expect(layer.lastKernel).toMatch(/^oneDNN matmul LSTM/);
     });
     const fresh = new Recurrent({ cell });
-    tf.tidy(() => fresh.run(x, { kernel: 'onednn', inference: true }));
+    tf.tidy(() => { fresh.run(x, { kernel: 'onednn', inference: true }); });
     expect(fresh.lastKernel).toMatch(/^oneDNN LSTM/);
     tf.dispose([x, mask]);
     layer.dispose();
@@ -227,8 +227,10 @@ describeOnednn('oneDNN kernels in a layer', () => {
     expect(() => addon!.forward({ ...sizes, ...ok, cell: 'peephole' })).toThrow('oneDNN addon: peephole must be a Float32Array');
     const { cell, ...lstmSizes } = sizes;
     expect(cell).toBe('lstm');
-    expect(() => addon!.lstmForward({ ...lstmSizes, ...ok })).not.toThrow();
-    expect(() => addon!.lstmForward({ ...lstmSizes, ...ok, masks: new Float32Array(3) })).toThrow('oneDNN addon: masks holds 3 elements, expected 4');
-    expect(() => addon!.lstmForward({ ...lstmSizes, ...ok, c0: undefined as unknown as Float32Array })).toThrow('oneDNN addon: c0 must be a Float32Array');
+    const lstm = { ...lstmSizes, ...ok, workspace: new Float32Array(2 * 1 * 6 * 2) };
+    expect(() => addon!.lstmForward(lstm)).not.toThrow();
+    expect(() => addon!.lstmForward({ ...lstm, masks: new Float32Array(3) })).toThrow('oneDNN addon: masks holds 3 elements, expected 4');
+    expect(() => addon!.lstmForward({ ...lstm, c0: undefined as unknown as Float32Array })).toThrow('oneDNN addon: c0 must be a Float32Array');
+    expect(() => addon!.lstmForward({ ...lstm, workspace: new Float32Array(23) })).toThrow('oneDNN addon: workspace holds 23 elements, expected 24');
   });
 });

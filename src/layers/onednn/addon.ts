@@ -77,6 +77,8 @@ export interface OnednnAddon {
   version(): string;
   /** oneDNN's threads for calls from the JavaScript thread. */
   setThreads(threads: number): void;
+  /** Freed blocks of up to 32 MB stay in the process's heap (glibc's mallopt); false where the C library is not glibc. */
+  keepFreedMemory(): boolean;
   forward(args: OnednnWindowSizes & OnednnWindowData & { training: boolean }): OnednnForwardResult;
   /** From the forward's inputs and outputs as it took and gave them, and the gradients of outputs and final state. */
   backward(args: OnednnWindowSizes & OnednnWindowData & {
@@ -84,7 +86,7 @@ export interface OnednnAddon {
     dOutputs: Float32Array; dh: Float32Array; dc?: Float32Array;
   }): OnednnGradients;
   /** The LSTM's window on oneDNN matmuls and our per-step code; the workspace keeps every step's gates and cell. */
-  lstmForward(args: OnednnLstmData & { b: Float32Array }): { outputs: Float32Array; h: Float32Array; c: Float32Array; workspace: Float32Array };
+  lstmForward(args: OnednnLstmData & { b: Float32Array; workspace: Float32Array }): { outputs: Float32Array; h: Float32Array; c: Float32Array };
   lstmBackward(args: OnednnLstmData & {
     outputs: Float32Array; workspace: Float32Array; dOutputs: Float32Array; dh: Float32Array; dc: Float32Array;
   }): Required<Omit<OnednnGradients, 'dPeephole'>>;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CellState } from '../../cells/cell';
 import { SavedRecord, WindowForward, WindowGradients, WindowInputs, WindowKernel } from '../window';
 import { OnednnAddon, OnednnLstmData } from './addon';
+import { ArrayPool } from './array-pool';
 import { host, hostWeight } from './host';
 import { onednnWindow } from './window';
 
@@ -28,12 +29,17 @@ export function onednnLstmWindow(addon: OnednnAddon, units: number, bf16: boolea
       ...(masks ? { masks: stacked(masks) } : {}),
     };
   };
-  const run = (inputs: WindowInputs): { args: ReturnType<typeof gather>; result: ReturnType<OnednnAddon['lstmForward']>; outputs: tf.Tensor3D; state: CellState } => {
+  /** Workspaces of finished backward passes: σ(i), σ(f), tanh(g), σ(o), c', tanh(c') of every step. */
+  const workspaces = new ArrayPool((length) => new Float32Array(length));
+  const run = (inputs: WindowInputs): {
+    args: ReturnType<typeof gather>; result: ReturnType<OnednnAddon['lstmForward']>; workspace: Float32Array; outputs: tf.Tensor3D; state: CellState;
+  } => {
     const args = gather(inputs);
-    const result = addon.lstmForward(args);
     const { time, batch } = args;
+    const workspace = workspaces.take(time * batch * 6 * units);
+    const result = addon.lstmForward({ ...args, workspace });
     return {
-      args, result, outputs: tf.tensor3d(result.outputs, [time, batch, units]),
+      args, result, workspace, outputs: tf.tensor3d(result.outputs, [time, batch, units]),
       state: [tf.tensor2d(result.h, [batch, units]), tf.tensor2d(result.c, [batch, units])],
     };
   };
@@ -41,7 +47,7 @@ export function onednnLstmWindow(addon: OnednnAddon, units: number, bf16: boolea
   return {
     name: `oneDNN matmul LSTM${bf16 ? ' (bf16)' : ''}`,
     forward(inputs: WindowInputs): WindowForward {
-      const { args, result, outputs, state } = run(inputs);
+      const { args, result, workspace, outputs, state } = run(inputs);
       const { time, batch } = args;
       // Tensors made from the addon's arrays stay on the JavaScript side until an op reads them, so the backward
       // pass gets these arrays back without a copy.
@@ -52,23 +58,26 @@ export function onednnLstmWindow(addon: OnednnAddon, units: number, bf16: boolea
         saved: {
           x: tf.tensor3d(args.x, [time, batch, args.inputs]), h0: tf.tensor2d(args.h0, [batch, units]), c0: tf.tensor2d(args.c0, [batch, units]),
           wx: vector(args.wx), wh: vector(args.wh), masks: args.masks ? vector(args.masks) : null,
-          outputs: tf.tensor3d(result.outputs, [time, batch, units]), workspace: vector(result.workspace),
+          outputs: tf.tensor3d(result.outputs, [time, batch, units]), workspace: vector(workspace),
         },
       };
     },
     infer(inputs: WindowInputs): { outputs: tf.Tensor3D; state: CellState } {
       if (!inputs.masks && primitive.infer) return primitive.infer(inputs);
-      const { outputs, state } = run(inputs);
+      const { workspace, outputs, state } = run(inputs);
+      workspaces.give(workspace);
       return { outputs, state };
     },
     backward(saved: SavedRecord, dOutputs: tf.Tensor3D, [dh, dc]: CellState): WindowGradients {
       const array = (name: string): Float32Array => host(saved[name] as tf.Tensor);
       const [time, batch, inputs] = (saved.x as tf.Tensor3D).shape;
+      const workspace = array('workspace');
       const g = addon.lstmBackward({
         time, batch, inputs, units, bf16,
         x: array('x'), h0: array('h0'), c0: array('c0'), wx: array('wx'), wh: array('wh'), ...(saved.masks ? { masks: array('masks') } : {}),
-        outputs: array('outputs'), workspace: array('workspace'), dOutputs: host(dOutputs), dh: host(dh), dc: host(dc),
+        outputs: array('outputs'), workspace, dOutputs: host(dOutputs), dh: host(dh), dc: host(dc),
       });
+      workspaces.give(workspace);
       return {
         dx: tf.tensor3d(g.dx, [time, batch, inputs]),
         dWx: tf.tensor2d(g.dWx, [inputs, 4 * units]),
