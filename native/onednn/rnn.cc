@@ -14,7 +14,8 @@
 // repacks it; oneDNN packs the weights once per window (in bf16 for the AMX units when asked) and runs the
 // whole time loop natively.
 //
-// Tensors cross as Float32Arrays in our layouts (time-major [T, B, ·]). In bf16 mode the primitives compute in
+// Tensors cross as Float32Arrays in our layouts (sequences time-major [T, B, ·], or batch-major [B, T, ·] with
+// `batchMajor`). In bf16 mode the primitives compute in
 // bfloat16 with float32 cell state, and their gradients are float32 (what oneDNN's bf16 backward supports).
 #include "common.h"
 
@@ -40,12 +41,16 @@ struct CellOf {
 
 /** One recurrent layer over one window: its cell, sizes and the memory descriptors of its arguments. */
 struct Window : CellOf, WindowSizes {
-  Window(napi_env env, napi_value args) : CellOf(env, args), WindowSizes(env, args) {}
+  /** The caller's sequences (x, outputs and their gradients) are [B, T, ·] rather than [T, B, ·]. */
+  bool batchMajor;
+
+  Window(napi_env env, napi_value args) : CellOf(env, args), WindowSizes(env, args), batchMajor(boolProperty(env, args, "batchMajor")) {}
 
   bool lstm() const { return cell == Cell::lstm || cell == Cell::peephole; }
   int gates() const { return lstm() ? 4 : cell == Cell::gru ? 3 : 1; }
   size_t weights(int rows) const { return size_t(rows) * gates() * units; }
 
+  /** A sequence as the primitive reads or writes it: time-major. */
   memory::desc sequenceDesc(int width, dt type) const { return {{time, batch, width}, type, tag::tnc}; }
   memory::desc stateDesc(dt type) const { return {{1, 1, batch, units}, type, tag::ldnc}; }
   /** The cell state c: LSTMs only (a zero descriptor tells oneDNN there is none). */
@@ -118,14 +123,45 @@ struct Window : CellOf, WindowSizes {
     return scratch.data();
   }
 };
+/** [outer, inner, width] → [inner, outer, width]: between batch-major and time-major sequences. */
+void swapLeadingAxes(const float* from, float* to, int outer, int inner, int width) {
+#pragma omp parallel for
+  for (int i = 0; i < inner; i++) {
+    for (int o = 0; o < outer; o++) std::memcpy(to + (size_t(i) * outer + o) * width, from + (size_t(o) * inner + i) * width, width * sizeof(float));
+  }
+}
+
+// The primitive always sees sequences time-major. A batch-major caller's are transposed by the loop above, which
+// spares the model TensorFlow's transposes around the window (8 ops a step for 2 layers); given batch-major (ntc)
+// layers directly, or asked to reorder them, oneDNN took 20–140 ms longer a step at 650 units in float32.
+
+/** A caller's sequence argument, time-major: its own data, or a transposed copy in `copy`. */
+const float* timeMajorInput(const Window& w, const float* data, int width, std::vector<float>& copy) {
+  if (!w.batchMajor) return data;
+  copy.resize(w.sequence(width));
+  swapLeadingAxes(data, copy.data(), w.batch, w.time, width);
+  return copy.data();
+}
+
+/** Where the primitive writes a sequence result: the caller's array, or `copy` when `toCaller` must transpose it there. */
+float* timeMajorOutput(const Window& w, void* data, int width, std::vector<float>& copy) {
+  if (!w.batchMajor) return static_cast<float*>(data);
+  copy.resize(w.sequence(width));
+  return copy.data();
+}
+
+void toCaller(const Window& w, const std::vector<float>& copy, void* data, int width) {
+  if (w.batchMajor) swapLeadingAxes(copy.data(), static_cast<float*>(data), w.time, w.batch, width);
+}
+
 /** The arguments every call takes: the window's input, initial state and weights. */
 struct Inputs {
   // Declared first, so they exist when the initializers below fill them (members initialize in this order).
-  std::vector<float> wxScratch, whScratch, bScratch;
+  std::vector<float> xScratch, wxScratch, whScratch, bScratch;
   const float *x, *h0, *c0 = nullptr, *wx, *wh, *b, *peephole = nullptr;
 
   Inputs(napi_env env, napi_value args, const Window& w)
-      : x(floats(env, args, "x", w.sequence(w.inputs))),
+      : x(timeMajorInput(w, floats(env, args, "x", w.sequence(w.inputs)), w.inputs, xScratch)),
         h0(floats(env, args, "h0", w.state())),
         wx(w.gateOrder(floats(env, args, "wx", w.weights(w.inputs)), w.inputs, wxScratch)),
         wh(w.gateOrder(floats(env, args, "wh", w.weights(w.units)), w.units, whScratch)),
@@ -150,8 +186,8 @@ struct Inputs {
 }  // namespace
 
 /**
- * forward({cell, time, batch, inputs, units, bf16, training, x, h0, c0?, wx, wh, b, peephole?})
- *   → {outputs [T·B·u], h [B·u], c? [B·u], workspace? (Int32Array, training only)}
+ * forward({cell, time, batch, inputs, units, bf16, batchMajor, training, x, h0, c0?, wx, wh, b, peephole?})
+ *   → {outputs [T·B·u] (in x's layout), h [B·u], c? [B·u], workspace? (Int32Array, training only)}
  * c0/c for the LSTMs, peephole [p_i, p_f, p_o] for the peephole LSTM. The workspace holds what the backward
  * pass needs (gates and states of every step), in oneDNN's layout.
  */
@@ -164,7 +200,9 @@ napi_value RnnForward(napi_env env, napi_callback_info info) {
     auto pd = w.forward(training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference);
     auto plainState = w.stateDesc(dt::f32);
     JsOutput outputs = newFloats(env, w.sequence(w.units)), h = newFloats(env, w.state());
-    Output y(pd.dst_layer_desc(), w.sequenceDesc(w.units, dt::f32), outputs.data), hT(pd.dst_iter_desc(), plainState, h.data);
+    std::vector<float> yScratch;
+    Output y(pd.dst_layer_desc(), w.sequenceDesc(w.units, dt::f32), timeMajorOutput(w, outputs.data, w.units, yScratch));
+    Output hT(pd.dst_iter_desc(), plainState, h.data);
     Args run = {{DNNL_ARG_DST_LAYER, y.primitive}, {DNNL_ARG_DST_ITER, hT.primitive}};
     in.add(run, pd, w);
     JsOutput c{nullptr, nullptr};
@@ -185,12 +223,13 @@ napi_value RnnForward(napi_env env, napi_callback_info info) {
     hT.finish();
     for (Output& out : cT) out.finish();
     queue().wait();
+    toCaller(w, yScratch, outputs.data, w.units);
     return result(env, {{"outputs", outputs.array}, {"h", h.array}, {"c", c.array}, {"workspace", workspace}});
   });
 }
 
 /**
- * backward({cell, time, batch, inputs, units, bf16, x, h0, c0?, wx, wh, b, peephole?, outputs, h, c?, workspace,
+ * backward({cell, time, batch, inputs, units, bf16, batchMajor, x, h0, c0?, wx, wh, b, peephole?, outputs, h, c?, workspace,
  *           dOutputs, dh, dc?})
  *   → {dx, dh0, dc0?, dWx, dWh, dB, dPeephole?}
  * The forward's inputs and outputs come back as the forward took and gave them; `dh`/`dc` are the gradients
@@ -212,16 +251,19 @@ napi_value RnnBackward(napi_env env, napi_callback_info info) {
     auto target = [](std::vector<float>& scratch, void* js) { return scratch.empty() ? js : static_cast<void*>(scratch.data()); };
     std::vector<Output> outs;
     outs.reserve(7);
-    outs.emplace_back(pd.diff_src_layer_desc(), w.sequenceDesc(w.inputs, dt::f32), dx.data);
+    std::vector<float> dxScratch, outputsScratch, dOutputsScratch;
+    outs.emplace_back(pd.diff_src_layer_desc(), w.sequenceDesc(w.inputs, dt::f32), timeMajorOutput(w, dx.data, w.inputs, dxScratch));
     outs.emplace_back(pd.diff_src_iter_desc(), plainState, dh0.data);
     outs.emplace_back(pd.diff_weights_layer_desc(), w.weightsDesc(w.inputs, dt::f32, tag::ldigo), target(dWxOrder, dWx.data));
     outs.emplace_back(pd.diff_weights_iter_desc(), w.weightsDesc(w.units, dt::f32, tag::ldigo), target(dWhOrder, dWh.data));
     outs.emplace_back(pd.diff_bias_desc(), w.biasDesc(), target(dBOrder, dB.data));
     Args run = {
-        {DNNL_ARG_DST_LAYER, input(pd.dst_layer_desc(), w.sequenceDesc(w.units, dt::f32), arg("outputs", w.sequence(w.units)))},
+        {DNNL_ARG_DST_LAYER, input(pd.dst_layer_desc(), w.sequenceDesc(w.units, dt::f32),
+                                   timeMajorInput(w, arg("outputs", w.sequence(w.units)), w.units, outputsScratch))},
         {DNNL_ARG_DST_ITER, input(pd.dst_iter_desc(), plainState, arg("h", w.state()))},
         {DNNL_ARG_WORKSPACE, memory(pd.workspace_desc(), cpu(), typedArray(env, args, "workspace", napi_int32_array, pd.workspace_desc().get_size(), true))},
-        {DNNL_ARG_DIFF_DST_LAYER, input(pd.diff_dst_layer_desc(), w.sequenceDesc(w.units, dt::f32), arg("dOutputs", w.sequence(w.units)))},
+        {DNNL_ARG_DIFF_DST_LAYER, input(pd.diff_dst_layer_desc(), w.sequenceDesc(w.units, dt::f32),
+                                        timeMajorInput(w, arg("dOutputs", w.sequence(w.units)), w.units, dOutputsScratch))},
         {DNNL_ARG_DIFF_DST_ITER, input(pd.diff_dst_iter_desc(), plainState, arg("dh", w.state()))},
         {DNNL_ARG_DIFF_SRC_LAYER, outs[0].primitive}, {DNNL_ARG_DIFF_SRC_ITER, outs[1].primitive},
         {DNNL_ARG_DIFF_WEIGHTS_LAYER, outs[2].primitive}, {DNNL_ARG_DIFF_WEIGHTS_ITER, outs[3].primitive}, {DNNL_ARG_DIFF_BIAS, outs[4].primitive},
@@ -246,6 +288,7 @@ napi_value RnnBackward(napi_env env, napi_callback_info info) {
     dnnl::primitive(pd).execute(queue(), run);
     for (Output& out : outs) out.finish();
     queue().wait();
+    toCaller(w, dxScratch, dx.data, w.inputs);
     if (w.cell == Cell::gru) {
       std::vector<float> unused;
       std::memcpy(dWx.data, w.gateOrder(dWxOrder.data(), w.inputs, unused), dWxOrder.size() * sizeof(float));

@@ -116,39 +116,46 @@ export class Recurrent extends tf.layers.Layer {
     if (!options.inference || this.lastKernel === null) this.lastKernel = windowKernel.name;
     const [inputKernel, , bias] = cell.trainableWeights.map((w) => w.read());
     const recurrentWeights = dropRecurrentKernel(cell.recurrentWeights(), options.weightMask);
-    const timeMajor = (t: tf.Tensor3D): tf.Tensor3D => tf.transpose(t, [1, 0, 2]);
+    // Between our [batch, time, ·] sequences and the kernel's layout: a time-major kernel's are transposed (the
+    // transpose is its own inverse, so the one function serves both ways).
+    const batchMajor = windowKernel.batchMajor ?? false;
+    const relayout = (t: tf.Tensor3D): tf.Tensor3D => (batchMajor ? t : tf.transpose(t, [1, 0, 2]));
 
     if (options.inference && windowKernel.infer) {
       const inferred = windowKernel.infer({
-        x: timeMajor(x), initialState, wx: inputKernel as tf.Tensor2D, b: bias as tf.Tensor1D, recurrent: recurrentWeights, masks,
+        x: relayout(x), initialState, wx: inputKernel as tf.Tensor2D, b: bias as tf.Tensor1D, recurrent: recurrentWeights, masks,
       });
-      return { outputs: timeMajor(inferred.outputs), state: inferred.state };
+      return { outputs: relayout(inferred.outputs), state: inferred.state };
     }
 
-    // Value: the outputs and the final state packed time-major as [time + stateCount, batch, units], so that the
-    // one op also carries the gradient of the final state; with cutFinalState the outputs alone.
+    // Value: the outputs and the final state packed along the kernel's time axis ([time + stateCount] steps), so
+    // that the one op also carries the gradient of the final state; with cutFinalState the outputs alone.
     const cutFinalState = options.cutFinalState ?? false;
+    const timeAxis = batchMajor ? 1 : 0;
+    /** Steps [from, from + count) of a sequence in the kernel's layout. */
+    const steps = (t: tf.Tensor, from: number, count: number): tf.Tensor3D =>
+      tf.slice(t, batchMajor ? [0, from, 0] : [from, 0, 0], batchMajor ? [batch, count, units] : [count, batch, units]) as tf.Tensor3D;
     let finalState: CellState = []; // with cutFinalState: kept out of customGrad's tidy, handed to the caller below
     const window = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const save = args.pop() as tf.GradSaveFunc;
       const [input, wx, b, ...rest] = args as tf.Tensor[];
       const forward = windowKernel.forward({
-        x: timeMajor(input as tf.Tensor3D), initialState: rest.slice(recurrentWeights.length) as CellState,
+        x: relayout(input as tf.Tensor3D), initialState: rest.slice(recurrentWeights.length) as CellState,
         wx: wx as tf.Tensor2D, b: b as tf.Tensor1D, recurrent: rest.slice(0, recurrentWeights.length), masks,
       });
       const packed = packSaved(forward.saved);
       save(packed.tensors);
       if (cutFinalState) finalState = forward.state.map((s) => tf.keep(s));
       return {
-        value: cutFinalState ? forward.outputs : tf.concat([forward.outputs, ...forward.state.map((s) => tf.expandDims(s, 0))], 0),
+        value: cutFinalState ? forward.outputs : tf.concat([forward.outputs, ...forward.state.map((s) => tf.expandDims(s, timeAxis))], timeAxis),
         gradFunc: (dy: tf.Tensor, savedTensors: tf.Tensor[]) => {
-          const dOutputs = (cutFinalState ? dy : tf.slice(dy, [0, 0, 0], [time, batch, units])) as tf.Tensor3D;
+          const dOutputs = cutFinalState ? (dy as tf.Tensor3D) : steps(dy, 0, time);
           const dState = Array.from({ length: stateCount }, (_, k) => (cutFinalState
             ? tf.zeros([batch, units])
-            : tf.reshape(tf.slice(dy, [time + k, 0, 0], [1, batch, units]), [batch, units])) as tf.Tensor2D);
+            : tf.reshape(steps(dy, time + k, 1), [batch, units])) as tf.Tensor2D);
           const gradients = windowKernel.backward(packed.rebuild(savedTensors), dOutputs, dState);
           const cut = gradients.dInitialState.map((d) => tf.zerosLike(d)); // the window boundary of truncated BPTT
-          return [timeMajor(gradients.dx), gradients.dWx, gradients.dB, ...gradients.dRecurrent, ...cut];
+          return [relayout(gradients.dx), gradients.dWx, gradients.dB, ...gradients.dRecurrent, ...cut];
         },
       };
     }) as unknown as (...tensors: tf.Tensor[]) => tf.Tensor3D;
@@ -161,11 +168,10 @@ export class Recurrent extends tf.layers.Layer {
         s.dispose();
         return owned;
       });
-      return { outputs: timeMajor(packedOutput), state };
+      return { outputs: relayout(packedOutput), state };
     }
-    const outputs = timeMajor(tf.slice(packedOutput, [0, 0, 0], [time, batch, units]));
-    const state = Array.from({ length: stateCount }, (_, k) =>
-      tf.reshape(tf.slice(packedOutput, [time + k, 0, 0], [1, batch, units]), [batch, units]) as tf.Tensor2D);
+    const outputs = relayout(steps(packedOutput, 0, time));
+    const state = Array.from({ length: stateCount }, (_, k) => tf.reshape(steps(packedOutput, time + k, 1), [batch, units]) as tf.Tensor2D);
     return { outputs, state };
   }
 

@@ -3,12 +3,13 @@ import { CellState } from '../cells/cell';
 
 /**
  * One window of a recurrent layer: the time loop over T steps with the cell's weights fixed, forward and
- * backward. All sequences are time-major ([T, B, ·]): every per-step slice is then contiguous. The two
- * implementations compute the same thing: our explicit gate equations (explicit-window.ts, the definition)
- * and TensorFlow's fused native cells (fused/).
+ * backward. Sequences are time-major ([T, B, ·]), where every per-step slice is contiguous, unless the kernel
+ * says it is `batchMajor` ([B, T, ·], the model's own layout). The implementations compute the same thing:
+ * our explicit gate equations (explicit-window.ts, the definition), TensorFlow's fused native cells (fused/)
+ * and oneDNN's (onednn/).
  */
 export interface WindowInputs {
-  /** [T, B, in] */
+  /** [T, B, in] ([B, T, in] for a batch-major kernel, as are outputs, dOutputs and dx below) */
   x: tf.Tensor3D;
   initialState: CellState;
   /** W_x [in, G·u] and b [G·u]: the input half of the fused affine. */
@@ -44,6 +45,8 @@ export interface WindowGradients {
 export interface WindowKernel {
   /** Names the implementation in reports: "explicit", "BlockLSTMV2", "LSTMBlockCell", "GRUBlockCell". */
   readonly name: string;
+  /** Takes and gives sequences as [B, T, ·]: the layer then transposes nothing around it. */
+  readonly batchMajor?: boolean;
   forward(inputs: WindowInputs): WindowForward;
   /**
    * The forward pass when no gradient will be taken (evaluation, sampling): the same outputs and final state,

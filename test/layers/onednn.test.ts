@@ -49,13 +49,19 @@ function windowInputs(kind: OnednnCell, seed: number): {
   };
 }
 
-/** Every output and gradient of a window, by name. */
+/** A time-major sequence in the kernel's layout, and back (the transpose is its own inverse). */
+const relayout = (kernel: WindowKernel, t: tf.Tensor3D): tf.Tensor3D => (kernel.batchMajor ? tf.transpose(t, [1, 0, 2]) : t);
+
+/** The time-major test inputs in the kernel's layout. */
+const inputsFor = (kernel: WindowKernel, inputs: WindowInputs): WindowInputs => ({ ...inputs, x: relayout(kernel, inputs.x) });
+
+/** Every output and gradient of a window, by name, sequences time-major whatever the kernel's layout. */
 function everything(kernel: WindowKernel, inputs: WindowInputs, dOutputs: tf.Tensor3D, dState: tf.Tensor2D[]): Record<string, tf.Tensor> {
-  const forward = kernel.forward(inputs);
-  const g = kernel.backward(forward.saved, dOutputs, dState);
+  const forward = kernel.forward(inputsFor(kernel, inputs));
+  const g = kernel.backward(forward.saved, relayout(kernel, dOutputs), dState);
   const numbered = (prefix: string, list: tf.Tensor[]): Record<string, tf.Tensor> => Object.fromEntries(list.map((t, k) => [`${prefix}${k}`, t]));
   return {
-    outputs: forward.outputs, ...numbered('state', forward.state), dx: g.dx, dWx: g.dWx, dB: g.dB,
+    outputs: relayout(kernel, forward.outputs), ...numbered('state', forward.state), dx: relayout(kernel, g.dx), dWx: g.dWx, dB: g.dB,
     ...numbered('dRecurrent', g.dRecurrent), ...numbered('dInitialState', g.dInitialState),
   };
 }
@@ -100,8 +106,8 @@ describeOnednn.each(KINDS)('oneDNN %s window', (kind) => {
     tf.tidy(() => {
       const { inputs, kernels } = windowInputs(kind, 19);
       const onednn = kernels(false)[1];
-      const trained = onednn.forward(inputs);
-      const inferred = onednn.infer!(inputs);
+      const trained = onednn.forward(inputsFor(onednn, inputs));
+      const inferred = onednn.infer!(inputsFor(onednn, inputs));
       expect(Array.from(inferred.outputs.dataSync())).toEqual(Array.from(trained.outputs.dataSync()));
       inferred.state.forEach((s, k) => expect(Array.from(s.dataSync())).toEqual(Array.from(trained.state[k].dataSync())));
     });
@@ -215,7 +221,7 @@ describeOnednn('oneDNN kernels in a layer', () => {
   });
 
   test('mis-sized arrays are refused with a message naming the argument', () => {
-    const sizes = { cell: 'lstm' as const, time: 2, batch: 1, inputs: 3, units: 2, bf16: false, training: false };
+    const sizes = { cell: 'lstm' as const, time: 2, batch: 1, inputs: 3, units: 2, bf16: false, batchMajor: true, training: false };
     const ok = {
       x: new Float32Array(6), h0: new Float32Array(2), c0: new Float32Array(2),
       wx: new Float32Array(24), wh: new Float32Array(16), b: new Float32Array(8),
@@ -225,8 +231,8 @@ describeOnednn('oneDNN kernels in a layer', () => {
     expect(() => addon!.forward({ ...sizes, ...ok, time: 0 })).toThrow('oneDNN addon: time must be a positive integer');
     expect(() => addon!.forward({ ...sizes, ...ok, cell: 'lru' as OnednnCell })).toThrow('oneDNN addon: cell must be lstm, peephole, gru or rnn, not "lru"');
     expect(() => addon!.forward({ ...sizes, ...ok, cell: 'peephole' })).toThrow('oneDNN addon: peephole must be a Float32Array');
-    const { cell, ...lstmSizes } = sizes;
-    expect(cell).toBe('lstm');
+    const { cell, batchMajor, ...lstmSizes } = sizes;
+    expect([cell, batchMajor]).toEqual(['lstm', true]);
     const lstm = { ...lstmSizes, ...ok, workspace: new Float32Array(2 * 1 * 6 * 2) };
     expect(() => addon!.lstmForward(lstm)).not.toThrow();
     expect(() => addon!.lstmForward({ ...lstm, masks: new Float32Array(3) })).toThrow('oneDNN addon: masks holds 3 elements, expected 4');

@@ -14,11 +14,13 @@ export interface OnednnWindowSizes {
   units: number;
   /** bfloat16 products and state (float32 cell state and gradients) instead of float32. */
   bf16: boolean;
+  /** The sequences (x, outputs, their gradients) are [B, T, ·] rather than [T, B, ·]. */
+  batchMajor: boolean;
 }
 
 /** A window's input, initial state and weights; `c0` for the LSTMs, `peephole` [p_i, p_f, p_o] for the peephole LSTM. */
 export interface OnednnWindowData {
-  /** [T, B, in] */
+  /** [T, B, in], or [B, T, in] with `batchMajor` */
   x: Float32Array;
   h0: Float32Array;
   c0?: Float32Array;
@@ -39,7 +41,7 @@ export interface OnednnForwardResult {
 }
 
 /** The LSTM window of native/onednn/lstm.cc: masks [T, B, u] multiply h_{t−1} where it enters the recurrent product. */
-export type OnednnLstmData = Omit<OnednnWindowSizes, 'cell'> & {
+export type OnednnLstmData = Omit<OnednnWindowSizes, 'cell' | 'batchMajor'> & {
   x: Float32Array; h0: Float32Array; c0: Float32Array; wx: Float32Array; wh: Float32Array; masks?: Float32Array;
 };
 

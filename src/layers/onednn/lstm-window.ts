@@ -14,7 +14,7 @@ import { onednnWindow } from './window';
 export function onednnLstmWindow(addon: OnednnAddon, units: number, bf16: boolean): WindowKernel {
   // Without masks, inference runs on oneDNN's LSTM primitive: faster without a backward pass to prepare for
   // (17 against 21 ms a window at 650 units in bf16, 3.3 against 5–6 at 200).
-  const primitive = onednnWindow(addon, 'lstm', units, bf16);
+  const primitive = onednnWindow(addon, 'lstm', units, bf16, false);
   /** Every step's mask as one [T, B, u] array. */
   const stacked = (masks: tf.Tensor2D[]): Float32Array => {
     const all = tf.stack(masks);

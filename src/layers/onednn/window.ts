@@ -17,25 +17,29 @@ const NAMES: Record<OnednnCell, string> = { lstm: 'LSTM', peephole: 'peephole LS
  * copied again. oneDNN's primitives have no per-step hook on h, so windows with recurrent dropout masks run
  * on another kernel (`chooseWindow`).
  */
-export function onednnWindow(addon: OnednnAddon, cell: OnednnCell, units: number, bf16: boolean): WindowKernel {
+export function onednnWindow(addon: OnednnAddon, cell: OnednnCell, units: number, bf16: boolean, batchMajor = true): WindowKernel {
   const lstm = cell === 'lstm' || cell === 'peephole';
   const width = GATES[cell] * units;
+  const sizesOf = (x: tf.Tensor3D): OnednnWindowSizes => {
+    const [outer, inner, inputs] = x.shape;
+    return { cell, time: batchMajor ? inner : outer, batch: batchMajor ? outer : inner, inputs, units, bf16, batchMajor };
+  };
   const gather = ({ x, initialState, wx, b, recurrent: [wh, peephole], masks }: WindowInputs): OnednnWindowSizes & OnednnWindowData => {
     if (masks) throw new Error(`oneDNN's ${NAMES[cell]} cannot take recurrent dropout masks; run this window on another kernel`);
-    const [time, batch, inputs] = x.shape;
     return {
-      cell, time, batch, inputs, units, bf16,
+      ...sizesOf(x),
       x: host(x), h0: host(initialState[0]), wx: hostWeight(wx), wh: hostWeight(wh), b: hostWeight(b),
       ...(lstm ? { c0: host(initialState[1]) } : {}),
       ...(cell === 'peephole' ? { peephole: hostWeight(peephole) } : {}),
     };
   };
   const sequence = (data: Float32Array, { time, batch }: OnednnWindowSizes, columns: number): tf.Tensor3D =>
-    tf.tensor3d(data, [time, batch, columns]);
+    tf.tensor3d(data, batchMajor ? [batch, time, columns] : [time, batch, columns]);
   const state = (data: Float32Array | undefined, { batch }: OnednnWindowSizes): tf.Tensor2D[] => (data ? [tf.tensor2d(data, [batch, units])] : []);
 
   return {
     name: `oneDNN ${NAMES[cell]}${bf16 ? ' (bf16)' : ''}`,
+    batchMajor,
     forward(inputs: WindowInputs): WindowForward {
       const args = gather(inputs);
       const result = addon.forward({ ...args, training: true });
@@ -61,8 +65,7 @@ export function onednnWindow(addon: OnednnAddon, cell: OnednnCell, units: number
     backward(saved: SavedRecord, dOutputs: tf.Tensor3D, [dh, dc]: CellState): WindowGradients {
       const optional = (name: string): Float32Array | undefined => (saved[name] ? host(saved[name] as tf.Tensor) : undefined);
       const required = (name: string): Float32Array => host(saved[name] as tf.Tensor);
-      const [time, batch, inputs] = (saved.x as tf.Tensor3D).shape;
-      const sizes: OnednnWindowSizes = { cell, time, batch, inputs, units, bf16 };
+      const sizes = sizesOf(saved.x as tf.Tensor3D);
       const g = addon.backward({
         ...sizes,
         x: required('x'), h0: required('h0'), c0: optional('c0'), wx: required('wx'), wh: required('wh'), b: required('b'),
@@ -71,8 +74,8 @@ export function onednnWindow(addon: OnednnAddon, cell: OnednnCell, units: number
         dOutputs: host(dOutputs), dh: host(dh), dc: dc ? host(dc) : undefined,
       });
       return {
-        dx: sequence(g.dx, sizes, inputs),
-        dWx: tf.tensor2d(g.dWx, [inputs, width]),
+        dx: sequence(g.dx, sizes, sizes.inputs),
+        dWx: tf.tensor2d(g.dWx, [sizes.inputs, width]),
         dB: tf.tensor1d(g.dB),
         dRecurrent: [tf.tensor2d(g.dWh, [units, width]), ...(g.dPeephole ? [tf.tensor1d(g.dPeephole)] : [])],
         dInitialState: [...state(g.dh0, sizes), ...state(g.dc0, sizes)],
