@@ -47,7 +47,7 @@ export function onednnWindow(cell: RecurrentCell, { onednn, precision }: KernelS
  * that kernel computes the same thing, else explicit; `auto` the fastest measured: oneDNN's kernels where they
  * apply — they beat the other kernels for every cell at 200 and 650 units in both precisions (one window,
  * batch 20, 35 steps, forward and backward: e.g. LSTM 650 bf16 73 against 125 ms, GRU 200 fp32 13 against
- * 48; README, Performance) — else TensorFlow's fused cells or the hybrid (`prefersFused`).
+ * 48; README, Backends) — else TensorFlow's fused cells or the hybrid (`prefersFused`).
  */
 export function chooseWindow(cell: RecurrentCell, settings: KernelSettings, masked: boolean): WindowKernel {
   const { kernel, precision } = settings;

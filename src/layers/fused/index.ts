@@ -20,7 +20,7 @@ export function fusedWindow(cell: RecurrentCell): WindowKernel | null {
 /**
  * Which window `auto` runs where oneDNN's primitives do not apply (recurrent masks, or no addon:
  * src/layers/choose-window.ts), from one LSTM or GRU layer over one window (batch 20, 35 steps, forward and
- * backward, medians of three interleaved rounds; README, Performance): TensorFlow's cells win where the
+ * backward, medians of three interleaved rounds; README, Backends): TensorFlow's cells win where the
  * per-step work is small — dispatching ~15 tfjs ops per step costs more than the math — which is up to
  * ~256 units (LSTM 200: 45 against 69 ms in float32, 35 against 65 in bf16). At 650 units an LSTM still
  * gains a little in float32 (258 against 285 ms), but in bf16 TensorFlow's cells lose (357 against 253):
