@@ -32,6 +32,8 @@ export type { LineScore } from './eval/score';
 export { evaluatePerplexity } from './eval/perplexity';
 export type { PerplexityResult } from './eval/perplexity';
 export { adaptationOf, adaptedPerplexity, evaluateModelOnCorpus, loadModelFromDirectory } from './eval/evaluate';
+export { TUNING_GRIDS, describeSettings, tuneAdaptation, tuningCandidates } from './eval/tune';
+export type { TunableAdaptation, TuningTrial } from './eval/tune';
 export type { Adaptation, EvaluationResult } from './eval/evaluate';
 export { cachePerplexity } from './eval/cache';
 export type { CacheOptions } from './eval/cache';

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import {
-  BACKEND_OPTIONS, EVALUATE_OPTIONS, MODEL_DIRECTORY_OPTIONS, adaptationOf, describeBackend, evaluateModelOnCorpus,
-  loadModelFromDirectory, selectBackend,
+  BACKEND_OPTIONS, EVALUATE_OPTIONS, MODEL_DIRECTORY_OPTIONS, TuningTrial, adaptationOf, describeBackend, describeSettings,
+  evaluateModelOnCorpus, loadModelFromDirectory, selectBackend,
 } from '../../src';
 import { givenOptions, optionValues, addOptions } from '../options';
 
@@ -10,18 +10,23 @@ export function evaluateCommand(): Command {
   addOptions(command, MODEL_DIRECTORY_OPTIONS, EVALUATE_OPTIONS, BACKEND_OPTIONS);
   return command
     .option('--json', 'print a JSON object with perplexity, tokens, nll, backend and adapted (the test-time method, or null)')
-    .addHelpText('after', '\nExample:\n  rnnlm evaluate --model runs/small --data ../shared/data/ptb --split test\n')
+    .addHelpText('after', '\nExamples:\n  rnnlm evaluate --model runs/small --data ../shared/data/ptb --split test\n' +
+      '  rnnlm evaluate --model runs/small --data ../shared/data/ptb --dynamic --tune   # settings chosen on valid, reported on test\n')
     .action(async (parsed) => {
       const options = optionValues(EVALUATE_OPTIONS, parsed);
       const adaptation = adaptationOf(options);
       const backendLine = describeBackend(await selectBackend(givenOptions(BACKEND_OPTIONS, parsed)));
       const { model, vocab } = loadModelFromDirectory(parsed.model);
       const batchSize = options.batchSize ?? (options.split === 'test' ? 1 : 10);
-      const result = evaluateModelOnCorpus(model, vocab, options.data, options.split, batchSize, options.bptt, adaptation);
+      const tuning = options.tune
+        ? { onTrial: (trial: TuningTrial) => process.stderr.write(`tune: ${describeSettings(trial.adaptation)}: valid perplexity ${trial.perplexity.toFixed(2)}\n`) }
+        : null;
+      const result = evaluateModelOnCorpus(model, vocab, options.data, options.split, batchSize, options.bptt, adaptation, tuning);
       if (parsed.json) process.stdout.write(`${JSON.stringify({ ...result, backend: backendLine })}\n`);
       else {
         process.stdout.write(`perplexity: ${result.perplexity.toFixed(2)}\n`);
-        if (result.adapted) process.stdout.write(`${result.adapted.method} perplexity: ${result.adapted.perplexity.toFixed(2)}\n`);
+        const chosen = result.tuned ? ` (${describeSettings(result.tuned.best)}, chosen on valid)` : '';
+        if (result.adapted) process.stdout.write(`${result.adapted.method} perplexity: ${result.adapted.perplexity.toFixed(2)}${chosen}\n`);
       }
     });
 }

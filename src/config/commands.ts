@@ -136,6 +136,8 @@ export interface EvaluateOptions {
   cacheLambda: number;
   /** Monte-Carlo dropout: the probabilities averaged over this many passes with dropout on; null = off. */
   mcSamples: number | null;
+  /** Choose the dynamic evaluation's or the cache's settings on the valid split first (src/eval/tune.ts). */
+  tune: boolean;
 }
 
 export const EVALUATE_OPTIONS: OptionTable<EvaluateOptions> = {
@@ -157,6 +159,10 @@ export const EVALUATE_OPTIONS: OptionTable<EvaluateOptions> = {
   mcSamples: {
     type: nullable(positiveInteger), default: null, defaultText: () => 'off',
     description: 'also Monte-Carlo dropout: average the probabilities of N passes with dropout on (Gal & Ghahramani 2016)',
+  },
+  tune: {
+    type: onOff, default: false,
+    description: "choose --dynamic's lr and λ, or --cache's θ and λ, on the valid split (a grid around the papers' values), then report --split with the best",
   },
 };
 

@@ -30,9 +30,23 @@ export const TRAINING_STREAMS = 20;
 export function dynamicPerplexity(
   model: LanguageModel, ids: Int32Array, train: Int32Array, batchSize: number, bptt: number, options: DynamicOptions,
 ): PerplexityResult {
+  const rms = gradientRms(model, train, bptt, options.statsWindows);
+  try {
+    return dynamicPerplexityWith(model, ids, rms, batchSize, bptt, options);
+  } finally {
+    tf.dispose(rms);
+  }
+}
+
+/**
+ * `dynamicPerplexity` with the gradient RMS already gathered (`gradientRms`), so that several settings can share
+ * it: gathering it takes a pass over the training split, more than a pass of dynamic evaluation over valid.
+ */
+export function dynamicPerplexityWith(
+  model: LanguageModel, ids: Int32Array, rms: tf.Tensor[], batchSize: number, bptt: number, options: Omit<DynamicOptions, 'statsWindows'>,
+): PerplexityResult {
   const variables = model.variables();
   const trained = variables.map((v) => tf.clone(v));
-  const rms = gradientRms(model, train, bptt, options.statsWindows);
   const decay = tf.tidy(() => {
     const total = tf.addN(rms.map((r) => tf.mean(r))) as tf.Scalar;
     return rms.map((r) => tf.keep(tf.minimum(tf.div(r, total), 1 / Math.max(options.lambda, 1e-12))));
@@ -57,7 +71,7 @@ export function dynamicPerplexity(
   } finally {
     if (state) tf.dispose(state.layers);
     variables.forEach((v, j) => v.assign(trained[j]));
-    tf.dispose([...trained, ...rms, ...decay]);
+    tf.dispose([...trained, ...decay]);
   }
   const tokens = batcher.predictedTokens;
   return { perplexity: Math.exp(nll / tokens), nll, tokens };

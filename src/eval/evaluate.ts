@@ -12,6 +12,7 @@ import { runPaths } from '../util/run-directory';
 import { CacheOptions, cachePerplexity } from './cache';
 import { DynamicOptions, dynamicPerplexity } from './dynamic';
 import { mcDropoutPerplexity } from './mc-dropout';
+import { TunableAdaptation, TuningTrial, tuneAdaptation } from './tune';
 import { PerplexityResult, evaluatePerplexity } from './perplexity';
 
 /** A test-time method computed beside the plain perplexity. */
@@ -23,10 +24,12 @@ export type Adaptation =
 export interface EvaluationResult extends PerplexityResult {
   /** The perplexity under the test-time method, when one was asked for. */
   adapted: (PerplexityResult & { method: Adaptation['method'] }) | null;
+  /** With tuning: every setting tried on the valid split and the one used. */
+  tuned: { trials: TuningTrial[]; best: TunableAdaptation } | null;
 }
 
 const METHOD_KEYS = [
-  'dynamic', 'dynamicLr', 'dynamicLambda', 'dynamicStatsWindows', 'cache', 'cacheSize', 'cacheTheta', 'cacheLambda', 'mcSamples',
+  'dynamic', 'dynamicLr', 'dynamicLambda', 'dynamicStatsWindows', 'cache', 'cacheSize', 'cacheTheta', 'cacheLambda', 'mcSamples', 'tune',
 ] as const satisfies readonly (keyof EvaluateOptions)[];
 
 /** The test-time method the evaluate options ask for (at most one), or null; the values are checked. */
@@ -35,6 +38,9 @@ export function adaptationOf(options: Pick<EvaluateOptions, (typeof METHOD_KEYS)
   const asked = [options.dynamic && 'dynamic', options.cache && 'cache', options.mcSamples !== null && 'mcSamples'].filter(Boolean) as string[];
   if (asked.length > 1) {
     throw new ConfigError((option) => `${asked.map(option).join(' and ')} cannot be combined: ask for one test-time method at a time`);
+  }
+  if (options.tune && !options.dynamic && !options.cache) {
+    throw new ConfigError((option) => `${option('tune')} chooses the settings of ${option('dynamic')} or ${option('cache')}: ask for one of them`);
   }
   if (options.dynamic) return { method: 'dynamic', lr: options.dynamicLr, lambda: options.dynamicLambda, statsWindows: options.dynamicStatsWindows };
   if (options.cache) return { method: 'cache', size: options.cacheSize, theta: options.cacheTheta, lambda: options.cacheLambda };
@@ -65,15 +71,22 @@ export function loadModelFromDirectory(dir: string): LoadedModel {
 
 /**
  * Perplexity of a saved model on one split of a corpus directory, and with `adaptation` also under a
- * test-time method (dynamic evaluation, the cache pointer or MC dropout). The split is encoded with the model's own
+ * test-time method (dynamic evaluation, the cache pointer or MC dropout); with `tuning`, that method's settings
+ * are first chosen on the valid split (`tuneAdaptation`) and the split is scored with the best. The split is encoded with the model's own
  * vocabulary; when the directory has a training split whose vocabulary (rebuilt with the model's size limit,
  * as --max-vocab would) differs from the model's, that is an error rather than a silent re-mapping of ids; so
  * is a NaN or infinite perplexity.
  */
 export function evaluateModelOnCorpus(
   model: LanguageModel, vocab: Vocabulary, dataDir: string, split: SplitName, batchSize: number, bptt: number,
-  adaptation: Adaptation | null = null,
+  adaptation: Adaptation | null = null, tuning: { onTrial?: (trial: TuningTrial) => void } | null = null,
 ): EvaluationResult {
+  if (tuning && (!adaptation || adaptation.method === 'mc-dropout')) {
+    throw new ConfigError((option) => `${option('tune')} chooses the settings of ${option('dynamic')} or ${option('cache')}: ask for one of them`);
+  }
+  if (tuning && split === 'valid') {
+    throw new ConfigError((option) => `${option('tune')} chooses the settings on the valid split; report them on another one (${option('split')} test)`);
+  }
   if (splitFileNames('train').some((name) => fs.existsSync(path.join(dataDir, name)))) {
     const corpusVocab = trainingVocabulary(dataDir, { char: vocab.level === 'char', maxVocab: Math.max(vocab.size, 2) });
     if (corpusVocab.fingerprint !== vocab.fingerprint) {
@@ -88,7 +101,12 @@ export function evaluateModelOnCorpus(
     throw new ModelFileError(`the perplexity on the ${split} split is ${plain.perplexity}: the model's weights are not usable numbers ` +
       '(a corrupted file or a diverged run); evaluate a model directory from a run that finished');
   }
-  if (!adaptation) return { ...plain, adapted: null };
-  const adapted = adaptedPerplexity(model, ids, batchSize, bptt, adaptation, () => loadSplit(dataDir, 'train', vocab));
-  return { ...plain, adapted: { ...adapted, method: adaptation.method } };
+  if (!adaptation) return { ...plain, adapted: null, tuned: null };
+  const train = (): Int32Array => loadSplit(dataDir, 'train', vocab);
+  const tuned = tuning && adaptation.method !== 'mc-dropout'
+    ? tuneAdaptation(model, loadSplit(dataDir, 'valid', vocab), batchSize, bptt, adaptation, train, tuning.onTrial)
+    : null;
+  const chosen = tuned?.best ?? adaptation;
+  const adapted = adaptedPerplexity(model, ids, batchSize, bptt, chosen, train);
+  return { ...plain, adapted: { ...adapted, method: chosen.method }, tuned };
 }

@@ -142,6 +142,10 @@ const cases: Case[] = [
   // saved models
   ['evaluate a missing model', () => ['evaluate', '--model', path.join(runDir, 'nothing'), '--data', corpus, ...CPU], /no model at .*nothing: the directory does not exist/],
   ['evaluate without --model', () => ['evaluate', '--data', corpus], /required option '--model <dir>' not specified; see rnnlm evaluate --help/],
+  ['--tune without a method to tune', () => ['evaluate', '--model', runDir, '--data', corpus, '--tune', ...CPU],
+    /^rnnlm: --tune chooses the settings of --dynamic or --cache: ask for one of them$/],
+  ['--tune reported on the split it tunes on', () => ['evaluate', '--model', runDir, '--data', corpus, '--cache', '--tune', '--split', 'valid', ...CPU],
+    /^rnnlm: --tune chooses the settings on the valid split; report them on another one \(--split test\)$/],
   ['evaluate a truncated model', () => ['evaluate', '--model', damaged.truncated, '--data', corpus, ...CPU],
     /weights.bin has 100 bytes, the manifest says \d+: the file is truncated or corrupted/],
   ['evaluate a model whose weights are all 0xFF', () => ['evaluate', '--model', damaged.allOnes, '--data', corpus, ...CPU],

@@ -24,6 +24,18 @@ test('rnnlm train --max-batches, then evaluate and generate, end to end', () => 
   expect(result.tokens).toBe(2 * 14 - 1); // 13 words + <eos> per line, the first token is not predicted
   expect(rnnlm(['evaluate', '--model', save, '--data', data]).stdout).toMatch(/^perplexity: \d+\.\d\d\n$/);
 
+  // --tune: the cache's settings chosen on valid, each trial heard on stderr, test scored with the best.
+  const tuned = rnnlm(['evaluate', '--model', save, '--data', data, '--cache', '--cache-size', '20', '--tune', '--json']);
+  expect(tuned.status).toBe(0);
+  const tunedResult = JSON.parse(tuned.stdout);
+  expect(tuned.stderr.match(/^tune: θ [\d.]+, λ [\d.]+: valid perplexity \d+\.\d\d$/gm)).toHaveLength(tunedResult.tuned.trials.length);
+  const { theta, lambda } = tunedResult.tuned.best;
+  const direct = JSON.parse(rnnlm(['evaluate', '--model', save, '--data', data, '--cache', '--cache-size', '20', '--cache-theta', String(theta),
+    '--cache-lambda', String(lambda), '--json']).stdout);
+  expect(tunedResult.adapted.perplexity).toBeCloseTo(direct.adapted.perplexity, 6);
+  expect(rnnlm(['evaluate', '--model', save, '--data', data, '--cache', '--tune']).stdout)
+    .toMatch(/^perplexity: \d+\.\d\d\ncache perplexity: \d+\.\d\d \(θ [\d.]+, λ [\d.]+, chosen on valid\)\n$/);
+
   const generate = rnnlm(['generate', '--model', save, '--prime', 'the cat', '--length', '10', '--seed', '3']);
   expect(generate.status).toBe(0);
   expect(generate.stdout.startsWith('the cat')).toBe(true);

@@ -1,0 +1,66 @@
+import * as tf from '@tensorflow/tfjs';
+import { LanguageModel } from '../model/lm';
+import { cachePerplexity } from './cache';
+import { dynamicPerplexityWith, gradientRms } from './dynamic';
+import type { Adaptation } from './evaluate';
+
+/**
+ * The settings `--tune` tries on the valid split, each method's grid around its published values: dynamic
+ * evaluation's lr and λ (Krause et al. 2018 use 0.002 and 0.02 for their PTB LSTMs; benkrause/dynamic-evaluation),
+ * the cache's θ and λ (Grave et al. 2017 choose both on valid; salesforce/awd-lstm-lm's pointer.py settled on
+ * θ 0.662, λ 0.1279 for PTB). The cache's size stays as given.
+ */
+export const TUNING_GRIDS = {
+  dynamic: { lr: [0.0005, 0.001, 0.002, 0.004, 0.008], lambda: [0.005, 0.02, 0.05] },
+  cache: { theta: [0.3, 0.66, 1], lambda: [0.05, 0.1, 0.15, 0.2] },
+} as const;
+
+export type TunableAdaptation = Extract<Adaptation, { method: 'dynamic' | 'cache' }>;
+
+export interface TuningTrial {
+  adaptation: TunableAdaptation;
+  perplexity: number;
+}
+
+/** A tuned setting in one line, e.g. "lr 0.002, λ 0.02" or "θ 0.66, λ 0.1". */
+export function describeSettings(adaptation: TunableAdaptation): string {
+  return adaptation.method === 'dynamic' ? `lr ${adaptation.lr}, λ ${adaptation.lambda}` : `θ ${adaptation.theta}, λ ${adaptation.lambda}`;
+}
+
+/** Every setting of the method's grid, in the given adaptation's other values. */
+export function tuningCandidates(adaptation: TunableAdaptation): TunableAdaptation[] {
+  if (adaptation.method === 'dynamic') {
+    const { lr, lambda } = TUNING_GRIDS.dynamic;
+    return lr.flatMap((l) => lambda.map((d) => ({ ...adaptation, lr: l, lambda: d })));
+  }
+  const { theta, lambda } = TUNING_GRIDS.cache;
+  return theta.flatMap((t) => lambda.map((l) => ({ ...adaptation, theta: t, lambda: l })));
+}
+
+/**
+ * Chooses a test-time method's settings on `valid` (its grid, `tuningCandidates`): the one with the lowest
+ * adapted perplexity, the earlier in grid order on a tie. Dynamic evaluation gathers its gradient statistics
+ * from the training split once for the whole grid. `onTrial` hears each result as it comes.
+ */
+export function tuneAdaptation(
+  model: LanguageModel, valid: Int32Array, batchSize: number, bptt: number, adaptation: TunableAdaptation, train: () => Int32Array,
+  onTrial: (trial: TuningTrial) => void = () => undefined,
+): { best: TunableAdaptation; trials: TuningTrial[] } {
+  const candidates = tuningCandidates(adaptation);
+  const rms = adaptation.method === 'dynamic' ? gradientRms(model, train(), bptt, adaptation.statsWindows) : null;
+  const trials: TuningTrial[] = [];
+  try {
+    for (const candidate of candidates) {
+      const { perplexity } = candidate.method === 'dynamic'
+        ? dynamicPerplexityWith(model, valid, rms as tf.Tensor[], batchSize, bptt, candidate)
+        : cachePerplexity(model, valid, batchSize, bptt, candidate);
+      const trial = { adaptation: candidate, perplexity };
+      trials.push(trial);
+      onTrial(trial);
+    }
+  } finally {
+    if (rms) tf.dispose(rms);
+  }
+  const best = trials.reduce((a, b) => (b.perplexity < a.perplexity ? b : a));
+  return { best: best.adaptation, trials };
+}
