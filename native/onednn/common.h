@@ -129,12 +129,12 @@ enum class Scratch { Logits, DoubledRecurrentWeights, GateGradients, Bf16OutputW
 /**
  * A buffer of at least `count` elements that lives from call to call: a block of several MB allocated
  * afresh each call is mapped page by page each time, and those page faults cost ~4–7 µs each on a VM (a fresh
- * 28 MB logits block cost `small` ~6,400 faults, ~30 ms of system time, a step). Each `use` is one buffer, valid
- * until the next call that asks for the same `use` (the addon is called from JavaScript's one thread).
+ * 28 MB logits block cost `small` ~6,400 faults, ~30 ms of system time, a step). Each `use` is one buffer per
+ * JavaScript thread (worker threads get their own), valid until that thread's next call that asks for it.
  */
 template <Scratch use, typename Element = float>
 Element* scratch(size_t count) {
-  static std::vector<Element> buffer;
+  thread_local std::vector<Element> buffer;
   if (buffer.size() < count) buffer.resize(count);
   return buffer.data();
 }

@@ -15,8 +15,8 @@
 // whole time loop natively.
 //
 // Tensors cross as Float32Arrays in our layouts (sequences time-major [T, B, ·], or batch-major [B, T, ·] with
-// `batchMajor`). In bf16 mode the primitives compute in
-// bfloat16 with float32 cell state, and their gradients are float32 (what oneDNN's bf16 backward supports).
+// `batchMajor`). In bf16 mode the primitives compute in bfloat16 with float32 cell state, and their gradients
+// are float32 (what oneDNN's bf16 backward supports).
 #include "common.h"
 
 namespace rnnlm {
@@ -123,6 +123,7 @@ struct Window : CellOf, WindowSizes {
     return scratch.data();
   }
 };
+
 /** [outer, inner, width] → [inner, outer, width]: between batch-major and time-major sequences. */
 void swapLeadingAxes(const float* from, float* to, int outer, int inner, int width) {
 #pragma omp parallel for

@@ -32,6 +32,9 @@ const METHOD_KEYS = [
   'dynamic', 'dynamicLr', 'dynamicLambda', 'dynamicStatsWindows', 'cache', 'cacheSize', 'cacheTheta', 'cacheLambda', 'mcSamples', 'tune',
 ] as const satisfies readonly (keyof EvaluateOptions)[];
 
+const nothingToTune = (): ConfigError =>
+  new ConfigError((option) => `${option('tune')} chooses the settings of ${option('dynamic')} or ${option('cache')}: ask for one of them`);
+
 /** The test-time method the evaluate options ask for (at most one), or null; the values are checked. */
 export function adaptationOf(options: Pick<EvaluateOptions, (typeof METHOD_KEYS)[number]>): Adaptation | null {
   checkOptions(EVALUATE_OPTIONS, Object.fromEntries(METHOD_KEYS.map((key) => [key, options[key]])));
@@ -39,9 +42,7 @@ export function adaptationOf(options: Pick<EvaluateOptions, (typeof METHOD_KEYS)
   if (asked.length > 1) {
     throw new ConfigError((option) => `${asked.map(option).join(' and ')} cannot be combined: ask for one test-time method at a time`);
   }
-  if (options.tune && !options.dynamic && !options.cache) {
-    throw new ConfigError((option) => `${option('tune')} chooses the settings of ${option('dynamic')} or ${option('cache')}: ask for one of them`);
-  }
+  if (options.tune && !options.dynamic && !options.cache) throw nothingToTune();
   if (options.dynamic) return { method: 'dynamic', lr: options.dynamicLr, lambda: options.dynamicLambda, statsWindows: options.dynamicStatsWindows };
   if (options.cache) return { method: 'cache', size: options.cacheSize, theta: options.cacheTheta, lambda: options.cacheLambda };
   if (options.mcSamples !== null) return { method: 'mc-dropout', samples: options.mcSamples };
@@ -81,9 +82,7 @@ export function evaluateModelOnCorpus(
   model: LanguageModel, vocab: Vocabulary, dataDir: string, split: SplitName, batchSize: number, bptt: number,
   adaptation: Adaptation | null = null, tuning: { onTrial?: (trial: TuningTrial) => void } | null = null,
 ): EvaluationResult {
-  if (tuning && (!adaptation || adaptation.method === 'mc-dropout')) {
-    throw new ConfigError((option) => `${option('tune')} chooses the settings of ${option('dynamic')} or ${option('cache')}: ask for one of them`);
-  }
+  if (tuning && (!adaptation || adaptation.method === 'mc-dropout')) throw nothingToTune();
   if (tuning && split === 'valid') {
     throw new ConfigError((option) => `${option('tune')} chooses the settings on the valid split; report them on another one (${option('split')} test)`);
   }
