@@ -10,8 +10,7 @@ export function evaluateCommand(): Command {
   addOptions(command, MODEL_DIRECTORY_OPTIONS, EVALUATE_OPTIONS, BACKEND_OPTIONS);
   return command
     .option('--json', 'print a JSON object with perplexity, tokens, nll, backend and adapted (the test-time method, or null)')
-    .addHelpText('after', '\nExamples:\n  rnnlm evaluate --model runs/small --data ../shared/data/ptb --split test\n' +
-      '  rnnlm evaluate --model runs/small --data ../shared/data/ptb --dynamic --tune   # settings chosen on valid, reported on test\n')
+    .addHelpText('after', '\nExample:\n  rnnlm evaluate --model runs/small --data ../shared/data/ptb --split test\n')
     .action(async (parsed) => {
       const options = optionValues(EVALUATE_OPTIONS, parsed);
       const adaptation = adaptationOf(options);
