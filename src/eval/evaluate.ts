@@ -12,7 +12,7 @@ import { runPaths } from '../util/run-directory';
 import { CacheOptions, cachePerplexity } from './cache';
 import { DynamicOptions, dynamicPerplexity } from './dynamic';
 import { mcDropoutPerplexity } from './mc-dropout';
-import { TunableAdaptation, TuningTrial, tuneAdaptation } from './tune';
+import { TunableAdaptation, TuningTrial, adaptationScorer, tuneAdaptation } from './tune';
 import { PerplexityResult, evaluatePerplexity } from './perplexity';
 
 /** A test-time method computed beside the plain perplexity. */
@@ -102,10 +102,15 @@ export function evaluateModelOnCorpus(
   }
   if (!adaptation) return { ...plain, adapted: null, tuned: null };
   const train = (): Int32Array => loadSplit(dataDir, 'train', vocab);
-  const tuned = tuning && adaptation.method !== 'mc-dropout'
-    ? tuneAdaptation(model, loadSplit(dataDir, 'valid', vocab), batchSize, bptt, adaptation, train, tuning.onTrial)
-    : null;
-  const chosen = tuned?.best ?? adaptation;
-  const adapted = adaptedPerplexity(model, ids, batchSize, bptt, chosen, train);
-  return { ...plain, adapted: { ...adapted, method: chosen.method }, tuned };
+  if (tuning && adaptation.method !== 'mc-dropout') {
+    const scorer = adaptationScorer(model, batchSize, bptt, train);
+    try {
+      const tuned = tuneAdaptation(scorer, loadSplit(dataDir, 'valid', vocab), adaptation, tuning.onTrial);
+      return { ...plain, adapted: { ...scorer.score(ids, tuned.best), method: tuned.best.method }, tuned };
+    } finally {
+      scorer.dispose();
+    }
+  }
+  const adapted = adaptedPerplexity(model, ids, batchSize, bptt, adaptation, train);
+  return { ...plain, adapted: { ...adapted, method: adaptation.method }, tuned: null };
 }

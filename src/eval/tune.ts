@@ -3,6 +3,7 @@ import { LanguageModel } from '../model/lm';
 import { cachePerplexity } from './cache';
 import { dynamicPerplexityWith, gradientRms } from './dynamic';
 import type { Adaptation } from './evaluate';
+import { PerplexityResult } from './perplexity';
 
 /**
  * The settings `--tune` tries on the valid split, each method's grid around its published values: dynamic
@@ -37,30 +38,45 @@ export function tuningCandidates(adaptation: TunableAdaptation): TunableAdaptati
   return theta.flatMap((t) => lambda.map((l) => ({ ...adaptation, theta: t, lambda: l })));
 }
 
+/** Scores a split under any setting of one method, sharing what the settings have in common. */
+export interface AdaptationScorer {
+  score(ids: Int32Array, setting: TunableAdaptation): PerplexityResult;
+  /** Frees the shared gradient statistics. */
+  dispose(): void;
+}
+
+/**
+ * A scorer of settings of one method: dynamic evaluation's gradient statistics are gathered from the training
+ * split (the first dynamic setting's `statsWindows` windows) on the first score and shared by all later ones,
+ * so tuning and the final score take one pass over the training split between them, not one each.
+ */
+export function adaptationScorer(model: LanguageModel, batchSize: number, bptt: number, train: () => Int32Array): AdaptationScorer {
+  let rms: tf.Tensor[] | null = null;
+  return {
+    score(ids, setting) {
+      if (setting.method === 'cache') return cachePerplexity(model, ids, batchSize, bptt, setting);
+      rms ??= gradientRms(model, train(), bptt, setting.statsWindows);
+      return dynamicPerplexityWith(model, ids, rms, batchSize, bptt, setting);
+    },
+    dispose() {
+      if (rms) tf.dispose(rms);
+      rms = null;
+    },
+  };
+}
+
 /**
  * Chooses a test-time method's settings on `valid` (its grid, `tuningCandidates`): the one with the lowest
- * adapted perplexity, the earlier in grid order on a tie. Dynamic evaluation gathers its gradient statistics
- * from the training split once for the whole grid. `onTrial` hears each result as it comes.
+ * adapted perplexity, the earlier in grid order on a tie. `onTrial` hears each result as it comes.
  */
 export function tuneAdaptation(
-  model: LanguageModel, valid: Int32Array, batchSize: number, bptt: number, adaptation: TunableAdaptation, train: () => Int32Array,
-  onTrial: (trial: TuningTrial) => void = () => undefined,
+  scorer: AdaptationScorer, valid: Int32Array, adaptation: TunableAdaptation, onTrial: (trial: TuningTrial) => void = () => undefined,
 ): { best: TunableAdaptation; trials: TuningTrial[] } {
-  const candidates = tuningCandidates(adaptation);
-  const rms = adaptation.method === 'dynamic' ? gradientRms(model, train(), bptt, adaptation.statsWindows) : null;
-  const trials: TuningTrial[] = [];
-  try {
-    for (const candidate of candidates) {
-      const { perplexity } = candidate.method === 'dynamic'
-        ? dynamicPerplexityWith(model, valid, rms as tf.Tensor[], batchSize, bptt, candidate)
-        : cachePerplexity(model, valid, batchSize, bptt, candidate);
-      const trial = { adaptation: candidate, perplexity };
-      trials.push(trial);
-      onTrial(trial);
-    }
-  } finally {
-    if (rms) tf.dispose(rms);
-  }
+  const trials = tuningCandidates(adaptation).map((candidate) => {
+    const trial = { adaptation: candidate, perplexity: scorer.score(valid, candidate).perplexity };
+    onTrial(trial);
+    return trial;
+  });
   const best = trials.reduce((a, b) => (b.perplexity < a.perplexity ? b : a));
   return { best: best.adaptation, trials };
 }

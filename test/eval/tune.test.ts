@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { cachePerplexity } from '../../src/eval/cache';
 import { dynamicPerplexity } from '../../src/eval/dynamic';
-import { TUNING_GRIDS, TunableAdaptation, describeSettings, tuneAdaptation, tuningCandidates } from '../../src/eval/tune';
+import { TUNING_GRIDS, TunableAdaptation, adaptationScorer, describeSettings, tuneAdaptation, tuningCandidates } from '../../src/eval/tune';
 import { smallModel, patternIds } from '../model/fixtures';
 
 const train = patternIds(400, [1, 4, 2, 8, 5, 7, 3]);
@@ -24,7 +24,9 @@ test('cache: each trial is the cache perplexity of its setting, and the best is 
   const model = smallModel({ vocabSize: 10 });
   const before = tf.memory().numTensors;
   const heard: number[] = [];
-  const { best, trials } = tuneAdaptation(model, valid, 2, 8, cache, () => train, (trial) => heard.push(trial.perplexity));
+  const scorer = adaptationScorer(model, 2, 8, () => train);
+  const { best, trials } = tuneAdaptation(scorer, valid, cache, (trial) => heard.push(trial.perplexity));
+  scorer.dispose();
   expect(tf.memory().numTensors).toBe(before);
   expect(heard).toEqual(trials.map((t) => t.perplexity));
   for (const trial of trials) {
@@ -37,11 +39,20 @@ test('cache: each trial is the cache perplexity of its setting, and the best is 
   model.dispose();
 });
 
-test('dynamic: the statistics gathered once give each trial what dynamic evaluation alone gives; weights restored', () => {
+test('dynamic: the statistics gathered once give each trial, and the final score, what dynamic evaluation alone gives; weights restored', () => {
   const model = smallModel({ vocabSize: 10 });
   const weights = model.variables().map((v) => Array.from(v.dataSync()));
   const before = tf.memory().numTensors;
-  const { best, trials } = tuneAdaptation(model, valid, 2, 8, dynamic, () => train);
+  let trainingLoads = 0;
+  const scorer = adaptationScorer(model, 2, 8, () => {
+    trainingLoads += 1;
+    return train;
+  });
+  const { best, trials } = tuneAdaptation(scorer, valid, dynamic);
+  const final = scorer.score(valid, best);
+  scorer.dispose();
+  expect(trainingLoads).toBe(1); // the statistics are gathered once for the grid and the final score
+  expect(final.perplexity).toBeCloseTo(trials.find((t) => t.adaptation === best)?.perplexity ?? NaN, 6);
   expect(tf.memory().numTensors).toBe(before);
   expect(model.variables().map((v) => Array.from(v.dataSync()))).toEqual(weights);
   for (const k of [0, trials.length - 1]) {
