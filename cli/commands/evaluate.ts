@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import {
   BACKEND_OPTIONS, EVALUATE_OPTIONS, MODEL_DIRECTORY_OPTIONS, TuningTrial, adaptationOf, describeBackend, describeSettings,
-  evaluateModelOnCorpus, loadModelFromDirectory, selectBackend,
+  evaluateModelOnCorpus, gridEdges, loadModelFromDirectory, selectBackend,
 } from '../../src';
 import { givenOptions, optionValues, addOptions } from '../options';
 
@@ -21,6 +21,7 @@ export function evaluateCommand(): Command {
         ? { onTrial: (trial: TuningTrial) => process.stderr.write(`tune: ${describeSettings(trial.adaptation)}: valid perplexity ${trial.perplexity.toFixed(2)}\n`) }
         : null;
       const result = evaluateModelOnCorpus(model, vocab, options.data, options.split, batchSize, options.bptt, adaptation, tuning);
+      for (const edge of result.tuned ? gridEdges(result.tuned.best) : []) process.stderr.write(`tune: ${edge}; a wider grid may do better\n`);
       if (parsed.json) process.stdout.write(`${JSON.stringify({ ...result, backend: backendLine })}\n`);
       else {
         process.stdout.write(`perplexity: ${result.perplexity.toFixed(2)}\n`);

@@ -123,8 +123,30 @@ inline void store(const float* from, void* to, size_t count, dt type, const floa
   }
 }
 
+/**
+ * Row r of `to` (`toStride` elements apart) = row r of `from` (`fromStride` apart) (⊙ row r of mask, `cols` apart),
+ * `rows` rows of `cols` elements, in the products' type: one time step's rows of a batch-major sequence.
+ */
+inline void storeRows(const float* from, size_t fromStride, void* to, size_t toStride, size_t rows, size_t cols, dt type,
+                      const float* mask = nullptr) {
+  const long n = long(rows), m = long(cols);
+  if (type == dt::f32) {
+    auto* out = static_cast<float*>(to);
+#pragma omp parallel for
+    for (long r = 0; r < n; r++) {
+      for (long k = 0; k < m; k++) out[r * toStride + k] = mask ? from[r * fromStride + k] * mask[r * m + k] : from[r * fromStride + k];
+    }
+  } else {
+    auto* out = static_cast<uint16_t*>(to);
+#pragma omp parallel for
+    for (long r = 0; r < n; r++) {
+      for (long k = 0; k < m; k++) out[r * toStride + k] = bfloat16(mask ? from[r * fromStride + k] * mask[r * m + k] : from[r * fromStride + k]);
+    }
+  }
+}
+
 /** The buffers kept from call to call by `scratch`, one per use. */
-enum class Scratch { Logits, DoubledRecurrentWeights, GateGradients, Bf16OutputWeights };
+enum class Scratch { Logits, DoubledRecurrentWeights, GateGradients, InputGradients, Bf16OutputWeights };
 
 /**
  * A buffer of at least `count` elements that lives from call to call: a block of several MB allocated

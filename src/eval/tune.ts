@@ -9,11 +9,13 @@ import { PerplexityResult } from './perplexity';
  * The settings `--tune` tries on the valid split, each method's grid around its published values: dynamic
  * evaluation's lr and λ (Krause et al. 2018 use 0.002 and 0.02 for their PTB LSTMs; benkrause/dynamic-evaluation),
  * the cache's θ and λ (Grave et al. 2017 choose both on valid; salesforce/awd-lstm-lm's pointer.py settled on
- * θ 0.662, λ 0.1279 for PTB). The cache's size stays as given.
+ * θ 0.662, λ 0.1279 for PTB; a 2×200 LSTM chose θ 2, the top of a grid that ended there,
+ * so it now reaches 4). The cache's size stays as given. A best setting at an end of its grid is reported
+ * (`gridEdges`): a wider grid might do better.
  */
 export const TUNING_GRIDS = {
   dynamic: { lr: [0.0005, 0.001, 0.002, 0.004, 0.008], lambda: [0.005, 0.02, 0.05] },
-  cache: { theta: [0.3, 0.66, 1], lambda: [0.05, 0.1, 0.15, 0.2] },
+  cache: { theta: [0.3, 0.66, 1, 1.5, 2, 3, 4], lambda: [0.05, 0.1, 0.15, 0.2] },
 } as const;
 
 export type TunableAdaptation = Extract<Adaptation, { method: 'dynamic' | 'cache' }>;
@@ -26,6 +28,18 @@ export interface TuningTrial {
 /** A tuned setting in one line, e.g. "lr 0.002, λ 0.02" or "θ 0.66, λ 0.1". */
 export function describeSettings(adaptation: TunableAdaptation): string {
   return adaptation.method === 'dynamic' ? `lr ${adaptation.lr}, λ ${adaptation.lambda}` : `θ ${adaptation.theta}, λ ${adaptation.lambda}`;
+}
+
+/** The best setting's values that sit at an end of their grid, e.g. "θ 4 is the largest the grid tries". */
+export function gridEdges(best: TunableAdaptation): string[] {
+  const named: [string, readonly number[], number][] = best.method === 'dynamic'
+    ? [['lr', TUNING_GRIDS.dynamic.lr, best.lr], ['λ', TUNING_GRIDS.dynamic.lambda, best.lambda]]
+    : [['θ', TUNING_GRIDS.cache.theta, best.theta], ['λ', TUNING_GRIDS.cache.lambda, best.lambda]];
+  return named.flatMap(([name, grid, value]) => {
+    if (value === grid[grid.length - 1]) return [`${name} ${value} is the largest the grid tries`];
+    if (value === grid[0]) return [`${name} ${value} is the smallest the grid tries`];
+    return [];
+  });
 }
 
 /** Every setting of the method's grid, in the given adaptation's other values. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { cachePerplexity } from '../../src/eval/cache';
 import { dynamicPerplexity } from '../../src/eval/dynamic';
-import { TUNING_GRIDS, TunableAdaptation, adaptationScorer, describeSettings, tuneAdaptation, tuningCandidates } from '../../src/eval/tune';
+import { TUNING_GRIDS, TunableAdaptation, adaptationScorer, describeSettings, gridEdges, tuneAdaptation, tuningCandidates } from '../../src/eval/tune';
 import { smallModel, patternIds } from '../model/fixtures';
 
 const train = patternIds(400, [1, 4, 2, 8, 5, 7, 3]);
@@ -18,6 +18,16 @@ test('the grids: every lr × λ for dynamic evaluation, every θ × λ for the c
   expect(cacheGrid).toHaveLength(TUNING_GRIDS.cache.theta.length * TUNING_GRIDS.cache.lambda.length);
   expect(cacheGrid.every((c) => c.method === 'cache' && c.size === 20)).toBe(true);
   expect(describeSettings(cacheGrid[0])).toBe(`θ ${TUNING_GRIDS.cache.theta[0]}, λ ${TUNING_GRIDS.cache.lambda[0]}`);
+});
+
+test('a best setting at an end of its grid is named, one inside it is not', () => {
+  const { theta, lambda } = TUNING_GRIDS.cache;
+  const largestTheta = theta[theta.length - 1];
+  expect(gridEdges({ ...cache, theta: largestTheta, lambda: lambda[1] })).toEqual([`θ ${largestTheta} is the largest the grid tries`]);
+  expect(gridEdges({ ...cache, theta: theta[1], lambda: lambda[0] })).toEqual([`λ ${lambda[0]} is the smallest the grid tries`]);
+  expect(gridEdges({ ...cache, theta: theta[1], lambda: lambda[1] })).toEqual([]);
+  const { lr } = TUNING_GRIDS.dynamic;
+  expect(gridEdges({ ...dynamic, lr: lr[0], lambda: TUNING_GRIDS.dynamic.lambda[1] })).toEqual([`lr ${lr[0]} is the smallest the grid tries`]);
 });
 
 test('cache: each trial is the cache perplexity of its setting, and the best is the lowest', () => {

@@ -40,7 +40,10 @@ export interface OnednnForwardResult {
   workspace?: Int32Array;
 }
 
-/** The LSTM window of native/onednn/lstm.cc: masks [T, B, u] multiply h_{t−1} where it enters the recurrent product. */
+/**
+ * The LSTM window of native/onednn/lstm.cc: x, outputs and their gradients batch-major ([B, T, ·]); masks [T, B, u]
+ * multiply h_{t−1} where it enters the recurrent product.
+ */
 export type OnednnLstmData = Omit<OnednnWindowSizes, 'cell' | 'batchMajor'> & {
   x: Float32Array; h0: Float32Array; c0: Float32Array; wx: Float32Array; wh: Float32Array; masks?: Float32Array;
 };

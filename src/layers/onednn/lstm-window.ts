@@ -9,12 +9,13 @@ import { onednnWindow } from './window';
 /**
  * The LSTM's window as oneDNN matmuls around our own per-step code (native/onednn/lstm.cc): the input and weight
  * gradients are three products over the whole window, and recurrent dropout masks enter where h meets W_h, which
- * oneDNN's LSTM primitive (window.ts) cannot take. Tests hold it to the explicit equations.
+ * oneDNN's LSTM primitive (window.ts) cannot take. Sequences are batch-major, the model's layout, so the layer
+ * transposes nothing around it. Tests hold it to the explicit equations.
  */
 export function onednnLstmWindow(addon: OnednnAddon, units: number, bf16: boolean): WindowKernel {
   // Without masks, inference runs on oneDNN's LSTM primitive: faster without a backward pass to prepare for
   // (17 against 21 ms a window at 650 units in bf16, 3.3 against 5–6 at 200).
-  const primitive = onednnWindow(addon, 'lstm', units, bf16, false);
+  const primitive = onednnWindow(addon, 'lstm', units, bf16, true);
   /** Every step's mask as one [T, B, u] array. */
   const stacked = (masks: tf.Tensor2D[]): Float32Array => {
     const all = tf.stack(masks);
@@ -23,7 +24,7 @@ export function onednnLstmWindow(addon: OnednnAddon, units: number, bf16: boolea
     return values;
   };
   const gather = ({ x, initialState: [h0, c0], wx, b, recurrent: [wh], masks }: WindowInputs): OnednnLstmData & { b: Float32Array } => {
-    const [time, batch, inputs] = x.shape;
+    const [batch, time, inputs] = x.shape;
     return {
       time, batch, inputs, units, bf16, x: host(x), h0: host(h0), c0: host(c0), wx: hostWeight(wx), wh: hostWeight(wh), b: hostWeight(b),
       ...(masks ? { masks: stacked(masks) } : {}),
@@ -39,13 +40,14 @@ export function onednnLstmWindow(addon: OnednnAddon, units: number, bf16: boolea
     const workspace = workspaces.take(time * batch * 6 * units);
     const result = addon.lstmForward({ ...args, workspace });
     return {
-      args, result, workspace, outputs: tf.tensor3d(result.outputs, [time, batch, units]),
+      args, result, workspace, outputs: tf.tensor3d(result.outputs, [batch, time, units]),
       state: [tf.tensor2d(result.h, [batch, units]), tf.tensor2d(result.c, [batch, units])],
     };
   };
 
   return {
     name: `oneDNN matmul LSTM${bf16 ? ' (bf16)' : ''}`,
+    batchMajor: true,
     forward(inputs: WindowInputs): WindowForward {
       const { args, result, workspace, outputs, state } = run(inputs);
       const { time, batch } = args;
@@ -56,9 +58,9 @@ export function onednnLstmWindow(addon: OnednnAddon, units: number, bf16: boolea
         outputs,
         state,
         saved: {
-          x: tf.tensor3d(args.x, [time, batch, args.inputs]), h0: tf.tensor2d(args.h0, [batch, units]), c0: tf.tensor2d(args.c0, [batch, units]),
+          x: tf.tensor3d(args.x, [batch, time, args.inputs]), h0: tf.tensor2d(args.h0, [batch, units]), c0: tf.tensor2d(args.c0, [batch, units]),
           wx: vector(args.wx), wh: vector(args.wh), masks: args.masks ? vector(args.masks) : null,
-          outputs: tf.tensor3d(result.outputs, [time, batch, units]), workspace: vector(workspace),
+          outputs: tf.tensor3d(result.outputs, [batch, time, units]), workspace: vector(workspace),
         },
       };
     },
@@ -70,7 +72,7 @@ export function onednnLstmWindow(addon: OnednnAddon, units: number, bf16: boolea
     },
     backward(saved: SavedRecord, dOutputs: tf.Tensor3D, [dh, dc]: CellState): WindowGradients {
       const array = (name: string): Float32Array => host(saved[name] as tf.Tensor);
-      const [time, batch, inputs] = (saved.x as tf.Tensor3D).shape;
+      const [batch, time, inputs] = (saved.x as tf.Tensor3D).shape;
       const workspace = array('workspace');
       const g = addon.lstmBackward({
         time, batch, inputs, units, bf16,
@@ -79,7 +81,7 @@ export function onednnLstmWindow(addon: OnednnAddon, units: number, bf16: boolea
       });
       workspaces.give(workspace);
       return {
-        dx: tf.tensor3d(g.dx, [time, batch, inputs]),
+        dx: tf.tensor3d(g.dx, [batch, time, inputs]),
         dWx: tf.tensor2d(g.dWx, [inputs, 4 * units]),
         dB: tf.tensor1d(g.dB),
         dRecurrent: [tf.tensor2d(g.dWh, [units, 4 * units])],
