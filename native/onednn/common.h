@@ -123,25 +123,35 @@ inline void store(const float* from, void* to, size_t count, dt type, const floa
   }
 }
 
+/** to[k] = from[k] (⊙ mask[k]) for one row, in the products' type, by the calling thread (inside a parallel loop). */
+inline void storeRow(const float* from, const float* mask, void* to, size_t count, dt type) {
+  if (type == dt::f32) {
+    auto* out = static_cast<float*>(to);
+    if (mask) {
+      for (size_t k = 0; k < count; k++) out[k] = from[k] * mask[k];
+    } else {
+      std::memcpy(out, from, count * sizeof(float));
+    }
+  } else {
+    auto* out = static_cast<uint16_t*>(to);
+    if (mask) {
+      for (size_t k = 0; k < count; k++) out[k] = bfloat16(from[k] * mask[k]);
+    } else {
+      for (size_t k = 0; k < count; k++) out[k] = bfloat16(from[k]);
+    }
+  }
+}
+
 /**
  * Row r of `to` (`toStride` elements apart) = row r of `from` (`fromStride` apart) (⊙ row r of mask, `cols` apart),
  * `rows` rows of `cols` elements, in the products' type: one time step's rows of a batch-major sequence.
  */
 inline void storeRows(const float* from, size_t fromStride, void* to, size_t toStride, size_t rows, size_t cols, dt type,
                       const float* mask = nullptr) {
-  const long n = long(rows), m = long(cols);
-  if (type == dt::f32) {
-    auto* out = static_cast<float*>(to);
+  const size_t bytes = type == dt::f32 ? 4 : 2;
 #pragma omp parallel for
-    for (long r = 0; r < n; r++) {
-      for (long k = 0; k < m; k++) out[r * toStride + k] = mask ? from[r * fromStride + k] * mask[r * m + k] : from[r * fromStride + k];
-    }
-  } else {
-    auto* out = static_cast<uint16_t*>(to);
-#pragma omp parallel for
-    for (long r = 0; r < n; r++) {
-      for (long k = 0; k < m; k++) out[r * toStride + k] = bfloat16(mask ? from[r * fromStride + k] * mask[r * m + k] : from[r * fromStride + k]);
-    }
+  for (long r = 0; r < long(rows); r++) {
+    storeRow(from + r * fromStride, mask ? mask + r * cols : nullptr, static_cast<char*>(to) + r * toStride * bytes, cols, type);
   }
 }
 

@@ -28,6 +28,7 @@
 #include "common.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 namespace rnnlm {
@@ -178,10 +179,10 @@ napi_value LstmForward(napi_env env, napi_callback_info info) {
     memory::desc stateDesc = matrix(B, u, dt::f32, u);
     dnnl::eltwise_forward tanh(dnnl::eltwise_forward::primitive_desc(cpu(), dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_tanh,
                                                                      stateDesc, stateDesc, 0.f, 0.f));
+    // h_{t−1} ⊙ m_t in the products' type: h0's here, each later step's written by the step before as it ends.
     Typed fed(w.state(), type);
+    storeRows(in.h0, u, fed.at(0), u, B, u, type, in.mask(0, w));
     for (int t = 0; t < T; t++) {
-      auto [previous, stride] = in.previous(y, t, w);
-      storeRows(previous, stride, fed.at(0), u, B, u, type, in.mask(t, w));
       float* gates = ws.gates + size_t(t) * B * width;
       step.run(fed.at(0), gates);
       const float* cPrevious = t == 0 ? in.c0 : ws.cell + (t - 1) * w.state();
@@ -198,11 +199,14 @@ napi_value LstmForward(napi_env env, napi_callback_info info) {
       }
       float* cellTanh = ws.cellTanh + t * w.state();
       tanh.execute(queue(), {{DNNL_ARG_SRC, memory(stateDesc, cpu(), cell)}, {DNNL_ARG_DST, memory(stateDesc, cpu(), cellTanh)}});
+      const bool feedsNext = t + 1 < T;
+      const float* nextMask = feedsNext ? in.mask(t + 1, w) : nullptr;
 #pragma omp parallel for
       for (int n = 0; n < B; n++) {
         const float* o = gates + size_t(n) * width + 3 * u;
         float* out = y + (size_t(n) * T + t) * u;  // batch-major
         for (int j = 0; j < u; j++) out[j] = o[j] * cellTanh[n * u + j];
+        if (feedsNext) storeRow(out, nextMask ? nextMask + n * u : nullptr, fed.at(size_t(n) * u), u, type);
       }
     }
     for (int n = 0; n < B; n++) std::memcpy(static_cast<float*>(h.data) + size_t(n) * u, y + (size_t(n) * T + T - 1) * u, u * sizeof(float));
@@ -226,18 +230,24 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
     const float* y = floats(env, args, "outputs", w.rows() * u);
     Workspace ws(floats(env, args, "workspace", w.workspace()), w);
     const float* dOutputs = floats(env, args, "dOutputs", w.rows() * u);
-    // ∂L/∂h and ∂L/∂c carried backwards from step to step, starting from those of the final state.
+    // ∂L/∂c carried backwards from step to step, starting from the final state's; ∂L/∂h likewise, below.
     const float *dhFinal = floats(env, args, "dh", w.state()), *dcFinal = floats(env, args, "dc", w.state());
-    std::vector<float> dh(dhFinal, dhFinal + w.state()), dc(dcFinal, dcFinal + w.state());
+    std::vector<float> dc(dcFinal, dcFinal + w.state());
     JsOutput dx = newFloats(env, w.rows() * w.inputs), dh0 = newFloats(env, w.state()), dc0 = newFloats(env, w.state());
     JsOutput dWx = newFloats(env, size_t(w.inputs) * width), dWh = newFloats(env, size_t(u) * width), dB = newFloats(env, width);
 
-    // ∂L/∂[i f g o] before the activations, every step: [T·B, 4u] in float32 (for ∂b) and in the products' type.
+    // ∂L/∂[i f g o] before the activations, every step: [T·B, 4u] in float32 (for ∂b), and a bfloat16 copy for
+    // the products in bf16 mode, each row converted as it is computed.
     float* dGates = scratch<Scratch::GateGradients>(w.rows() * width);
-    Typed dGatesTyped(w.rows() * width, type);
+    std::optional<Typed> dGatesBf16;
+    if (type == dt::bf16) dGatesBf16.emplace(w.rows() * width, type);
+    auto typedGates = [&](size_t offset) -> void* { return dGatesBf16 ? dGatesBf16->at(offset) : dGates + offset; };
     // ∂L/∂h_{t−1} through the recurrent product: dG_t·W_hᵀ (W_h read transposed).
     Product recurrent(matrix(B, width, type, width), matrix(width, u, dt::f32, width, true), in.wh, matrix(B, u, dt::f32, u));
+    // ∂L/∂h_t as it enters step t from later: the final state's, then dFed ⊙ m_{t+1} from step t + 1's product,
+    // the mask applied where it is read.
     std::vector<float> dFed(w.state());
+    const float *dhCarried = dhFinal, *dhMask = nullptr;
     for (int t = T - 1; t >= 0; t--) {
       const size_t s = t * w.state();
       const float* cPrevious = t == 0 ? in.c0 : ws.cell + s - w.state();
@@ -249,7 +259,7 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
         for (int j = 0; j < u; j++) {
           const size_t at = size_t(n) * u + j;
           const float i = gates[j], f = gates[u + j], g = gates[2 * u + j], o = gates[3 * u + j], cellTanh = ws.cellTanh[s + at];
-          const float dHidden = dOutput[j] + dh[at];
+          const float dHidden = dOutput[j] + (dhMask ? dhCarried[at] * dhMask[at] : dhCarried[at]);
           const float dCell = dc[at] + dHidden * o * (1.f - cellTanh * cellTanh);
           dG[j] = dCell * g * i * (1.f - i);
           dG[u + j] = dCell * cPrevious[at] * f * (1.f - f);
@@ -257,12 +267,11 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
           dG[3 * u + j] = dHidden * cellTanh * o * (1.f - o);
           dc[at] = dCell * f;
         }
+        if (dGatesBf16) storeRow(dG, nullptr, typedGates((size_t(t) * B + n) * width), width, type);
       }
-      store(dGates + size_t(t) * B * width, dGatesTyped.at(size_t(t) * B * width), size_t(B) * width, type);
-      recurrent.run(dGatesTyped.at(size_t(t) * B * width), dFed.data());
-      const float* mask = in.mask(t, w);
-#pragma omp parallel for
-      for (long k = 0; k < long(w.state()); k++) dh[k] = mask ? dFed[k] * mask[k] : dFed[k];
+      recurrent.run(typedGates(size_t(t) * B * width), dFed.data());
+      dhCarried = dFed.data();
+      dhMask = in.mask(t, w);
     }
     // ∂b: the column sums of dG, 64 columns at a time so that every row is read along its length (a column
     // at a time strode 4u floats per read: 0.85 against 0.15 ms at 650 units); each column still adds its
@@ -281,13 +290,13 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
     // The three window-wide products: ∂x = dG·W_xᵀ, ∂W_x = xᵀ·dG, ∂W_h = (h_{t−1} ⊙ m_t)ᵀ·dG.
     float* dxTimeMajor = scratch<Scratch::InputGradients>(w.rows() * w.inputs);
     Product(matrix(rows, width, type, width), matrix(width, w.inputs, dt::f32, width, true), in.wx, matrix(rows, w.inputs, dt::f32, w.inputs))
-        .run(dGatesTyped.at(0), dxTimeMajor);
+        .run(typedGates(0), dxTimeMajor);
     Typed x = in.typedInput(w);
     memory::desc dGatesView = matrix(rows, width, type, width);
-    Product(matrix(w.inputs, rows, type, w.inputs, true), dGatesView, dGatesTyped.at(0), matrix(w.inputs, width, dt::f32, width))
+    Product(matrix(w.inputs, rows, type, w.inputs, true), dGatesView, typedGates(0), matrix(w.inputs, width, dt::f32, width))
         .run(x.at(0), static_cast<float*>(dWx.data));
     Typed fed = in.fed(y, w);
-    Product(matrix(u, rows, type, u, true), dGatesView, dGatesTyped.at(0), matrix(u, width, dt::f32, width)).run(fed.at(0), static_cast<float*>(dWh.data));
+    Product(matrix(u, rows, type, u, true), dGatesView, typedGates(0), matrix(u, width, dt::f32, width)).run(fed.at(0), static_cast<float*>(dWh.data));
     queue().wait();
     auto* dxBatchMajor = static_cast<float*>(dx.data);
 #pragma omp parallel for
@@ -296,7 +305,8 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
         std::memcpy(dxBatchMajor + (size_t(n) * T + t) * w.inputs, dxTimeMajor + (size_t(t) * B + n) * w.inputs, w.inputs * sizeof(float));
       }
     }
-    std::memcpy(dh0.data, dh.data(), w.state() * sizeof(float));
+    auto* dhInitial = static_cast<float*>(dh0.data);
+    for (size_t k = 0; k < w.state(); k++) dhInitial[k] = dhMask ? dFed[k] * dhMask[k] : dFed[k];
     std::memcpy(dc0.data, dc.data(), w.state() * sizeof(float));
     return result(env, {{"dx", dx.array}, {"dh0", dh0.array}, {"dc0", dc0.array}, {"dWx", dWx.array}, {"dWh", dWh.array}, {"dB", dB.array}});
   });
