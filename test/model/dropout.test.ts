@@ -1,7 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
-import { embeddingDropoutMask, recurrentMasks, sequenceDropout } from '../../src/layers/dropout';
+import { dropoutMask, embeddingDropoutMask, recurrentMasks, sequenceDropout } from '../../src/layers/dropout';
 
 const ones = (shape: [number, number, number]): tf.Tensor3D => tf.ones(shape) as tf.Tensor3D;
+
+test('a mask is step(u − rate) / (1 − rate) over the seeded uniform u, as TensorFlow ops compute it, value for value', () => {
+  for (const [rate, seed] of [[0.5, 3], [0.3, 17], [0.65, 1111], [0.1, 42]]) {
+    const shape = [7, 1, 300];
+    const reference = tf.tidy(() => tf.div(tf.step(tf.sub(tf.randomUniform(shape, 0, 1, 'float32', seed), rate)), 1 - rate));
+    const mask = dropoutMask(shape, rate, seed);
+    expect(mask.shape).toEqual(shape);
+    expect(mask.dtype).toBe('float32');
+    expect(Array.from(mask.dataSync())).toEqual(Array.from(reference.dataSync()));
+    const dropped = Array.from(mask.dataSync()).filter((v) => v === 0).length / mask.size;
+    expect(Math.abs(dropped - rate)).toBeLessThan(0.1);
+    tf.dispose([reference, mask]);
+  }
+});
 
 test('variational dropout: the same mask at every time step of a window, a different one in the next window', () => {
   const window1 = sequenceDropout(ones([4, 6, 32]), 0.5, 'variational', 101).arraySync() as number[][][];
