@@ -30,6 +30,17 @@ test('global-norm clipping scales all gradients together, and only above the thr
   expect([0, -1, Infinity].map((off) => clipFactor(1e9, off))).toEqual([1, 1, 1]);
 });
 
+test('the global norm of large gradients is √Σ sum(g²), whichever kernel sums the squares', () => {
+  const grads = { w: tf.randomNormal([300, 700], 0, 1, 'float32', 5), b: tf.randomNormal([700], 0, 3, 'float32', 6), e: tf.randomUniform([5000, 40], -2, 2, 'float32', 7) };
+  const reference = Math.sqrt(Object.values(grads).reduce((sum, g) => sum + Array.from(g.dataSync()).reduce((s, v) => s + v * v, 0), 0));
+  const before = tf.memory().numTensors;
+  const norm = globalNorm(grads);
+  expect(relativeError(norm.dataSync(), [reference])).toBeLessThan(1e-5);
+  norm.dispose();
+  expect(tf.memory().numTensors).toBe(before);
+  tf.dispose(Object.values(grads));
+});
+
 test('plain SGD folds the clip factor into its step, and ends where it would with clipped gradients', () => {
   const start = [0.5, -1, 2];
   const g = { w: tf.tensor1d([3, 0, 4]) }; // norm 5, clipped to 1
