@@ -6,6 +6,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -109,19 +110,8 @@ inline uint16_t bfloat16(float value) {
   return uint16_t((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
 }
 
-/** to[k] = from[k] (⊙ mask[k]) in the products' type. */
-inline void store(const float* from, void* to, size_t count, dt type, const float* mask = nullptr) {
-  const long n = long(count);
-  if (type == dt::f32) {
-    auto* out = static_cast<float*>(to);
-#pragma omp parallel for
-    for (long k = 0; k < n; k++) out[k] = mask ? from[k] * mask[k] : from[k];
-  } else {
-    auto* out = static_cast<uint16_t*>(to);
-#pragma omp parallel for
-    for (long k = 0; k < n; k++) out[k] = bfloat16(mask ? from[k] * mask[k] : from[k]);
-  }
-}
+/** Bytes of one element of the products' type (float32 or bfloat16). */
+inline size_t elementBytes(dt type) { return type == dt::f32 ? 4 : 2; }
 
 /** to[k] = from[k] (⊙ mask[k]) for one row, in the products' type, by the calling thread (inside a parallel loop). */
 inline void storeRow(const float* from, const float* mask, void* to, size_t count, dt type) {
@@ -142,13 +132,24 @@ inline void storeRow(const float* from, const float* mask, void* to, size_t coun
   }
 }
 
+/** to[k] = from[k] (⊙ mask[k]) in the products' type, in blocks of 4,096 across the threads. */
+inline void store(const float* from, void* to, size_t count, dt type, const float* mask = nullptr) {
+  constexpr size_t kBlock = 4096;
+  const size_t bytes = elementBytes(type);
+#pragma omp parallel for
+  for (long block = 0; block < long((count + kBlock - 1) / kBlock); block++) {
+    const size_t first = size_t(block) * kBlock;
+    storeRow(from + first, mask ? mask + first : nullptr, static_cast<char*>(to) + first * bytes, std::min(kBlock, count - first), type);
+  }
+}
+
 /**
  * Row r of `to` (`toStride` elements apart) = row r of `from` (`fromStride` apart) (⊙ row r of mask, `cols` apart),
  * `rows` rows of `cols` elements, in the products' type: one time step's rows of a batch-major sequence.
  */
 inline void storeRows(const float* from, size_t fromStride, void* to, size_t toStride, size_t rows, size_t cols, dt type,
                       const float* mask = nullptr) {
-  const size_t bytes = type == dt::f32 ? 4 : 2;
+  const size_t bytes = elementBytes(type);
 #pragma omp parallel for
   for (long r = 0; r < long(rows); r++) {
     storeRow(from + r * fromStride, mask ? mask + r * cols : nullptr, static_cast<char*>(to) + r * toStride * bytes, cols, type);

@@ -50,9 +50,9 @@ memory::desc matrix(int rows, int cols, dt type, int stride, bool transposed = f
 /** A buffer in the products' type (oneDNN allocates it). */
 struct Typed {
   memory mem;
-  size_t elementBytes;
-  Typed(size_t count, dt type) : mem(memory::desc({memory::dim(count)}, type, tag::a), cpu()), elementBytes(type == dt::f32 ? 4 : 2) {}
-  void* at(size_t offset) const { return static_cast<char*>(mem.get_data_handle()) + offset * elementBytes; }
+  size_t bytesPerElement;
+  Typed(size_t count, dt type) : mem(memory::desc({memory::dim(count)}, type, tag::a), cpu()), bytesPerElement(elementBytes(type)) {}
+  void* at(size_t offset) const { return static_cast<char*>(mem.get_data_handle()) + offset * bytesPerElement; }
 };
 
 /**

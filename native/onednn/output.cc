@@ -39,7 +39,7 @@ struct OutputLayer {
   size_t cells() const { return size_t(rows) * vocab; }
   size_t weightCount() const { return size_t(hidden) * vocab; }
   /** Bytes of P as kept between the passes. */
-  size_t probabilityBytes() const { return cells() * (bf16 ? 2 : 4); }
+  size_t probabilityBytes() const { return cells() * elementBytes(data()); }
 
   memory::desc rowsBy(int columns, dt type) const { return {{rows, columns}, type, tag::ab}; }
   /** The caller's W as the [H, V] matrix of the product h·W. */
