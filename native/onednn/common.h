@@ -156,6 +156,14 @@ inline void storeRows(const float* from, size_t fromStride, void* to, size_t toS
   }
 }
 
+/** [outer, inner, width] → [inner, outer, width]: between batch-major and time-major sequences. */
+inline void swapLeadingAxes(const float* from, float* to, int outer, int inner, int width) {
+#pragma omp parallel for
+  for (int i = 0; i < inner; i++) {
+    for (int o = 0; o < outer; o++) std::memcpy(to + (size_t(i) * outer + o) * width, from + (size_t(o) * inner + i) * width, width * sizeof(float));
+  }
+}
+
 /** The buffers kept from call to call by `scratch`, one per use. */
 enum class Scratch { Logits, DoubledRecurrentWeights, GateGradients, InputGradients, Bf16OutputWeights };
 

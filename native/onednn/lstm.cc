@@ -298,13 +298,7 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
     Typed fed = in.fed(y, w);
     Product(matrix(u, rows, type, u, true), dGatesView, typedGates(0), matrix(u, width, dt::f32, width)).run(fed.at(0), static_cast<float*>(dWh.data));
     queue().wait();
-    auto* dxBatchMajor = static_cast<float*>(dx.data);
-#pragma omp parallel for
-    for (int n = 0; n < B; n++) {
-      for (int t = 0; t < T; t++) {
-        std::memcpy(dxBatchMajor + (size_t(n) * T + t) * w.inputs, dxTimeMajor + (size_t(t) * B + n) * w.inputs, w.inputs * sizeof(float));
-      }
-    }
+    swapLeadingAxes(dxTimeMajor, static_cast<float*>(dx.data), T, B, w.inputs);
     auto* dhInitial = static_cast<float*>(dh0.data);
     for (size_t k = 0; k < w.state(); k++) dhInitial[k] = dhMask ? dFed[k] * dhMask[k] : dFed[k];
     std::memcpy(dc0.data, dc.data(), w.state() * sizeof(float));

@@ -124,14 +124,6 @@ struct Window : CellOf, WindowSizes {
   }
 };
 
-/** [outer, inner, width] → [inner, outer, width]: between batch-major and time-major sequences. */
-void swapLeadingAxes(const float* from, float* to, int outer, int inner, int width) {
-#pragma omp parallel for
-  for (int i = 0; i < inner; i++) {
-    for (int o = 0; o < outer; o++) std::memcpy(to + (size_t(i) * outer + o) * width, from + (size_t(o) * inner + i) * width, width * sizeof(float));
-  }
-}
-
 // The primitive always sees sequences time-major. A batch-major caller's are transposed by the loop above, which
 // spares the model TensorFlow's transposes around the window (8 ops a step for 2 layers); given batch-major (ntc)
 // layers directly, or asked to reorder them, oneDNN took 20–140 ms longer a step at 650 units in float32.
