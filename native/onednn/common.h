@@ -46,6 +46,16 @@ inline napi_value property(napi_env env, napi_value object, const char* name) {
   return value;
 }
 
+/** Whether the optional property `name` is given (present, and neither undefined nor null). */
+inline bool isGiven(napi_env env, napi_value object, const char* name) {
+  bool present = false;
+  napi_has_named_property(env, object, name, &present);
+  if (!present) return false;
+  napi_valuetype type;
+  napi_typeof(env, property(env, object, name), &type);
+  return type != napi_undefined && type != napi_null;
+}
+
 inline int intProperty(napi_env env, napi_value object, const char* name) {
   int32_t value;
   if (napi_get_value_int32(env, property(env, object, name), &value) != napi_ok || value <= 0) {

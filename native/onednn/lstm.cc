@@ -98,13 +98,7 @@ struct LstmInputs {
         c0(floats(env, args, "c0", w.state())),
         wx(floats(env, args, "wx", size_t(w.inputs) * 4 * w.units)),
         wh(floats(env, args, "wh", size_t(w.units) * 4 * w.units)) {
-    bool present = false;
-    napi_has_named_property(env, args, "masks", &present);
-    if (present) {
-      napi_valuetype type;
-      napi_typeof(env, property(env, args, "masks"), &type);
-      if (type != napi_undefined && type != napi_null) masks = floats(env, args, "masks", w.rows() * w.units);
-    }
+    if (isGiven(env, args, "masks")) masks = floats(env, args, "masks", w.rows() * w.units);
   }
 
   /** h_{t−1} as it enters step t's recurrent product: its first row, and the distance between its rows. */

@@ -42,8 +42,8 @@ struct OutputLayer {
   size_t probabilityBytes() const { return cells() * elementBytes(data()); }
 
   memory::desc rowsBy(int columns, dt type) const { return {{rows, columns}, type, tag::ab}; }
-  /** The caller's W as the [H, V] matrix of the product h·W. */
-  memory::desc weightAsHiddenByVocab() const { return {{hidden, vocab}, dt::f32, vocabRows ? tag::ba : tag::ab}; }
+  /** The caller's W (or its copy converted to `type`) as the [H, V] matrix of the product h·W. */
+  memory::desc weightAsHiddenByVocab(dt type = dt::f32) const { return {{hidden, vocab}, type, vocabRows ? tag::ba : tag::ab}; }
   /** The caller's W (or its copy converted to `type`) as the [V, H] matrix of the product P·Wᵀ. */
   memory::desc weightAsVocabByHidden(dt type = dt::f32) const { return {{vocab, hidden}, type, vocabRows ? tag::ab : tag::ba}; }
   /** Element (v, j) of W in the caller's layout. */
@@ -124,7 +124,9 @@ void weightedColumnSums(const Element* p, const float* c, size_t rows, size_t co
 
 /**
  * outputForward({rows, hidden, vocab, bf16, vocabRows, training, h [N·H], w, b [V], targets (Int32Array [N]),
- *                probabilities (training: an Int32Array of at least P's bytes, which receives P, bfloat16 in bf16 mode)})
+ *                probabilities (training: an Int32Array of at least P's bytes, which receives P, bfloat16 in bf16 mode),
+ *                weights16 (bf16 mode: an Int32Array of at least W's bytes in bfloat16, which receives them; required in
+ *                training, optional in inference), weights16Ready (inference: weights16 already holds this W)})
  *   → {nll [N]}
  */
 napi_value OutputForward(napi_env env, napi_callback_info info) {
@@ -137,7 +139,21 @@ napi_value OutputForward(napi_env env, napi_callback_info info) {
     const float* b = floats(env, args, "b", o.vocab);
     const int32_t* targets = targetsOf(env, args, o);
     float* logits = scratch<Scratch::Logits>(o.cells());
-    product(o.rowsBy(o.hidden, dt::f32), h, o.weightAsHiddenByVocab(), w, o.rowsBy(o.vocab, dt::f32), logits, o.data(), b);
+    if (o.bf16) {
+      // W converted by one pass of our own and used unpacked: oneDNN's reorder of the float32 W into its packed
+      // bf16 layout took longer than the product gains from it (~38 against 3.6 + 24–29 ms at 650 × 10,000 in a C++
+      // loop). The copy goes to the caller's `weights16` when given (training: for the backward pass to use as it
+      // is; inference: kept while W is unchanged, and not converted again with `weights16Ready`).
+      const bool given = training || isGiven(env, args, "weights16");
+      auto* w16 = static_cast<uint16_t*>(given ? typedArray(env, args, "weights16", napi_int32_array, o.weightCount() * 2, true)
+                                               : scratch<Scratch::Bf16OutputWeights, uint16_t>(o.weightCount()));
+      if (!(given && !training && isGiven(env, args, "weights16Ready") && boolProperty(env, args, "weights16Ready"))) {
+        store(w, w16, o.weightCount(), dt::bf16);
+      }
+      product(o.rowsBy(o.hidden, dt::f32), h, o.weightAsHiddenByVocab(dt::bf16), w16, o.rowsBy(o.vocab, dt::f32), logits, dt::bf16, b, true);
+    } else {
+      product(o.rowsBy(o.hidden, dt::f32), h, o.weightAsHiddenByVocab(), w, o.rowsBy(o.vocab, dt::f32), logits, dt::f32, b);
+    }
     JsOutput nll = newFloats(env, o.rows);
     auto* out = static_cast<float*>(nll.data);
     if (training) {
@@ -164,7 +180,8 @@ napi_value OutputForward(napi_env env, napi_callback_info info) {
 }
 
 /**
- * outputBackward({rows, hidden, vocab, bf16, vocabRows, h, w, targets, scale [N] (c_n = ∂L/∂nll_n), probabilities})
+ * outputBackward({rows, hidden, vocab, bf16, vocabRows, h, w, targets, scale [N] (c_n = ∂L/∂nll_n), probabilities,
+ *                 weights16 (bf16 mode)}), with P and W's bf16 copy as the forward left them
  *   → {dHidden [N·H], dWeight (W's layout), dBias [V]}
  */
 napi_value OutputBackward(napi_env env, napi_callback_info info) {
@@ -182,12 +199,9 @@ napi_value OutputBackward(napi_env env, napi_callback_info info) {
     auto* db = static_cast<float*>(dBias.data);
     const size_t H = o.hidden, V = o.vocab, N = o.rows;
 
-    // ∂L/∂h = c ⊙ (P·Wᵀ − W[:, t]). In bf16 mode W is converted by one pass of our own and used unpacked: oneDNN's
-    // reorder into its packed layout took longer than the product gains from it (3 + 26–30 against 32–37 ms at
-    // 650 × 10,000, in a C++ loop).
+    // ∂L/∂h = c ⊙ (P·Wᵀ − W[:, t]), in bf16 mode with the forward's unpacked bf16 copy of W.
     if (o.bf16) {
-      uint16_t* w16 = scratch<Scratch::Bf16OutputWeights, uint16_t>(o.weightCount());
-      store(w, w16, o.weightCount(), dt::bf16);
+      const void* w16 = typedArray(env, args, "weights16", napi_int32_array, o.weightCount() * 2, true);
       product(o.rowsBy(o.vocab, dt::bf16), p, o.weightAsVocabByHidden(dt::bf16), w16, o.rowsBy(o.hidden, dt::f32), dh, dt::bf16, nullptr, true);
     } else {
       product(o.rowsBy(o.vocab, dt::f32), p, o.weightAsVocabByHidden(), w, o.rowsBy(o.hidden, dt::f32), dh, dt::f32);

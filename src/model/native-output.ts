@@ -34,21 +34,38 @@ function sizes(hidden: tf.Tensor2D, output: OutputLayer, bf16: boolean): OnednnO
 
 const int32 = (t: tf.Tensor): Int32Array => t.dataSync() as Int32Array;
 
+/**
+ * W's bfloat16 copy for inference, kept while the same W is scored window after window (evaluation): keyed by
+ * its dataId like `hostWeight` (tfjs buffers never change), one entry whose array is reused for the next W.
+ */
+let inferenceWeights16: { dataId: object; array: Int32Array } | null = null;
+
+function bf16WeightsFor(weight: tf.Tensor): { weights16: Int32Array; weights16Ready: boolean } {
+  const dataId = weight.dataId as object;
+  if (inferenceWeights16?.dataId === dataId) return { weights16: inferenceWeights16.array, weights16Ready: true };
+  const length = Math.ceil((weight.size * 2) / 4);
+  const array = inferenceWeights16?.array.length === length ? inferenceWeights16.array : new Int32Array(length);
+  inferenceWeights16 = { dataId, array };
+  return { weights16: array, weights16Ready: false };
+}
+
 /** nll_n = −log softmax(h·W + b)_n[t_n] for every row, on the addon. */
 export function nativeTokenNll({ addon, bf16 }: NativeOutput, hidden: tf.Tensor2D, output: OutputLayer, targets: tf.Tensor1D): tf.Tensor1D {
   const { nll } = addon.outputForward({
     ...sizes(hidden, output, bf16), training: false,
     h: host(hidden), w: hostWeight(output.weight), b: hostWeight(output.bias), targets: int32(targets),
+    ...(bf16 ? bf16WeightsFor(output.weight) : {}),
   });
   return tf.tensor1d(nll);
 }
 
-/** Arrays that held P for a finished backward pass, for the next forward to fill. */
+/** Arrays that held P (and, in bf16 mode, W's bfloat16 copy) for a finished backward pass, for the next forward to fill. */
 const probabilityArrays = new ArrayPool((length) => new Int32Array(length));
+const bf16WeightArrays = new ArrayPool((length) => new Int32Array(length));
 
 /**
  * L = Σ_n w_n·nll_n / count on the addon, differentiable in h, W and b (src/model/loss.ts's `outputCrossEntropy`,
- * the same equations). The softmax P stays in the addon's bytes between the passes.
+ * the same equations). The softmax P (and W's bf16 copy) stay in the addon's bytes between the passes.
  */
 export function nativeCrossEntropy(
   { addon, bf16 }: NativeOutput, hidden: tf.Tensor2D, output: OutputLayer, targets: tf.Tensor1D, weights: tf.Tensor1D | null, count: number,
@@ -59,8 +76,10 @@ export function nativeCrossEntropy(
     const layer: OutputLayer = { weight, layout: output.layout, bias };
     const shape = sizes(h, layer, bf16);
     const probabilities = probabilityArrays.take(Math.ceil((shape.rows * shape.vocab * (bf16 ? 2 : 4)) / 4));
+    // The forward's bf16 copy of W serves the backward too: one conversion a step instead of two.
+    const weights16 = bf16 ? bf16WeightArrays.take(Math.ceil((shape.hidden * shape.vocab * 2) / 4)) : undefined;
     const { nll } = addon.outputForward({
-      ...shape, training: true, h: host(h), w: hostWeight(weight), b: hostWeight(bias), targets: int32(targets), probabilities,
+      ...shape, training: true, h: host(h), w: hostWeight(weight), b: hostWeight(bias), targets: int32(targets), probabilities, weights16,
     });
     const rowWeights = weights ? host(weights) : null;
     let sum = 0;
@@ -77,9 +96,10 @@ export function nativeCrossEntropy(
         const scale = new Float32Array(shape.rows).map((_, n) => (w ? w[n] * perRow : perRow)); // c_n = ∂L/∂nll_n
         const g = addon.outputBackward({
           ...shape, h: host(savedH), w: hostWeight(savedWeight), targets: int32(savedTargets), scale,
-          probabilities,
+          probabilities, weights16,
         });
         probabilityArrays.give(probabilities);
+        if (weights16) bf16WeightArrays.give(weights16);
         return [tf.tensor2d(g.dHidden, savedH.shape as [number, number]), tf.tensor2d(g.dWeight, savedWeight.shape as [number, number]),
           tf.tensor1d(g.dBias)];
       },

@@ -100,24 +100,39 @@ describeOnednn('output layer on oneDNN', () => {
     });
   });
 
-  test('P\'s arrays, reused from step to step, never mix: two losses taped together and a step after them match the composition', () => {
-    const next = rng(41);
-    const weight = randomTensor(next, [VOCAB, HIDDEN], 1) as tf.Tensor2D;
+  test.each<Precision>(bf16 ? ['fp32', 'bf16'] : ['fp32'])(
+    '%s: the arrays kept between the passes (P, W\'s bf16 copy), reused from step to step, never mix', (precision) => {
+      const next = rng(41);
+      const weights = [0, 1].map(() => randomTensor(next, [VOCAB, HIDDEN], 1) as tf.Tensor2D);
+      const bias = randomTensor(next, [VOCAB], 0.5) as tf.Tensor1D;
+      const targets = tf.tensor1d(Array.from({ length: ROWS }, (_, n) => (n * 5) % VOCAB), 'int32');
+      const loss = (h: tf.Tensor, weight: tf.Tensor): tf.Scalar =>
+        outputCrossEntropy(h as tf.Tensor2D, { weight: weight as tf.Tensor2D, layout: 'vocab-rows', bias }, targets, null, ROWS);
+      // Both forwards (with different weights) run before either backward, so each backward must read its own arrays.
+      const twoLosses = (first: tf.Tensor, second: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor): tf.Scalar =>
+        tf.add(loss(first, w0), tf.mul(2, loss(second, w1)));
+      const inputs = [0, 1, 2].map(() => randomTensor(next, [ROWS, HIDDEN], 2));
+      const run = (kernel: KernelChoice, at: Precision): Float32Array[] => withKernel(kernel, at, () => tf.tidy(() => {
+        const pair = tf.grads(twoLosses)([...inputs.slice(0, 2), ...weights]);
+        const after = tf.grads((h: tf.Tensor, w: tf.Tensor) => loss(h, w))([inputs[2], weights[1]]);
+        return [...pair, ...after].map((t) => t.dataSync() as Float32Array);
+      }));
+      const [composed, native] = [run('explicit', 'fp32'), run('onednn', precision)];
+      composed.forEach((expected, k) => expect(relativeError(native[k], expected)).toBeLessThan(precision === 'fp32' ? 1e-5 : 3e-2));
+      tf.dispose([...weights, bias, targets, ...inputs]);
+    });
+
+  (bf16 ? test : test.skip)('bf16 inference: W\'s bfloat16 copy, kept while W is unchanged, follows each new W', () => {
+    const next = rng(43);
+    const weights = [0, 1].map(() => randomTensor(next, [VOCAB, HIDDEN], 1) as tf.Tensor2D);
     const bias = randomTensor(next, [VOCAB], 0.5) as tf.Tensor1D;
-    const targets = tf.tensor1d(Array.from({ length: ROWS }, (_, n) => (n * 5) % VOCAB), 'int32');
-    const output = { weight, layout: 'vocab-rows' as const, bias };
-    // Both forwards run before either backward, so each backward must read its own P.
-    const twoLosses = (first: tf.Tensor, second: tf.Tensor): tf.Scalar =>
-      tf.add(outputCrossEntropy(first as tf.Tensor2D, output, targets, null, ROWS), tf.mul(2, outputCrossEntropy(second as tf.Tensor2D, output, targets, null, ROWS)));
-    const inputs = [0, 1, 2].map(() => randomTensor(next, [ROWS, HIDDEN], 2));
-    const run = (kernel: KernelChoice): Float32Array[] => withKernel(kernel, 'fp32', () => tf.tidy(() => {
-      const pair = tf.grads(twoLosses)(inputs.slice(0, 2));
-      const after = tf.grad((h: tf.Tensor) => outputCrossEntropy(h as tf.Tensor2D, output, targets, null, ROWS))(inputs[2]);
-      return [...pair, after].map((t) => t.dataSync() as Float32Array);
-    }));
-    const [composed, native] = [run('explicit'), run('onednn')];
-    composed.forEach((expected, k) => expect(relativeError(native[k], expected)).toBeLessThan(1e-5));
-    tf.dispose([weight, bias, targets, ...inputs]);
+    const hidden = randomTensor(next, [ROWS, HIDDEN], 2) as tf.Tensor2D;
+    const targets = tf.tensor1d(Array.from({ length: ROWS }, (_, n) => (n * 3) % VOCAB), 'int32');
+    const nll = (weight: tf.Tensor2D, kernel: KernelChoice, precision: Precision): Float32Array => withKernel(kernel, precision, () =>
+      tf.tidy(() => outputNll(hidden, { weight, layout: 'vocab-rows', bias }, targets).dataSync() as Float32Array));
+    // W₀, W₀ again (the kept copy), W₁ (a new one), W₀ (converted again).
+    for (const k of [0, 0, 1, 0]) expect(relativeError(nll(weights[k], 'onednn', 'bf16'), nll(weights[k], 'explicit', 'fp32'))).toBeLessThan(3e-2);
+    tf.dispose([...weights, bias, hidden, targets]);
   });
 
   test('a target outside the vocabulary, or a mis-sized array, is refused with a message naming it', () => {
@@ -130,5 +145,11 @@ describeOnednn('output layer on oneDNN', () => {
     expect(() => native.outputForward({ ...sizes, ...ok, w: new Float32Array(11) })).toThrow('oneDNN addon: w holds 11 elements, expected 12');
     expect(() => native.outputForward({ ...sizes, ...ok, training: true, probabilities: new Int32Array(7) }))
       .toThrow('oneDNN addon: probabilities holds 7 elements, expected at least 8');
+    if (bf16Support() !== true) return;
+    const bf16Training = { ...sizes, ...ok, bf16: true, training: true, probabilities: new Int32Array(4) };
+    expect(() => native.outputForward({ ...bf16Training, weights16: new Int32Array(6) })).not.toThrow();
+    expect(() => native.outputForward(bf16Training)).toThrow('oneDNN addon: weights16 must be an Int32Array');
+    expect(() => native.outputForward({ ...bf16Training, weights16: new Int32Array(5) }))
+      .toThrow('oneDNN addon: weights16 holds 5 elements, expected at least 6');
   });
 });

@@ -97,10 +97,13 @@ export interface OnednnAddon {
   }): Required<Omit<OnednnGradients, 'dPeephole'>>;
   /**
    * nll_n = −log softmax(h·W + b)_n[t_n]; in training it also writes the softmax P for the backward pass into
-   * `probabilities` (its bytes: bfloat16 in bf16 mode).
+   * `probabilities` (its bytes: bfloat16 in bf16 mode). In bf16 mode W's bfloat16 copy goes to `weights16` (required
+   * in training, for the backward pass; optional in inference, where `weights16Ready` says it already holds this W).
    */
-  outputForward(args: OnednnOutputSizes & OnednnOutputData & { training: boolean; probabilities?: Int32Array }): { nll: Float32Array };
-  /** Gradients of Σ_n c_n·nll_n, with `scale` = c: ∂/∂h [N, H], ∂/∂W (W's layout), ∂/∂b [V]. */
-  outputBackward(args: OnednnOutputSizes & Omit<OnednnOutputData, 'b'> & { scale: Float32Array; probabilities: Int32Array }):
+  outputForward(args: OnednnOutputSizes & OnednnOutputData & {
+    training: boolean; probabilities?: Int32Array; weights16?: Int32Array; weights16Ready?: boolean;
+  }): { nll: Float32Array };
+  /** Gradients of Σ_n c_n·nll_n, with `scale` = c: ∂/∂h [N, H], ∂/∂W (W's layout), ∂/∂b [V]; P and `weights16` as the forward left them. */
+  outputBackward(args: OnednnOutputSizes & Omit<OnednnOutputData, 'b'> & { scale: Float32Array; probabilities: Int32Array; weights16?: Int32Array }):
     { dHidden: Float32Array; dWeight: Float32Array; dBias: Float32Array };
 }
