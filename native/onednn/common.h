@@ -175,7 +175,7 @@ inline void swapLeadingAxes(const float* from, float* to, int outer, int inner, 
 }
 
 /** The buffers kept from call to call by `scratch`, one per use. */
-enum class Scratch { Logits, DoubledRecurrentWeights, GateGradients, InputGradients, Bf16OutputWeights };
+enum class Scratch { Logits, DoubledRecurrentWeights, GateGradients, InputGradients };
 
 /**
  * A buffer of at least `count` elements that lives from call to call: a block of several MB allocated

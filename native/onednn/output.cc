@@ -125,8 +125,8 @@ void weightedColumnSums(const Element* p, const float* c, size_t rows, size_t co
 /**
  * outputForward({rows, hidden, vocab, bf16, vocabRows, training, h [N·H], w, b [V], targets (Int32Array [N]),
  *                probabilities (training: an Int32Array of at least P's bytes, which receives P, bfloat16 in bf16 mode),
- *                weights16 (bf16 mode: an Int32Array of at least W's bytes in bfloat16, which receives them; required in
- *                training, optional in inference), weights16Ready (inference: weights16 already holds this W)})
+ *                weights16 (bf16 mode: an Int32Array of at least W's bytes in bfloat16, which receives them),
+ *                weights16Ready (optional: weights16 already holds this W, as the caller kept it)})
  *   → {nll [N]}
  */
 napi_value OutputForward(napi_env env, napi_callback_info info) {
@@ -142,14 +142,10 @@ napi_value OutputForward(napi_env env, napi_callback_info info) {
     if (o.bf16) {
       // W converted by one pass of our own and used unpacked: oneDNN's reorder of the float32 W into its packed
       // bf16 layout took longer than the product gains from it (~38 against 3.6 + 24–29 ms at 650 × 10,000 in a C++
-      // loop). The copy goes to the caller's `weights16` when given (training: for the backward pass to use as it
-      // is; inference: kept while W is unchanged, and not converted again with `weights16Ready`).
-      const bool given = training || isGiven(env, args, "weights16");
-      auto* w16 = static_cast<uint16_t*>(given ? typedArray(env, args, "weights16", napi_int32_array, o.weightCount() * 2, true)
-                                               : scratch<Scratch::Bf16OutputWeights, uint16_t>(o.weightCount()));
-      if (!(given && !training && isGiven(env, args, "weights16Ready") && boolProperty(env, args, "weights16Ready"))) {
-        store(w, w16, o.weightCount(), dt::bf16);
-      }
+      // loop). The copy goes to the caller's `weights16`: in training for the backward pass to use as it is; in
+      // inference the caller keeps it while W is unchanged and says so with `weights16Ready`.
+      auto* w16 = static_cast<uint16_t*>(typedArray(env, args, "weights16", napi_int32_array, o.weightCount() * 2, true));
+      if (!(isGiven(env, args, "weights16Ready") && boolProperty(env, args, "weights16Ready"))) store(w, w16, o.weightCount(), dt::bf16);
       product(o.rowsBy(o.hidden, dt::f32), h, o.weightAsHiddenByVocab(dt::bf16), w16, o.rowsBy(o.vocab, dt::f32), logits, dt::bf16, b, true);
     } else {
       product(o.rowsBy(o.hidden, dt::f32), h, o.weightAsHiddenByVocab(), w, o.rowsBy(o.vocab, dt::f32), logits, dt::f32, b);

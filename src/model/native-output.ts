@@ -34,6 +34,9 @@ function sizes(hidden: tf.Tensor2D, output: OutputLayer, bf16: boolean): OnednnO
 
 const int32 = (t: tf.Tensor): Int32Array => t.dataSync() as Int32Array;
 
+/** The length of an Int32Array that holds `count` elements of `bytes` bytes each (the addon's P and W copies). */
+const int32Length = (count: number, bytes: number): number => Math.ceil((count * bytes) / 4);
+
 /**
  * W's bfloat16 copy for inference, kept while the same W is scored window after window (evaluation): keyed by
  * its dataId like `hostWeight` (tfjs buffers never change), one entry whose array is reused for the next W.
@@ -43,7 +46,7 @@ let inferenceWeights16: { dataId: object; array: Int32Array } | null = null;
 function bf16WeightsFor(weight: tf.Tensor): { weights16: Int32Array; weights16Ready: boolean } {
   const dataId = weight.dataId as object;
   if (inferenceWeights16?.dataId === dataId) return { weights16: inferenceWeights16.array, weights16Ready: true };
-  const length = Math.ceil((weight.size * 2) / 4);
+  const length = int32Length(weight.size, 2);
   const array = inferenceWeights16?.array.length === length ? inferenceWeights16.array : new Int32Array(length);
   inferenceWeights16 = { dataId, array };
   return { weights16: array, weights16Ready: false };
@@ -75,9 +78,9 @@ export function nativeCrossEntropy(
     const save = args[3] as tf.GradSaveFunc;
     const layer: OutputLayer = { weight, layout: output.layout, bias };
     const shape = sizes(h, layer, bf16);
-    const probabilities = probabilityArrays.take(Math.ceil((shape.rows * shape.vocab * (bf16 ? 2 : 4)) / 4));
+    const probabilities = probabilityArrays.take(int32Length(shape.rows * shape.vocab, bf16 ? 2 : 4));
     // The forward's bf16 copy of W serves the backward too: one conversion a step instead of two.
-    const weights16 = bf16 ? bf16WeightArrays.take(Math.ceil((shape.hidden * shape.vocab * 2) / 4)) : undefined;
+    const weights16 = bf16 ? bf16WeightArrays.take(int32Length(shape.hidden * shape.vocab, 2)) : undefined;
     const { nll } = addon.outputForward({
       ...shape, training: true, h: host(h), w: hostWeight(weight), b: hostWeight(bias), targets: int32(targets), probabilities, weights16,
     });

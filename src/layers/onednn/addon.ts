@@ -97,8 +97,8 @@ export interface OnednnAddon {
   }): Required<Omit<OnednnGradients, 'dPeephole'>>;
   /**
    * nll_n = −log softmax(h·W + b)_n[t_n]; in training it also writes the softmax P for the backward pass into
-   * `probabilities` (its bytes: bfloat16 in bf16 mode). In bf16 mode W's bfloat16 copy goes to `weights16` (required
-   * in training, for the backward pass; optional in inference, where `weights16Ready` says it already holds this W).
+   * `probabilities` (its bytes: bfloat16 in bf16 mode). In bf16 mode W's bfloat16 copy goes to `weights16` (for the
+   * backward pass in training; kept by the caller in inference), unless `weights16Ready` says it already holds this W.
    */
   outputForward(args: OnednnOutputSizes & OnednnOutputData & {
     training: boolean; probabilities?: Int32Array; weights16?: Int32Array; weights16Ready?: boolean;
