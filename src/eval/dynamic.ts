@@ -105,11 +105,11 @@ function gradientStep(model: LanguageModel, window: Window, state: ModelState | 
     const inputs = tf.tensor2d(window.inputs, [window.batchSize, window.steps], 'int32');
     const targets = tf.tensor1d(window.targets, 'int32');
     const weights: tf.Tensor1D | null = window.mask ? tf.tensor1d(window.mask) : null;
-    return tf.variableGrads(() => {
-      const features = model.features(inputs, state, null);
+    return model.variableGrads(inputs, (lookup) => {
+      const features = model.features(inputs, state, null, { lookup });
       after.state = { layers: features.state.layers.map((layer) => layer.map((s) => tf.keep(s))) };
       return outputCrossEntropy(features.hidden, model.output, targets, weights, window.tokens);
-    }, model.variables());
+    });
   });
   const nll = value.dataSync()[0] * window.tokens;
   value.dispose();

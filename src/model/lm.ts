@@ -6,6 +6,7 @@ import { ActivationPenalties, activationPenalty, temporalActivationPenalty } fro
 import { weightDropMask } from '../regularizers/weight-drop';
 import { ModelConfig, NO_DROPOUT, validateModelConfig } from '../config/model';
 import { OutputLayer, outputCrossEntropy, outputLogits, outputNll } from './loss';
+import { tiedGradientAvailable, tiedVariableGrads } from './tied-gradient';
 
 /** The carried state of every layer: [h] or [h, c] each. */
 export interface ModelState {
@@ -21,6 +22,11 @@ export interface ForwardResult {
 /** `inference: true` promises that no gradient is taken through the call (evaluation, sampling, scoring). */
 export interface InferenceOption {
   inference?: boolean;
+}
+
+/** `lookup`: E[inputs], made by the caller (`variableGrads` makes it off the tape for a tied model). */
+export interface FeatureOptions extends InferenceOption {
+  lookup?: tf.Tensor3D;
 }
 
 /** Offsets that give each dropout mask of a window its own seed. */
@@ -105,12 +111,12 @@ export class LanguageModel {
    * free each step's intermediates as they go (dynamic evaluation, which differentiates, does not set it).
    */
   features(
-    inputs: tf.Tensor2D, state: ModelState | null, dropoutSeed: number | null, { inference = false }: InferenceOption = {},
+    inputs: tf.Tensor2D, state: ModelState | null, dropoutSeed: number | null, { inference = false, lookup }: FeatureOptions = {},
   ): { hidden: tf.Tensor2D; undropped: tf.Tensor3D; state: ModelState } {
     const [batch] = inputs.shape;
     const dropout = dropoutSeed === null ? NO_DROPOUT : this.config.dropout;
     const seed = dropoutSeed ?? 0;
-    let x = tf.gather(this.embedding, inputs) as tf.Tensor3D; // [batch, time, embedding]
+    let x = lookup ?? (tf.gather(this.embedding, inputs) as tf.Tensor3D); // [batch, time, embedding]
     if (dropout.embedding > 0) {
       x = tf.mul(x, embeddingDropoutMask(inputs, this.config.vocabSize, dropout.embedding, seed + SEED_OFFSET.embedding));
     }
@@ -160,17 +166,27 @@ export class LanguageModel {
   /**
    * Training loss of a window: `nll`, the mean cross-entropy over its `count` targets, with the output layer
    * and softmax fused into one op (see `outputCrossEntropy`); `loss` adds AR and TAR when `penalties` asks.
+   * `lookup` as in `features`.
    */
   loss(
     inputs: tf.Tensor2D, targets: tf.Tensor1D, state: ModelState | null, dropoutSeed: number, count: number,
-    penalties: ActivationPenalties = { alpha: 0, beta: 0 },
+    penalties: ActivationPenalties = { alpha: 0, beta: 0 }, lookup?: tf.Tensor3D,
   ): { loss: tf.Scalar; nll: tf.Scalar; state: ModelState } {
-    const { hidden, undropped, state: next } = this.features(inputs, state, dropoutSeed);
+    const { hidden, undropped, state: next } = this.features(inputs, state, dropoutSeed, { lookup });
     const nll = outputCrossEntropy(hidden, this.output, targets, null, count);
     let loss = nll;
     if (penalties.alpha > 0) loss = tf.add(loss, activationPenalty(hidden, penalties.alpha));
     if (penalties.beta > 0) loss = tf.add(loss, temporalActivationPenalty(undropped, penalties.beta));
     return { loss, nll, state: next };
+  }
+
+  /**
+   * `tf.variableGrads` over the model's weights of `loss(lookup)`, where `lookup` = E[inputs] is what `loss`
+   * must run `features` on. A tied model's ∂L/∂E then takes one pass instead of two (tied-gradient.ts).
+   */
+  variableGrads(inputs: tf.Tensor2D, loss: (lookup: tf.Tensor3D) => tf.Scalar): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+    if (this.config.tied && tiedGradientAvailable()) return tiedVariableGrads(this.embedding, inputs, loss, this.variables());
+    return tf.variableGrads(() => loss(tf.gather(this.embedding, inputs) as tf.Tensor3D), this.variables());
   }
 
   dispose(): void {

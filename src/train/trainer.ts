@@ -182,12 +182,12 @@ export class Trainer {
       const inputs = tf.tensor2d(window.inputs, [window.batchSize, window.steps], 'int32');
       const targets = tf.tensor1d(window.targets, 'int32');
       const kept: { nll?: tf.Scalar } = {};
-      const { value, grads } = tf.variableGrads(() => {
-        const result = this.model.loss(inputs, targets, carried, seed, window.tokens, { alpha, beta });
+      const { value, grads } = this.model.variableGrads(inputs, (lookup) => {
+        const result = this.model.loss(inputs, targets, carried, seed, window.tokens, { alpha, beta }, lookup);
         next = { layers: result.state.layers.map((layerState) => layerState.map((s) => tf.keep(s))) };
         kept.nll = tf.keep(result.nll); // variableGrads keeps only the value it differentiates
         return result.loss;
-      }, variables);
+      });
       const values = tf.stack([kept.nll as tf.Scalar, value, globalNorm(grads)]).dataSync();
       kept.nll?.dispose();
       if (values.every(Number.isFinite)) {
