@@ -21,24 +21,26 @@ function onednnCell(cell: RecurrentCell): OnednnCell | null {
 }
 
 /**
- * Above this many units an unmasked LSTM trains faster in bf16 on oneDNN's matmuls (lstm.cc) than on its LSTM
- * primitive: one window (batch 20, 35 steps) forward and backward took 26 against 25 ms at 400 units, 61–77
- * against 92–116 at 650 and 134–175 against 258–280 at 1,000 (AMD EPYC with AVX512-BF16, 2026-12-03). In
- * float32 the primitive was as fast or faster (43 against 35 ms at 400 units, ~104 against ~101–144 at 650).
+ * Above this many units an unmasked LSTM trains faster on oneDNN's matmuls (lstm.cc) than on its LSTM
+ * primitive. One window (batch 20, 35 steps) forward and backward, AMD EPYC with AVX512-BF16 (2026-12-03): bf16
+ * 26 against 25 ms at 400 units, 61–77 against 92–116 at 650, 134–175 against 258–280 at 1,000; float32 43
+ * against 35 ms at 400 (the primitive faster), ~104 against ~101–144 at 650. Intel Xeon family 6 model 207 with
+ * AVX512-BF16 and no AMX (2026-12-03, medians of 30 alternated windows): float32 at 650 103–112 against 114–119
+ * ms, bf16 at 650 147 against 166.
  */
 const MATMUL_LSTM_MIN_UNITS = 400;
 
 /**
  * oneDNN's kernel for `cell`, or null where none computes our equations (no addon; recurrent dropout masks on
  * a cell other than the plain LSTM: the primitives have no per-step hook on h). The plain LSTM runs on oneDNN's
- * matmuls with our per-step code when it has masks (2.2–3× the TensorFlow kernels that took them) or is large
- * in bf16, else on oneDNN's LSTM primitive.
+ * matmuls with our per-step code when it has masks (2.2–3× the TensorFlow kernels that took them) or is large,
+ * else on oneDNN's LSTM primitive.
  */
 export function onednnWindow(cell: RecurrentCell, { onednn, precision }: KernelSettings, masked: boolean): WindowKernel | null {
   const kind = onednnCell(cell);
   if (!onednn || !kind) return null;
   const bf16 = precision === 'bf16';
-  if (kind === 'lstm' && (masked || (bf16 && cell.units > MATMUL_LSTM_MIN_UNITS))) return onednnLstmWindow(onednn, cell.units, bf16);
+  if (kind === 'lstm' && (masked || cell.units > MATMUL_LSTM_MIN_UNITS)) return onednnLstmWindow(onednn, cell.units, bf16);
   return masked ? null : onednnCellWindow(onednn, kind, cell.units, bf16);
 }
 

@@ -3,6 +3,7 @@ import { LSTMCell, Recurrent, bf16Support, dropoutMask } from '../../src';
 import { loadOnednn } from '../../src/backend/onednn';
 import { chooseWindow, onednnWindow } from '../../src/layers/choose-window';
 import { explicitWindow } from '../../src/layers/explicit-window';
+import { Precision } from '../../src/config';
 import { kernelChoice } from '../../src/layers/kernel-choice';
 import { onednnLstmWindow } from '../../src/layers/onednn/lstm-window';
 import { onednnWindow as onednnCellWindow } from '../../src/layers/onednn/window';
@@ -206,11 +207,13 @@ describeOnednn('oneDNN kernels in a layer', () => {
     layer.dispose();
   });
 
-  test('a large LSTM trains on the matmul loop in bf16 and on the primitive in float32', () => {
-    const cell = new LSTMCell({ units: 650 }); // unbuilt: the choice reads only the cell's kind and size
+  test('an unmasked LSTM above 400 units trains on the matmul loop, a smaller one on the primitive, in both precisions', () => {
     const settings = { ...kernelChoice(), kernel: 'auto' as const, onednn: addon };
-    expect(chooseWindow(cell, { ...settings, precision: 'bf16' }, false).name).toBe('oneDNN matmul LSTM (bf16)');
-    expect(chooseWindow(cell, { ...settings, precision: 'fp32' }, false).name).toBe('oneDNN LSTM');
+    const choice = (units: number, precision: Precision) => chooseWindow(new LSTMCell({ units }), { ...settings, precision }, false).name; // unbuilt: the choice reads only the cell's kind and size
+    expect(choice(650, 'bf16')).toBe('oneDNN matmul LSTM (bf16)');
+    expect(choice(650, 'fp32')).toBe('oneDNN matmul LSTM');
+    expect(choice(400, 'bf16')).toBe('oneDNN LSTM (bf16)');
+    expect(choice(400, 'fp32')).toBe('oneDNN LSTM');
   });
 
   test('a window with recurrent masks is refused by the oneDNN kernel itself', () => {
