@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { floatType, nativeOpsAvailable, OpAttr, runOp } from '../layers/fused/native-ops';
+import { floatType, int32TypeAttr, nativeOpsAvailable, runOp } from '../layers/fused/native-ops';
 
 /**
  * A tied embedding E (Press & Wolf 2017) is used twice, by the lookup x = E[inputs] and as the output layer's
@@ -19,13 +19,8 @@ export function tiedEmbeddingGradient(dWeight: tf.Tensor2D, inputs: tf.Tensor2D,
   return tf.tidy(() => {
     const rows = tf.reshape(inputs, [-1, 1]);
     const updates = tf.reshape(dLookup, [-1, dWeight.shape[1]]);
-    const indexType: OpAttr = { ...floatType(), name: 'Tindices', value: int32TypeCode() };
-    return runOp('TensorScatterAdd', [floatType(), indexType], [dWeight, rows, updates], 1)[0] as tf.Tensor2D;
+    return runOp('TensorScatterAdd', [floatType(), int32TypeAttr('Tindices')], [dWeight, rows, updates], 1)[0] as tf.Tensor2D;
   });
-}
-
-function int32TypeCode(): number {
-  return (tf.backend() as unknown as { binding: { TF_INT32: number } }).binding.TF_INT32;
 }
 
 /**

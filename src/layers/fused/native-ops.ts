@@ -10,6 +10,7 @@ interface Binding {
   executeOp(name: string, attrs: OpAttr[], inputIds: number[], numOutputs: number): unknown[];
   createTensor(shape: number[], dtype: number, values: Int32Array): number;
   TF_FLOAT: number;
+  TF_INT32: number;
   TF_INT64: number;
   TF_ATTR_TYPE: number;
   TF_ATTR_FLOAT: number;
@@ -72,6 +73,12 @@ export function runOp(name: string, attrs: OpAttr[], inputs: (tf.Tensor | Int64)
 export function floatType(): OpAttr {
   const { binding } = nodeBackend();
   return { name: 'T', type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT };
+}
+
+/** A type attribute `name` = int32 (e.g. `Tindices` of the scatter ops). */
+export function int32TypeAttr(name: string): OpAttr {
+  const { binding } = nodeBackend();
+  return { name, type: binding.TF_ATTR_TYPE, value: binding.TF_INT32 };
 }
 
 export function floatAttr(name: string, value: number): OpAttr {
