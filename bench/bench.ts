@@ -153,6 +153,7 @@ async function main(): Promise<void> {
     `vocabulary ${data.vocabSize}); batch 20, bptt 35, SGD; ${counts.warmup} warm-up + ${counts.batches} timed windows`);
   const rows: Row[] = [];
   const limits: MatmulLimit[] = [];
+  const failures: string[] = [];
   const noPytorch = opts.pytorch ? pytorchUnavailable() : null;
   if (noPytorch) console.log(`PyTorch skipped: ${noPytorch}`);
   // Each config's systems run back to back (ours, the baseline, then PyTorch), so that a drift of the machine's
@@ -165,8 +166,15 @@ async function main(): Promise<void> {
         if (config === configs[0]) limits.push(child.limit);
         if (opts.pytorch && !noPytorch) {
           const pyThreads = threadCount ?? os.cpus().length;
-          rows.push(benchPytorch(config, data, counts, precision, pyThreads));
-          process.stderr.write(`  pytorch ${config} ${precision} threads ${pyThreads}: ${rows[rows.length - 1].trainWordsPerSecond.toFixed(0)} words/s\n`);
+          const name = `pytorch ${config} ${precision} threads ${pyThreads}`;
+          // A failed PyTorch run is reported, not allowed to throw away the rows measured so far and to come.
+          try {
+            rows.push(benchPytorch(config, data, counts, precision, pyThreads));
+            process.stderr.write(`  ${name}: ${rows[rows.length - 1].trainWordsPerSecond.toFixed(0)} words/s\n`);
+          } catch (error) {
+            failures.push(`${name}: ${(error as Error).message}`);
+            process.stderr.write(`  ${failures[failures.length - 1]}\n`);
+          }
         }
       }
     }
@@ -179,6 +187,10 @@ async function main(): Promise<void> {
   const run = { measured: new Date().toISOString(), cpu: cpuModel(), cpus: os.cpus().length, node: process.version, counts, limits, rows };
   fs.writeFileSync(opts.out, `${JSON.stringify({ runs: [...previous, run] }, null, 2)}\n`);
   console.log(`results: ${path.relative(process.cwd(), opts.out) || opts.out}`);
+  if (failures.length > 0) {
+    console.error(`bench: ${failures.length} PyTorch run${failures.length > 1 ? 's' : ''} failed (above); the other rows are in the results`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((error: Error) => {

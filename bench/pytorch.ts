@@ -32,7 +32,10 @@ export function benchPytorch(configName: string, data: BenchData, counts: Counts
   ];
   const run = spawnSync(findPython() ?? 'python3', args, { encoding: 'utf8' });
   const line = run.stdout.trim().split('\n').pop() ?? '';
-  if (run.status !== 0 || !line.startsWith('{')) throw new Error(`PyTorch bench failed: ${run.stderr.trim().split('\n').pop()}`);
+  if (run.status !== 0 || !line.startsWith('{')) {
+    const how = run.error ? run.error.message : run.signal ? `killed by ${run.signal}` : `exit ${run.status}`;
+    throw new Error(`PyTorch bench failed (${how}): ${run.stderr?.trim().split('\n').pop() || 'no message'}`);
+  }
   const result = JSON.parse(line) as { words_per_s: number; ms_per_batch: number; eval_words_per_s: number };
   const tokens = counts.batches * BATCH * BPTT;
   const seconds = tokens / result.words_per_s;
