@@ -7,7 +7,7 @@ export type { RecurrentArgs, RunOptions, RunResult } from './layers/recurrent';
 export { dropoutMask, embeddingDropoutMask, recurrentMasks, sequenceDropout } from './layers/dropout';
 export { availableBackends, bf16Support, currentBackend, nativeAvailability, describeBackend, howToGetNative, isBackendChoice, selectBackend } from './backend';
 export type { BackendReport } from './backend';
-export { backendInfo } from './backend/info';
+export { backendInfo, bf16Advice } from './backend/info';
 export type { BackendInfo } from './backend/info';
 export * from './data';
 export { LanguageModel } from './model/lm';

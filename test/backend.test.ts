@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, BackendName, availableBackends, bf16Support, currentBackend, nativeAvailability, selectBackend } from '../src/backend';
+import { bf16Advice } from '../src/backend/info';
 import { smallModel } from './model/fixtures';
 
 /**
@@ -68,6 +69,14 @@ describe('--precision bf16', () => {
     expect(bf16Support(fakeCpuinfo('fpu sse avx2 avx512_bf16'))).toBe(true);
     expect(bf16Support(fakeCpuinfo('fpu sse avx2 avx512f'))).toBe('this CPU has neither AMX-BF16 nor AVX512-BF16');
     expect(bf16Support('/nonexistent/cpuinfo')).toMatch(/cannot tell whether this CPU has bf16 units/);
+  });
+
+  test('rnnlm info advises on it from the oneDNN products: slower, faster, or too close to call', () => {
+    expect(bf16Advice({ fp32: 200, bf16: 140 })).toBe('bf16 products run at 0.70x float32 here: --precision bf16 would slow training on this CPU; keep fp32');
+    expect(bf16Advice({ fp32: 200, bf16: 500 })).toBe('bf16 products run at 2.50x float32 here: --precision bf16 speeds up the oneDNN kernels');
+    expect(bf16Advice({ fp32: 200, bf16: 210 })).toBe('bf16 products run at 1.05x float32 here: --precision bf16 would round without a clear speed-up');
+    expect(bf16Advice({ fp32: 200, bf16: null })).toBeNull();
+    expect(bf16Advice({ fp32: null, bf16: null })).toBeNull();
   });
 
   test('is refused on the wasm and cpu backends (or on a CPU without bf16), naming the option and the reason', async () => {

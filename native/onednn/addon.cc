@@ -1,4 +1,5 @@
-// The addon's entry point: registers the recurrent windows (rnn.cc, lstm.cc) and the output layer (output.cc).
+// The addon's entry point: registers the recurrent windows (rnn.cc, lstm.cc), the output layer (output.cc) and
+// the products' speed probe (probe.cc).
 #include "common.h"
 
 #ifdef __GLIBC__
@@ -69,6 +70,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"outputForward", nullptr, OutputForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"outputBackward", nullptr, OutputBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"productGflops", nullptr, ProductGflops, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
   return exports;

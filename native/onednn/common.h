@@ -284,5 +284,6 @@ napi_value LstmForward(napi_env env, napi_callback_info info);
 napi_value LstmBackward(napi_env env, napi_callback_info info);
 napi_value OutputForward(napi_env env, napi_callback_info info);
 napi_value OutputBackward(napi_env env, napi_callback_info info);
+napi_value ProductGflops(napi_env env, napi_callback_info info);
 
 }  // namespace rnnlm

@@ -16,8 +16,16 @@ export interface BackendInfo {
   bf16: true | string;
   /** The oneDNN version behind `--kernel onednn` (native/onednn/rnn.cc), or why those kernels cannot run. */
   onednn: { version: string } | { unavailable: string };
-  /** Square matMul GFLOP/s of the native backend at each precision (null where it cannot run). */
+  /**
+   * Square matMul GFLOP/s of the native backend at each precision (null where it cannot run). TensorFlow's bf16
+   * is its fpmath mode, which oneDNN honours only on CPUs with AMX: elsewhere this is a float32 figure.
+   */
   nativeGflops: Record<Precision, number | null>;
+  /**
+   * Square-product GFLOP/s of the oneDNN addon at each precision, as its recurrent and output kernels run them
+   * (bf16: bfloat16 inputs, float32 accumulation): what `--precision bf16` changes for those kernels.
+   */
+  onednnGflops: Record<Precision, number | null>;
   versions: RuntimeVersions;
   threads: string;
 }
@@ -76,6 +84,14 @@ export async function backendInfo(options: Partial<BackendOptions>): Promise<Bac
   }
   await selectBackend(options);
   const onednn = loadOnednn();
+  const onednnGflops: Record<Precision, number | null> = { fp32: null, bf16: null };
+  if (typeof onednn !== 'string') {
+    for (const precision of PRECISIONS) {
+      if (precision === 'fp32' || bf16 === true) {
+        onednnGflops[precision] = onednn.productGflops({ size: NATIVE_PROBE_SIZE, bf16: precision === 'bf16', repeats: 10 });
+      }
+    }
+  }
   const wasmThreads = available.wasm === true ? `wasm ${wasmThreadCount()}` : 'wasm —';
   return {
     backend: describeBackend(report),
@@ -83,9 +99,27 @@ export async function backendInfo(options: Partial<BackendOptions>): Promise<Bac
     bf16,
     onednn: typeof onednn === 'string' ? { unavailable: onednn } : { version: onednn.version() },
     nativeGflops,
+    onednnGflops,
     versions: runtimeVersions(report.tensorflowVersion),
     threads: `${os.cpus().length} CPU cores; tensorflow ${report.threads ? `${report.threads} intra-op` : 'its own thread pools (all cores)'}; ${wasmThreads}`,
   };
+}
+
+/**
+ * What `rnnlm info` advises about `--precision bf16` from the oneDNN products' speed, or null when there is
+ * nothing to compare. Where bf16 is slower (an AVX512-BF16 CPU without AMX: its bfloat16 dot products have
+ * float32 FMA's peak, and the conversions cost on top), it says so: bf16 would slow the run and round it.
+ * `--precision bf16` still runs there, in bfloat16, if asked: the advice does not change what runs.
+ */
+export function bf16Advice(onednnGflops: Record<Precision, number | null>): string | null {
+  const { fp32, bf16 } = onednnGflops;
+  if (fp32 === null || bf16 === null) return null;
+  // Within ±10% the one short measurement cannot tell them apart.
+  const ratio = bf16 / fp32;
+  const measured = `bf16 products run at ${ratio.toFixed(2)}x float32 here`;
+  if (ratio < 0.9) return `${measured}: --precision bf16 would slow training on this CPU; keep fp32`;
+  if (ratio > 1.1) return `${measured}: --precision bf16 speeds up the oneDNN kernels`;
+  return `${measured}: --precision bf16 would round without a clear speed-up`;
 }
 
 function wasmThreadCount(): number {

@@ -53,6 +53,7 @@ test('rnnlm train --max-batches, then evaluate and generate, end to end', () => 
 describe('precision and kernel', () => {
   const info = JSON.parse(rnnlm(['info', '--json']).stdout) as {
     bf16: true | string; backend: string; nativeGflops: Record<string, number | null>; onednn: { version: string } | { unavailable: string };
+    onednnGflops: Record<string, number | null>;
   };
 
   test('rnnlm info says whether bf16 can run and measures the native matMul at each precision', () => {
@@ -64,6 +65,16 @@ describe('precision and kernel', () => {
     expect(info.nativeGflops.fp32).toBeGreaterThan(0);
     if (info.bf16 === true) expect(info.nativeGflops.bf16).toBeGreaterThan(0);
     else expect(info.nativeGflops.bf16).toBeNull();
+  });
+
+  test('rnnlm info measures the oneDNN products at each precision and says whether bf16 pays', () => {
+    if (!('version' in info.onednn)) return expect(info.onednnGflops).toEqual({ fp32: null, bf16: null });
+    expect(info.onednnGflops.fp32).toBeGreaterThan(0);
+    if (info.bf16 !== true) return expect(info.onednnGflops.bf16).toBeNull();
+    expect(info.onednnGflops.bf16).toBeGreaterThan(0);
+    const text = rnnlm(['info']).stdout;
+    expect(text).toMatch(/^oneDNN products 1024x1024: fp32 [\d.]+ GFLOP\/s, bf16 [\d.]+ GFLOP\/s$/m);
+    expect(text).toMatch(/^ {2}bf16 products run at [\d.]+x float32 here: --precision bf16 (would slow training on this CPU; keep fp32|speeds up the oneDNN kernels|would round without a clear speed-up)$/m);
   });
 
   test('train --precision bf16 runs where bf16 can run, and says so in the report; elsewhere it is one clear line', () => {

@@ -106,4 +106,6 @@ export interface OnednnAddon {
   /** Gradients of Σ_n c_n·nll_n, with `scale` = c: ∂/∂h [N, H], ∂/∂W (W's layout), ∂/∂b [V]; P and `weights16` as the forward left them. */
   outputBackward(args: OnednnOutputSizes & Omit<OnednnOutputData, 'b'> & { scale: Float32Array; probabilities: Int32Array; weights16?: Int32Array }):
     { dHidden: Float32Array; dWeight: Float32Array; dBias: Float32Array };
+  /** GFLOP/s of a square size×size product as the kernels run theirs (native/onednn/probe.cc), after a warm-up. */
+  productGflops(args: { size: number; bf16: boolean; repeats: number }): number;
 }
