@@ -210,7 +210,8 @@ napi_value LstmForward(napi_env env, napi_callback_info info) {
 }
 
 /**
- * lstmBackward({time, batch, inputs, units, bf16, x, h0, c0, wx, wh, masks?, outputs, workspace, dOutputs [B·T·u], dh, dc})
+ * lstmBackward({time, batch, inputs, units, bf16, x, h0, c0, wx, wh, masks?, outputs, workspace, dOutputs [B·T·u], dh, dc,
+ *               into? {dx, dWx, dWh}: arrays to write those into})
  *   → {dx [B·T·in], dh0, dc0, dWx, dWh, dB}
  * From the forward's inputs, outputs and workspace, and the gradients of the outputs and of the final state.
  */
@@ -227,8 +228,9 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
     // ∂L/∂c carried backwards from step to step, starting from the final state's; ∂L/∂h likewise, below.
     const float *dhFinal = floats(env, args, "dh", w.state()), *dcFinal = floats(env, args, "dc", w.state());
     std::vector<float> dc(dcFinal, dcFinal + w.state());
-    JsOutput dx = newFloats(env, w.rows() * w.inputs), dh0 = newFloats(env, w.state()), dc0 = newFloats(env, w.state());
-    JsOutput dWx = newFloats(env, size_t(w.inputs) * width), dWh = newFloats(env, size_t(u) * width), dB = newFloats(env, width);
+    JsOutput dx = outputFloats(env, args, "dx", w.rows() * w.inputs), dh0 = newFloats(env, w.state()), dc0 = newFloats(env, w.state());
+    JsOutput dWx = outputFloats(env, args, "dWx", size_t(w.inputs) * width), dWh = outputFloats(env, args, "dWh", size_t(u) * width);
+    JsOutput dB = newFloats(env, width);
 
     // ∂L/∂[i f g o] before the activations, every step: [T·B, 4u] in float32 (for ∂b), and a bfloat16 copy for
     // the products in bf16 mode, each row converted as it is computed.

@@ -177,7 +177,8 @@ napi_value OutputForward(napi_env env, napi_callback_info info) {
 
 /**
  * outputBackward({rows, hidden, vocab, bf16, vocabRows, h, w, targets, scale [N] (c_n = ∂L/∂nll_n), probabilities,
- *                 weights16 (bf16 mode)}), with P and W's bf16 copy as the forward left them
+ *                 weights16 (bf16 mode), into? {dHidden, dWeight}: arrays to write those into}), with P and W's bf16 copy as
+ *                 the forward left them
  *   → {dHidden [N·H], dWeight (W's layout), dBias [V]}
  */
 napi_value OutputBackward(napi_env env, napi_callback_info info) {
@@ -189,7 +190,8 @@ napi_value OutputBackward(napi_env env, napi_callback_info info) {
     const float* c = floats(env, args, "scale", o.rows);
     const int32_t* targets = targetsOf(env, args, o);
     const void* p = typedArray(env, args, "probabilities", napi_int32_array, o.probabilityBytes(), true);
-    JsOutput dHidden = newFloats(env, size_t(o.rows) * o.hidden), dWeight = newFloats(env, o.weightCount()), dBias = newFloats(env, o.vocab);
+    JsOutput dHidden = outputFloats(env, args, "dHidden", size_t(o.rows) * o.hidden), dWeight = outputFloats(env, args, "dWeight", o.weightCount());
+    JsOutput dBias = newFloats(env, o.vocab);
     auto* dh = static_cast<float*>(dHidden.data);
     auto* dw = static_cast<float*>(dWeight.data);
     auto* db = static_cast<float*>(dBias.data);

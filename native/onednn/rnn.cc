@@ -223,7 +223,7 @@ napi_value RnnForward(napi_env env, napi_callback_info info) {
 
 /**
  * backward({cell, time, batch, inputs, units, bf16, batchMajor, x, h0, c0?, wx, wh, b, peephole?, outputs, h, c?, workspace,
- *           dOutputs, dh, dc?})
+ *           dOutputs, dh, dc?, into? {dx, dWx, dWh}: arrays to write those into})
  *   → {dx, dh0, dc0?, dWx, dWh, dB, dPeephole?}
  * The forward's inputs and outputs come back as the forward took and gave them; `dh`/`dc` are the gradients
  * of the final state.
@@ -237,8 +237,9 @@ napi_value RnnBackward(napi_env env, napi_callback_info info) {
     auto plainState = w.stateDesc(dt::f32);
     auto arg = [&](const char* name, size_t count) { return floats(env, args, name, count); };
     size_t biasSize = size_t(w.gates()) * w.units;
-    JsOutput dx = newFloats(env, w.sequence(w.inputs)), dh0 = newFloats(env, w.state());
-    JsOutput dWx = newFloats(env, w.weights(w.inputs)), dWh = newFloats(env, w.weights(w.units)), dB = newFloats(env, biasSize);
+    JsOutput dx = outputFloats(env, args, "dx", w.sequence(w.inputs)), dh0 = newFloats(env, w.state());
+    JsOutput dWx = outputFloats(env, args, "dWx", w.weights(w.inputs)), dWh = outputFloats(env, args, "dWh", w.weights(w.units));
+    JsOutput dB = newFloats(env, biasSize);
     // The GRU's weight gradients come out in oneDNN's gate order, into scratch, and are swapped back below.
     std::vector<float> dWxOrder(w.cell == Cell::gru ? w.weights(w.inputs) : 0), dWhOrder(dWxOrder.empty() ? 0 : w.weights(w.units)), dBOrder(dWxOrder.empty() ? 0 : biasSize);
     auto target = [](std::vector<float>& scratch, void* js) { return scratch.empty() ? js : static_cast<void*>(scratch.data()); };

@@ -3,6 +3,7 @@ import { kernelChoice } from '../layers/kernel-choice';
 import { OnednnAddon, OnednnOutputSizes } from '../layers/onednn/addon';
 import { ArrayPool } from '../layers/onednn/array-pool';
 import { host, hostWeight } from '../layers/onednn/host';
+import { outputArrays } from '../layers/onednn/reused-outputs';
 import type { OutputLayer } from './loss';
 
 /** The oneDNN addon and its precision, when the output layer runs on it: wherever the oneDNN kernels are in force. */
@@ -97,9 +98,10 @@ export function nativeCrossEntropy(
         const perRow = host(dy)[0] / count;
         const w = savedWeights ? host(savedWeights) : null;
         const scale = new Float32Array(shape.rows).map((_, n) => (w ? w[n] * perRow : perRow)); // c_n = ∂L/∂nll_n
+        const into = outputArrays({ dHidden: savedH.size, dWeight: savedWeight.size });
         const g = addon.outputBackward({
           ...shape, h: host(savedH), w: hostWeight(savedWeight), targets: int32(savedTargets), scale,
-          probabilities, weights16,
+          probabilities, weights16, into,
         });
         probabilityArrays.give(probabilities);
         if (weights16) bf16WeightArrays.give(weights16);

@@ -3,6 +3,7 @@ import { TrainConfig } from '../config/hyper';
 import { StreamBatcher, Window } from '../data/batches';
 import { ConfigError, DivergenceError } from '../errors';
 import { evaluatePerplexity } from '../eval/perplexity';
+import { reusingOutputArrays } from '../layers/onednn/reused-outputs';
 import { LanguageModel, ModelState } from '../model/lm';
 import { IterateAverage, nonMonotoneTrigger } from './asgd';
 import { clipFactor, globalNorm } from './clip';
@@ -178,7 +179,8 @@ export class Trainer {
     const carried = this.carried;
     const { alpha, beta, clip, weightDecay } = this.config;
     let next = null as ModelState | null;
-    const { nll, loss, norm } = tf.tidy(() => {
+    // The tidy disposes every tensor of the step, so the addon's gradient arrays can serve the next one.
+    const { nll, loss, norm } = reusingOutputArrays(() => tf.tidy(() => {
       const inputs = tf.tensor2d(window.inputs, [window.batchSize, window.steps], 'int32');
       const targets = tf.tensor1d(window.targets, 'int32');
       const kept: { nll?: tf.Scalar } = {};
@@ -194,7 +196,7 @@ export class Trainer {
         applyClipped(this.optimizer, this.config.optimizer, grads, clipFactor(values[2], clip), variables, weightDecay);
       }
       return { nll: values[0], loss: values[1], norm: values[2] };
-    });
+    }));
     if (carried) tf.dispose(carried.layers);
     this.carried = next;
     this.lastGradNorm = norm;

@@ -224,6 +224,22 @@ describeOnednn('oneDNN kernels in a layer', () => {
     });
   });
 
+  test('the addon writes a backward pass\'s large gradients into the arrays given as `into`, and checks their sizes', () => {
+    const lstm = { time: 2, batch: 1, inputs: 3, units: 2, bf16: false, x: new Float32Array(6), h0: new Float32Array(2), c0: new Float32Array(2),
+      wx: new Float32Array(24).fill(0.1), wh: new Float32Array(16).fill(0.2) };
+    const workspace = new Float32Array(2 * 1 * 6 * 2);
+    const { outputs } = addon!.lstmForward({ ...lstm, b: new Float32Array(8), workspace });
+    const backward = { ...lstm, outputs, workspace, dOutputs: new Float32Array(4).fill(1), dh: new Float32Array(2), dc: new Float32Array(2) };
+    const into = { dx: new Float32Array(6).fill(NaN), dWx: new Float32Array(24).fill(NaN), dWh: new Float32Array(16).fill(NaN) };
+    const fresh = addon!.lstmBackward(backward);
+    const reused = addon!.lstmBackward({ ...backward, into });
+    for (const name of ['dx', 'dWx', 'dWh'] as const) {
+      expect(reused[name]).toBe(into[name]);
+      expect(Array.from(reused[name])).toEqual(Array.from(fresh[name]));
+    }
+    expect(() => addon!.lstmBackward({ ...backward, into: { ...into, dWh: new Float32Array(15) } })).toThrow('oneDNN addon: dWh holds 15 elements, expected 16');
+  });
+
   test('mis-sized arrays are refused with a message naming the argument', () => {
     const sizes = { cell: 'lstm' as const, time: 2, batch: 1, inputs: 3, units: 2, bf16: false, batchMajor: true, training: false };
     const ok = {

@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
+import { nativeAvailability } from '../../src/backend';
+import { loadOnednn } from '../../src/backend/onednn';
+import { StreamBatcher } from '../../src/data/batches';
 import { DivergenceError } from '../../src/errors';
+import { kernelChoice, setKernelChoice } from '../../src/layers/kernel-choice';
 import { Trainer } from '../../src/train/trainer';
+import { relativeError } from '../helpers';
 import { patternIds, smallModel } from '../model/fixtures';
 import { trainConfig } from './resume';
 
@@ -66,4 +71,35 @@ test('bptt longer than the training streams is a clear error', () => {
   expect(() => new Trainer(model, { train: patternIds(100, pattern), valid: patternIds(50, pattern), test: patternIds(50, pattern) },
     config({ batchSize: 10, bptt: 35 }))).toThrow(/lower bptt or batchSize/);
   model.dispose();
+});
+
+const onednnLoaded = ['auto', 'tensorflow'].includes(process.env.RNNLM_BACKEND ?? 'auto') && nativeAvailability() === true && typeof loadOnednn() !== 'string';
+(onednnLoaded ? test : test.skip)('steps whose gradients come from reused arrays (oneDNN kernels) follow the explicit kernels\' weights', () => {
+  // Two layers of one size and a tied output layer: every step's large gradients land in arrays the next step
+  // writes again (src/layers/onednn/reused-outputs.ts); a tensor or weight still reading one would drift.
+  const ids = patternIds(2000, pattern);
+  const settings = kernelChoice();
+  const weightsAfterSteps = (kernel: 'auto' | 'explicit', recurrent: number): Float32Array[] => {
+    setKernelChoice(kernel, settings.precision, kernel === 'auto' ? settings.onednn : null);
+    const dropout = { input: 0.1, hidden: 0.1, output: 0.1, recurrent, embedding: 0, kind: 'variational' as const };
+    const model = smallModel({ vocabSize: 10, tied: true, hiddenSizes: [16, 16], embeddingSize: 16, dropout });
+    const trainer = new Trainer(model, { train: ids, valid: ids, test: ids }, config({ optimizer: 'sgd', lr: 1, batchSize: 4, bptt: 6 }));
+    const batcher = new StreamBatcher(ids, 4, 6, { exact: false });
+    for (let k = 0; k < 6; k++) trainer.step(batcher.span(k * 6, 6), k + 1);
+    const weights = model.variables().map((v) => v.dataSync() as Float32Array);
+    expect(model.layers.every((layer) => kernel === 'explicit' ? layer.lastKernel === 'explicit' : /^oneDNN/.test(layer.lastKernel ?? ''))).toBe(true);
+    trainer.dispose();
+    model.dispose();
+    return weights;
+  };
+  try {
+    for (const recurrent of [0, 0.2]) { // the oneDNN LSTM primitive, then the matmul LSTM (recurrent masks)
+      const explicit = weightsAfterSteps('explicit', recurrent);
+      const onednn = weightsAfterSteps('auto', recurrent);
+      const tolerance = settings.precision === 'bf16' ? 3e-2 : 1e-4;
+      onednn.forEach((w, k) => expect({ recurrent, weight: k, ok: relativeError(w, explicit[k]) < tolerance }).toEqual({ recurrent, weight: k, ok: true }));
+    }
+  } finally {
+    setKernelChoice(settings.kernel, settings.precision, settings.onednn);
+  }
 });

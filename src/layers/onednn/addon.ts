@@ -89,11 +89,15 @@ export interface OnednnAddon {
   backward(args: OnednnWindowSizes & OnednnWindowData & {
     outputs: Float32Array; h: Float32Array; c?: Float32Array; workspace: Int32Array;
     dOutputs: Float32Array; dh: Float32Array; dc?: Float32Array;
+    /** Arrays (of exactly their sizes) to write these gradients into, instead of new ones. */
+    into?: { dx: Float32Array; dWx: Float32Array; dWh: Float32Array };
   }): OnednnGradients;
   /** The LSTM's window on oneDNN matmuls and our per-step code; the workspace keeps every step's gates and cell. */
   lstmForward(args: OnednnLstmData & { b: Float32Array; workspace: Float32Array }): { outputs: Float32Array; h: Float32Array; c: Float32Array };
   lstmBackward(args: OnednnLstmData & {
     outputs: Float32Array; workspace: Float32Array; dOutputs: Float32Array; dh: Float32Array; dc: Float32Array;
+    /** Arrays (of exactly their sizes) to write these gradients into, instead of new ones. */
+    into?: { dx: Float32Array; dWx: Float32Array; dWh: Float32Array };
   }): Required<Omit<OnednnGradients, 'dPeephole'>>;
   /**
    * nll_n = −log softmax(h·W + b)_n[t_n]; in training it also writes the softmax P for the backward pass into
@@ -104,7 +108,11 @@ export interface OnednnAddon {
     training: boolean; probabilities?: Int32Array; weights16?: Int32Array; weights16Ready?: boolean;
   }): { nll: Float32Array };
   /** Gradients of Σ_n c_n·nll_n, with `scale` = c: ∂/∂h [N, H], ∂/∂W (W's layout), ∂/∂b [V]; P and `weights16` as the forward left them. */
-  outputBackward(args: OnednnOutputSizes & Omit<OnednnOutputData, 'b'> & { scale: Float32Array; probabilities: Int32Array; weights16?: Int32Array }):
+  outputBackward(args: OnednnOutputSizes & Omit<OnednnOutputData, 'b'> & {
+    scale: Float32Array; probabilities: Int32Array; weights16?: Int32Array;
+    /** Arrays (of exactly their sizes) to write these gradients into, instead of new ones. */
+    into?: { dHidden: Float32Array; dWeight: Float32Array };
+  }):
     { dHidden: Float32Array; dWeight: Float32Array; dBias: Float32Array };
   /** GFLOP/s of a square size×size product as the kernels run theirs (native/onednn/probe.cc), after a warm-up. */
   productGflops(args: { size: number; bf16: boolean; repeats: number }): number;

@@ -4,6 +4,7 @@ import { SavedRecord, WindowForward, WindowGradients, WindowInputs, WindowKernel
 import { OnednnAddon, OnednnLstmData } from './addon';
 import { ArrayPool } from './array-pool';
 import { host, hostWeight } from './host';
+import { outputArrays } from './reused-outputs';
 import { onednnWindow } from './window';
 
 /**
@@ -74,10 +75,11 @@ export function onednnLstmWindow(addon: OnednnAddon, units: number, bf16: boolea
       const array = (name: string): Float32Array => host(saved[name] as tf.Tensor);
       const [batch, time, inputs] = (saved.x as tf.Tensor3D).shape;
       const workspace = array('workspace');
+      const into = outputArrays({ dx: batch * time * inputs, dWx: inputs * 4 * units, dWh: units * 4 * units });
       const g = addon.lstmBackward({
         time, batch, inputs, units, bf16,
         x: array('x'), h0: array('h0'), c0: array('c0'), wx: array('wx'), wh: array('wh'), ...(saved.masks ? { masks: array('masks') } : {}),
-        outputs: array('outputs'), workspace, dOutputs: host(dOutputs), dh: host(dh), dc: host(dc),
+        outputs: array('outputs'), workspace, dOutputs: host(dOutputs), dh: host(dh), dc: host(dc), into,
       });
       workspaces.give(workspace);
       return {

@@ -3,6 +3,7 @@ import { CellState } from '../../cells/cell';
 import { SavedRecord, WindowForward, WindowGradients, WindowInputs, WindowKernel } from '../window';
 import { OnednnAddon, OnednnCell, OnednnWindowData, OnednnWindowSizes } from './addon';
 import { host, hostWeight } from './host';
+import { outputArrays } from './reused-outputs';
 
 const GATES: Record<OnednnCell, number> = { lstm: 4, peephole: 4, gru: 3, rnn: 1 };
 const NAMES: Record<OnednnCell, string> = { lstm: 'LSTM', peephole: 'peephole LSTM', gru: 'GRU', rnn: 'tanh RNN' };
@@ -66,12 +67,13 @@ export function onednnWindow(addon: OnednnAddon, cell: OnednnCell, units: number
       const optional = (name: string): Float32Array | undefined => (saved[name] ? host(saved[name] as tf.Tensor) : undefined);
       const required = (name: string): Float32Array => host(saved[name] as tf.Tensor);
       const sizes = sizesOf(saved.x as tf.Tensor3D);
+      const into = outputArrays({ dx: sizes.time * sizes.batch * sizes.inputs, dWx: sizes.inputs * width, dWh: units * width });
       const g = addon.backward({
         ...sizes,
         x: required('x'), h0: required('h0'), c0: optional('c0'), wx: required('wx'), wh: required('wh'), b: required('b'),
         peephole: optional('peephole'), outputs: required('outputs'), h: required('h'), c: optional('c'),
         workspace: (saved.workspace as tf.Tensor).dataSync() as Int32Array,
-        dOutputs: host(dOutputs), dh: host(dh), dc: dc ? host(dc) : undefined,
+        dOutputs: host(dOutputs), dh: host(dh), dc: dc ? host(dc) : undefined, into,
       });
       return {
         dx: sequence(g.dx, sizes, sizes.inputs),
