@@ -17,8 +17,10 @@ const spare = new ArrayPool((length) => new Float32Array(length), 16);
 let lent: Float32Array[] | null = null;
 
 /**
- * Runs `step`, in which the addon's large gradients go into reused arrays. Every tensor `step` makes must be
- * disposed by the time it returns (run a `tf.tidy` inside): the arrays are written again by the next scope.
+ * Runs `step`, in which the addon's large gradients go into reused arrays. Every tensor made from those
+ * gradients, or by an op from such a tensor, must be disposed by the time `step` returns (a `tf.tidy` inside
+ * does it; what `step` keeps must not come from them: the trainer keeps only the forward's final state): the
+ * arrays are written again in the next scope.
  */
 export function reusingOutputArrays<T>(step: () => T): T {
   if (lent !== null) return step(); // nested: the outer scope recycles
