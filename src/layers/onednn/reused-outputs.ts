@@ -7,8 +7,8 @@ import { ArrayPool } from './array-pool';
  * of them a step made V8 collect garbage two or three times a step. tfjs-node hands a tensor's array to
  * TensorFlow without copying it, so an array may be written again only once every tensor that reads it is
  * disposed: arrays are lent only inside `reusingOutputArrays`, whose caller disposes them all (the trainer's
- * step), and are free again when it returns. On the cpu backend a tensor keeps the array as its values, and
- * wasm copies it at once: only the native backend takes part.
+ * step), and are free again when it returns. Only the native backend takes part: that is where the
+ * allocations were measured and where test/train/trainer.test.ts checks training on reused arrays.
  */
 
 /** Arrays free to be written. */
