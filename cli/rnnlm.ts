@@ -74,6 +74,16 @@ function fail(error: unknown): never {
   process.exit(error instanceof UserError ? error.exitCode : 1);
 }
 
+/**
+ * A reader that stops early (`rnnlm score text | head`) closes our stdout. Like any Unix tool that SIGPIPE ends,
+ * stop there with its status (128 + 13) instead of Node's stack trace. `train` keeps running to its checkpoint.
+ */
+const CLOSED_STDOUT_STATUS = 141;
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(CLOSED_STDOUT_STATUS);
+  throw error;
+});
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode);
   fail(error);

@@ -59,8 +59,9 @@ export function trainCommand(): Command {
           stop(143, `the parent process ${parent} ended: `)();
         }, PARENT_CHECK_MS).unref();
       }
-      // Our stdout/stderr may be pipes into that parent: writing to them must not end the run before its checkpoint.
-      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+      // Our stdout/stderr may be pipes into that parent, or into a reader that stops early: writing to them must
+      // not end the run before its checkpoint (this replaces the CLI's exit on a closed stdout).
+      for (const stream of [process.stdout, process.stderr]) stream.removeAllListeners('error').on('error', () => undefined);
       const json = Boolean(options.json);
       let printedHeader = false;
       const result = await trainLanguageModel({

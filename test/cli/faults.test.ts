@@ -254,3 +254,13 @@ test('SIGKILL at 50 random moments, many inside saves: after each kill the run l
   expect(killedInside.get('checkpoint') ?? 0).toBeGreaterThanOrEqual(1);
   expect([...killedInside.values()].reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(10);
 });
+
+test('a reader that stops early (`rnnlm train … | head`) does not end the run: it trains to the end and saves', async () => {
+  const runDir = path.join(tempDir('rnnlm-head-'), 'run');
+  const child = spawn(process.execPath, [CLI, ...TRAIN, '--epochs', '2', '--save', runDir], { stdio: ['ignore', 'pipe', 'ignore'] });
+  child.stdout.once('data', () => child.stdout.destroy()); // the epoch table's first lines, then the reader is gone
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  expect(code).toBe(0);
+  expect(readReport(runDir).status).toBe('finished');
+  expect(readReport(runDir).epochs).toHaveLength(2);
+});

@@ -1,8 +1,9 @@
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_HYPER, howToGetNative } from '../../src';
 import { PACKAGE_ROOT } from '../../src/package';
-import { rnnlm } from './run-cli';
+import { CLI, rnnlm } from './run-cli';
 
 test.each(['train', 'evaluate', 'generate', 'score', 'export', 'serve', 'report', 'info'])('rnnlm %s --help shows one example that uses only its own flags', (command) => {
   const help = rnnlm([command, '--help']);
@@ -31,4 +32,13 @@ test('the native-backend hint names the provisioning script as it can be typed f
     .toContain('`node node_modules/tfjs-rnnlm/scripts/provision-native.js`'); // a project that depends on it
   expect(howToGetNative('/home/me/app/src/deep/er', '/usr/lib/node_modules/tfjs-rnnlm'))
     .toContain('`node /usr/lib/node_modules/tfjs-rnnlm/scripts/provision-native.js`'); // a global install, far away
+});
+
+test('help into a reader that has gone (`rnnlm train --help | head -1`) ends with the status SIGPIPE gives (141), not a stack trace', async () => {
+  const child = spawn(process.execPath, [CLI, 'train', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy(); // before the CLI has started, so its first write finds the pipe closed
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  expect({ code, stderr }).toEqual({ code: 141, stderr: '' });
 });

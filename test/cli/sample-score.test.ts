@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as path from 'path';
 import { CLI, TINY_MODEL, rnnlm, tempDir, tinyCorpus } from './run-cli';
 
@@ -20,6 +20,17 @@ test('generate takes --top-k, --top-p, --beam and --stop-at-eos, and --seed repr
   expect(beam.stdout.endsWith('\n')).toBe(true);
   expect(beam.stdout.trim().split('\n')).toHaveLength(1);
   expect(rnnlm(['generate', '--model', model, '--top-p', '1.5']).stderr).toMatch(/^rnnlm: --top-p must be in \(0, 1\], got 1.5$/m);
+});
+
+test('a reader that stops early (`rnnlm generate | head`) ends generate quietly with the status SIGPIPE gives (141)', async () => {
+  // 20,000 tokens are more than a pipe holds, so some write must find the pipe closed.
+  const child = spawn(process.execPath, [CLI, 'generate', '--model', model, '--length', '20000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  expect(code).toBe(141);
+  expect(stderr).not.toMatch(/EPIPE|^\s+at /m); // (TensorFlow's start-up lines may be there: stderr is a socket here)
 });
 
 test('score prints log-probability, tokens and perplexity per line, from a file or standard input', () => {
