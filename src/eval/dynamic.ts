@@ -47,9 +47,16 @@ export function dynamicPerplexityWith(
 ): PerplexityResult {
   const variables = model.variables();
   const trained = variables.map((v) => tf.clone(v));
-  const decay = tf.tidy(() => {
+  // The step regrouped as w ← (1 − λd)⊙w + λd⊙w₀ − (lr/(RMS + ε))⊙g, with the three factors computed once: three
+  // passes over the weights a window instead of eight, which were half of a batch-1 window's time at 2×650.
+  const { keep, anchor, negativeStep } = tf.tidy(() => {
     const total = tf.addN(rms.map((r) => tf.mean(r))) as tf.Scalar;
-    return rms.map((r) => tf.keep(tf.minimum(tf.div(r, total), 1 / Math.max(options.lambda, 1e-12))));
+    const pull = rms.map((r) => tf.mul(tf.minimum(tf.div(r, total), 1 / Math.max(options.lambda, 1e-12)), options.lambda)); // λ·d
+    return {
+      keep: pull.map((p) => tf.keep(tf.sub(1, p))),
+      anchor: pull.map((p, j) => tf.keep(tf.mul(p, trained[j]))),
+      negativeStep: rms.map((r) => tf.keep(tf.div(-options.lr, tf.add(r, EPSILON)))),
+    };
   });
   const batcher = new StreamBatcher(ids, batchSize, bptt, { exact: true });
   let state: ModelState | null = null;
@@ -62,16 +69,14 @@ export function dynamicPerplexityWith(
       if (state) tf.dispose(state.layers);
       state = step.state;
       tf.tidy(() => variables.forEach((v, j) => {
-        const normalised = tf.div(step.grads[v.name], tf.add(rms[j], EPSILON)); // g/(RMS + ε)
-        const pullBack = tf.mul(tf.mul(decay[j], options.lambda), tf.sub(trained[j], v)); // λ·d⊙(w₀ − w)
-        v.assign(tf.add(tf.sub(v, tf.mul(normalised, options.lr)), pullBack));
+        v.assign(tf.addN([tf.mul(keep[j], v), anchor[j], tf.mul(negativeStep[j], step.grads[v.name])]));
       }));
       tf.dispose(Object.values(step.grads));
     }
   } finally {
     if (state) tf.dispose(state.layers);
     variables.forEach((v, j) => v.assign(trained[j]));
-    tf.dispose([...trained, ...decay]);
+    tf.dispose([...trained, ...keep, ...anchor, ...negativeStep]);
   }
   const tokens = batcher.predictedTokens;
   return { perplexity: Math.exp(nll / tokens), nll, tokens };
