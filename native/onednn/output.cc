@@ -46,6 +46,13 @@ struct OutputLayer {
   memory::desc weightAsHiddenByVocab(dt type = dt::f32) const { return {{hidden, vocab}, type, vocabRows ? tag::ba : tag::ab}; }
   /** The caller's W (or its copy converted to `type`) as the [V, H] matrix of the product P·Wᵀ. */
   memory::desc weightAsVocabByHidden(dt type = dt::f32) const { return {{vocab, hidden}, type, vocabRows ? tag::ab : tag::ba}; }
+  /**
+   * Whether the float32 products read W packed into oneDNN's blocked layout rather than as the caller's array.
+   * Packing is a pass over all of W each call; it pays back only over many rows: at 650 × 10,000 the plain W took
+   * 6.4 against 10.6 ms at 1 row (sampling), 15 against 23 ms at 35 (dynamic evaluation's windows), the same at
+   * 350 (batch 10), and packed was as fast or faster at 700 (a training step's 20 × 35).
+   */
+  bool packWeights() const { return rows >= 512; }
   /** Element (v, j) of W in the caller's layout. */
   size_t weightIndex(size_t v, size_t j) const { return vocabRows ? v * hidden + j : j * vocab + v; }
 };
@@ -148,7 +155,7 @@ napi_value OutputForward(napi_env env, napi_callback_info info) {
       if (!(isGiven(env, args, "weights16Ready") && boolProperty(env, args, "weights16Ready"))) store(w, w16, o.weightCount(), dt::bf16);
       product(o.rowsBy(o.hidden, dt::f32), h, o.weightAsHiddenByVocab(dt::bf16), w16, o.rowsBy(o.vocab, dt::f32), logits, dt::bf16, b, true);
     } else {
-      product(o.rowsBy(o.hidden, dt::f32), h, o.weightAsHiddenByVocab(), w, o.rowsBy(o.vocab, dt::f32), logits, dt::f32, b);
+      product(o.rowsBy(o.hidden, dt::f32), h, o.weightAsHiddenByVocab(), w, o.rowsBy(o.vocab, dt::f32), logits, dt::f32, b, !o.packWeights());
     }
     JsOutput nll = newFloats(env, o.rows);
     auto* out = static_cast<float*>(nll.data);
@@ -202,7 +209,7 @@ napi_value OutputBackward(napi_env env, napi_callback_info info) {
       const void* w16 = typedArray(env, args, "weights16", napi_int32_array, o.weightCount() * 2, true);
       product(o.rowsBy(o.vocab, dt::bf16), p, o.weightAsVocabByHidden(dt::bf16), w16, o.rowsBy(o.hidden, dt::f32), dh, dt::bf16, nullptr, true);
     } else {
-      product(o.rowsBy(o.vocab, dt::f32), p, o.weightAsVocabByHidden(), w, o.rowsBy(o.hidden, dt::f32), dh, dt::f32);
+      product(o.rowsBy(o.vocab, dt::f32), p, o.weightAsVocabByHidden(), w, o.rowsBy(o.hidden, dt::f32), dh, dt::f32, nullptr, !o.packWeights());
     }
     // c ⊙ h: the other operand of ∂L/∂W, and what the one-hot term below scatters into its target columns
     std::vector<float> scaledHidden(N * H);
