@@ -32,7 +32,7 @@ export type { LineScore } from './eval/score';
 export { evaluatePerplexity } from './eval/perplexity';
 export type { PerplexityResult } from './eval/perplexity';
 export { adaptationOf, adaptedPerplexity, evaluateModelOnCorpus, loadModelFromDirectory } from './eval/evaluate';
-export { TUNING_GRIDS, adaptationScorer, describeSettings, gridEdges, tuneAdaptation, tuningCandidates } from './eval/tune';
+export { TUNING_GRIDS, TUNING_SCREEN, adaptationScorer, describeSettings, gridEdges, screenLength, tuneAdaptation, tuningCandidates } from './eval/tune';
 export type { AdaptationScorer, TunableAdaptation, TuningTrial } from './eval/tune';
 export type { Adaptation, EvaluationResult } from './eval/evaluate';
 export { cachePerplexity } from './eval/cache';

@@ -18,7 +18,10 @@ export function evaluateCommand(): Command {
       const { model, vocab } = loadModelFromDirectory(parsed.model);
       const batchSize = options.batchSize ?? (options.split === 'test' ? 1 : 10);
       const tuning = options.tune
-        ? { onTrial: (trial: TuningTrial) => process.stderr.write(`tune: ${describeSettings(trial.adaptation)}: valid perplexity ${trial.perplexity.toFixed(2)}\n`) }
+        ? {
+          onTrial: (trial: TuningTrial) => process.stderr.write(`tune: ${describeSettings(trial.adaptation)}: valid perplexity ` +
+            `${trial.perplexity.toFixed(2)} (${trial.screen ? 'screen, first' : 'finalist, all'} ${trial.tokens} tokens)\n`),
+        }
         : null;
       const result = evaluateModelOnCorpus(model, vocab, options.data, options.split, batchSize, options.bptt, adaptation, tuning);
       for (const edge of result.tuned ? gridEdges(result.tuned.best) : []) process.stderr.write(`tune: ${edge}; a wider grid may do better\n`);

@@ -105,7 +105,7 @@ export function evaluateModelOnCorpus(
   if (tuning && adaptation.method !== 'mc-dropout') {
     const scorer = adaptationScorer(model, batchSize, bptt, train);
     try {
-      const tuned = tuneAdaptation(scorer, loadSplit(dataDir, 'valid', vocab), adaptation, tuning.onTrial);
+      const tuned = tuneAdaptation(scorer, loadSplit(dataDir, 'valid', vocab), adaptation, batchSize, tuning.onTrial);
       return { ...plain, adapted: { ...scorer.score(ids, tuned.best), method: tuned.best.method }, tuned };
     } finally {
       scorer.dispose();

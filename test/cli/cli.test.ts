@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { gridEdges, nativeAvailability, readReport } from '../../src';
+import { TUNING_SCREEN, gridEdges, nativeAvailability, readReport } from '../../src';
 import { TINY_MODEL, rnnlm, rnnlmStderrThrough, tempDir, tinyCorpus, toolLines } from './run-cli';
 
 test('rnnlm train --max-batches, then evaluate and generate, end to end', () => {
@@ -28,7 +28,9 @@ test('rnnlm train --max-batches, then evaluate and generate, end to end', () => 
   const tuned = rnnlm(['evaluate', '--model', save, '--data', data, '--cache', '--cache-size', '20', '--tune', '--json']);
   expect(tuned.status).toBe(0);
   const tunedResult = JSON.parse(tuned.stdout);
-  expect(tuned.stderr.match(/^tune: θ [\d.]+, λ [\d.]+: valid perplexity \d+\.\d\d$/gm)).toHaveLength(tunedResult.tuned.trials.length);
+  const heard = tuned.stderr.match(/^tune: θ [\d.]+, λ [\d.]+: valid perplexity \d+\.\d\d \((screen, first|finalist, all) \d+ tokens\)$/gm) ?? [];
+  expect(heard).toHaveLength(tunedResult.tuned.trials.length);
+  expect(heard.filter((line) => line.includes('finalist'))).toHaveLength(TUNING_SCREEN.finalists);
   const { theta, lambda } = tunedResult.tuned.best;
   // A best setting at an end of the grid is said on stderr, once per value (none when it lies inside).
   expect(tuned.stderr.match(/^tune: .* a wider grid may do better$/gm) ?? [])

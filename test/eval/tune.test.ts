@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { cachePerplexity } from '../../src/eval/cache';
 import { dynamicPerplexity } from '../../src/eval/dynamic';
-import { TUNING_GRIDS, TunableAdaptation, adaptationScorer, describeSettings, gridEdges, tuneAdaptation, tuningCandidates } from '../../src/eval/tune';
+import {
+  TUNING_GRIDS, TUNING_SCREEN, TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, gridEdges, screenLength, tuneAdaptation, tuningCandidates,
+} from '../../src/eval/tune';
 import { smallModel, patternIds } from '../model/fixtures';
 
 const train = patternIds(400, [1, 4, 2, 8, 5, 7, 3]);
@@ -30,23 +32,59 @@ test('a best setting at an end of its grid is named, one inside it is not', () =
   expect(gridEdges({ ...dynamic, lr: lr[0], lambda: TUNING_GRIDS.dynamic.lambda[1] })).toEqual([`lr ${lr[0]} is the smallest the grid tries`]);
 });
 
-test('cache: each trial is the cache perplexity of its setting, and the best is the lowest', () => {
+/** What a trial scored: the screen's first part of valid, or all of it. */
+const scoredIds = (trial: TuningTrial): Int32Array => (trial.screen ? valid.slice(0, screenLength(valid.length, 2)) : valid);
+
+/** The screen: every setting on the first part; the finalists: its best four in order, on all of valid; the best: theirs. */
+function expectScreenedChoice(trials: TuningTrial[], best: TunableAdaptation, candidates: number): void {
+  const screen = trials.filter((t) => t.screen);
+  const finals = trials.filter((t) => !t.screen);
+  expect(screen.map((t) => t.adaptation)).toEqual(trials.slice(0, candidates).map((t) => t.adaptation));
+  expect(screen).toHaveLength(candidates);
+  expect(screen[0].tokens).toBeLessThan(finals[0].tokens);
+  const ranked = [...screen].sort((a, b) => a.perplexity - b.perplexity); // a stable sort: ties stay in grid order
+  expect(finals.map((t) => t.adaptation)).toEqual(ranked.slice(0, TUNING_SCREEN.finalists).map((t) => t.adaptation));
+  expect(finals.find((t) => t.adaptation === best)?.perplexity).toBe(Math.min(...finals.map((t) => t.perplexity)));
+}
+
+test('the screen scores the first quarter of valid, with a token to predict for every stream', () => {
+  expect(screenLength(73_761, 1)).toBe(18_441);
+  expect(screenLength(20, 10)).toBe(11);
+  expect(screenLength(8, 10)).toBe(8);
+});
+
+test('cache: each trial is the cache perplexity of its setting on what it scored; the four best of the screen go on, the best of them wins', () => {
   const model = smallModel({ vocabSize: 10 });
   const before = tf.memory().numTensors;
   const heard: number[] = [];
   const scorer = adaptationScorer(model, 2, 8, () => train);
-  const { best, trials } = tuneAdaptation(scorer, valid, cache, (trial) => heard.push(trial.perplexity));
+  const { best, trials } = tuneAdaptation(scorer, valid, cache, 2, (trial) => heard.push(trial.perplexity));
   scorer.dispose();
   expect(tf.memory().numTensors).toBe(before);
   expect(heard).toEqual(trials.map((t) => t.perplexity));
   for (const trial of trials) {
-    expect(trial.perplexity).toBeCloseTo(cachePerplexity(model, valid, 2, 8, trial.adaptation as Extract<TunableAdaptation, { method: 'cache' }>).perplexity, 6);
+    const alone = cachePerplexity(model, scoredIds(trial), 2, 8, trial.adaptation as Extract<TunableAdaptation, { method: 'cache' }>);
+    expect(trial.perplexity).toBeCloseTo(alone.perplexity, 6);
+    expect(trial.tokens).toBe(alone.tokens);
   }
-  const lowest = Math.min(...trials.map((t) => t.perplexity));
-  expect(trials.find((t) => t.adaptation === best)?.perplexity).toBe(lowest);
+  expectScreenedChoice(trials, best, tuningCandidates(cache).length);
   // The settings matter here, so the choice is not vacuous.
+  const lowest = Math.min(...trials.map((t) => t.perplexity));
   expect(Math.max(...trials.map((t) => t.perplexity))).toBeGreaterThan(lowest * 1.001);
   model.dispose();
+});
+
+test('a diverged setting (NaN) is never a finalist ahead of a finite one, nor chosen', () => {
+  const settings = tuningCandidates(cache).map(describeSettings);
+  const diverged = new Set(settings.slice(0, 3));
+  // Every finite setting scores the same: the ties go to grid order.
+  const scorer = {
+    score: (ids: Int32Array, setting: TunableAdaptation) => ({ perplexity: diverged.has(describeSettings(setting)) ? NaN : 50, nll: 0, tokens: ids.length - 1 }),
+    dispose: () => undefined,
+  };
+  const { best, trials } = tuneAdaptation(scorer, valid, cache, 2);
+  expect(trials.filter((t) => !t.screen).map((t) => describeSettings(t.adaptation))).toEqual(settings.slice(3, 3 + TUNING_SCREEN.finalists));
+  expect(describeSettings(best)).toBe(settings[3]);
 });
 
 test('dynamic: the statistics gathered once give each trial, and the final score, what dynamic evaluation alone gives; weights restored', () => {
@@ -58,17 +96,17 @@ test('dynamic: the statistics gathered once give each trial, and the final score
     trainingLoads += 1;
     return train;
   });
-  const { best, trials } = tuneAdaptation(scorer, valid, dynamic);
+  const { best, trials } = tuneAdaptation(scorer, valid, dynamic, 2);
   const final = scorer.score(valid, best);
   scorer.dispose();
   expect(trainingLoads).toBe(1); // the statistics are gathered once for the grid and the final score
-  expect(final.perplexity).toBeCloseTo(trials.find((t) => t.adaptation === best)?.perplexity ?? NaN, 6);
+  expect(final.perplexity).toBeCloseTo(trials.find((t) => !t.screen && t.adaptation === best)?.perplexity ?? NaN, 6);
   expect(tf.memory().numTensors).toBe(before);
   expect(model.variables().map((v) => Array.from(v.dataSync()))).toEqual(weights);
-  for (const k of [0, trials.length - 1]) {
-    const alone = dynamicPerplexity(model, valid, train, 2, 8, trials[k].adaptation as Extract<TunableAdaptation, { method: 'dynamic' }>);
+  for (const k of [0, trials.length - 1]) { // a screen trial and a finalist
+    const alone = dynamicPerplexity(model, scoredIds(trials[k]), train, 2, 8, trials[k].adaptation as Extract<TunableAdaptation, { method: 'dynamic' }>);
     expect(trials[k].perplexity).toBeCloseTo(alone.perplexity, 4);
   }
-  expect(trials.find((t) => t.adaptation === best)?.perplexity).toBe(Math.min(...trials.map((t) => t.perplexity)));
+  expectScreenedChoice(trials, best, tuningCandidates(dynamic).length);
   model.dispose();
 });
