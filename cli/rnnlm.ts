@@ -75,14 +75,17 @@ function fail(error: unknown): never {
 }
 
 /**
- * A reader that stops early (`rnnlm score text | head`) closes our stdout. Like any Unix tool that SIGPIPE ends,
- * stop there with its status (128 + 13) instead of Node's stack trace. `train` keeps running to its checkpoint.
+ * A reader that stops early (`rnnlm score text | head`, also with `2>&1`) closes our output. Like any Unix tool
+ * that SIGPIPE ends, stop there with its status (128 + 13) instead of Node's stack trace. `train` replaces this:
+ * it keeps running to its checkpoint.
  */
-const CLOSED_STDOUT_STATUS = 141;
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(CLOSED_STDOUT_STATUS);
-  throw error;
-});
+const CLOSED_OUTPUT_STATUS = 141;
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(CLOSED_OUTPUT_STATUS);
+    throw error;
+  });
+}
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode);
