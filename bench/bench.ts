@@ -92,7 +92,7 @@ function spawnChild(job: ChildJob): { rows: Row[]; limit: MatmulLimit } {
 const fixed = (value: number | null, digits = 0): string => (value === null ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
 function printTable(rows: Row[]): void {
-  const header = ['system', 'config', 'precision', 'threads', 'kernel', 'train words/s', 'vs tfjs-layers', 'eval words/s', 'GFLOP/s',
+  const header = ['system', 'config', 'precision', 'threads', 'kernel', 'train words/s', 'vs tfjs-layers', 'eval words/s', 'dynamic-eval words/s', 'GFLOP/s',
     'ms/batch', 'peak RSS MiB', 'RSS growth (after GC)', 'tensors before→after'];
   const baseline = (r: Row): Row | undefined => rows.find((b) => b.system === 'tfjs-layers' && b.config === r.config &&
     b.precision === r.precision && b.threads === r.threads);
@@ -100,7 +100,8 @@ function printTable(rows: Row[]): void {
     const base = r.system === 'tfjs-rnnlm' ? baseline(r) : undefined;
     return [
       r.system, r.config, r.precision, r.threads === null ? 'default' : String(r.threads), r.kernel, fixed(r.trainWordsPerSecond),
-      base ? `${(r.trainWordsPerSecond / base.trainWordsPerSecond).toFixed(2)}x` : '', fixed(r.evalWordsPerSecond), fixed(r.trainGflops, 1),
+      base ? `${(r.trainWordsPerSecond / base.trainWordsPerSecond).toFixed(2)}x` : '', fixed(r.evalWordsPerSecond),
+      fixed(r.dynamicWordsPerSecond), fixed(r.trainGflops, 1),
       fixed(r.msPerBatch, 1), fixed(r.peakRssMiB), r.rssGrowthPercent === null ? '—' : `${r.rssGrowthPercent.toFixed(1)}%`,
       r.tensorsBefore === null ? '—' : `${r.tensorsBefore}→${r.tensorsAfter}`,
     ];
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
     .option('--batches <n>', 'timed training windows per config', '100')
     .option('--warmup <n>', 'untimed training windows first (V8 heap reaches its working size in ~100)', '20')
     .option('--eval-batches <n>', 'timed evaluation windows per config', '50')
+    .option('--dynamic-windows <n>', 'timed dynamic-evaluation windows (batch 1) per config, 0 = none', '0')
     .option('--no-baseline', 'skip the tfjs-layers baseline')
     .option('--pytorch', 'also run ../shared/peers/pytorch_lm_bench.py at each precision and thread count (python3 with torch)')
     .option('--data <dir>', 'corpus directory (default: ../shared/data/ptb if present, else synthetic)')
@@ -134,7 +136,7 @@ async function main(): Promise<void> {
   program.parse();
   const opts = program.opts<{
     backend: BackendChoice; config: string; precision: string; threads: string; kernel: string; batches: string; warmup: string;
-    evalBatches: string; baseline: boolean; pytorch?: boolean; data?: string; out: string; child?: string;
+    evalBatches: string; dynamicWindows: string; baseline: boolean; pytorch?: boolean; data?: string; out: string; child?: string;
   }>();
   if (opts.child) {
     process.stdout.write(`${JSON.stringify(await runChild(JSON.parse(opts.child) as ChildJob))}\n`);
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
   const threads = opts.threads.split(',').map((t) => (t.trim() === 'default' ? null : Math.max(1, count(t.trim(), '--threads'))));
   const counts: Counts = {
     batches: Math.max(1, count(opts.batches, '--batches')), warmup: count(opts.warmup, '--warmup'),
-    evalBatches: Math.max(1, count(opts.evalBatches, '--eval-batches')),
+    evalBatches: Math.max(1, count(opts.evalBatches, '--eval-batches')), dynamicWindows: count(opts.dynamicWindows, '--dynamic-windows'),
   };
   const data = loadBenchData(opts.data);
   console.log(`CPU: ${cpuModel()} (${os.cpus().length} vCPUs); data: ${data.name} (${data.train.length.toLocaleString('en-US')} training tokens, ` +

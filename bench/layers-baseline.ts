@@ -40,7 +40,7 @@ export async function benchLayers(configName: string, data: BenchData, counts: C
   return {
     system: 'tfjs-layers', backend: backend.name, precision: backend.precision, threads: backend.threads, kernel: 'tf.layers',
     config: configName, data: data.name, batches: counts.batches,
-    trainWordsPerSecond: tokens / timed.seconds, evalWordsPerSecond: null,
+    trainWordsPerSecond: tokens / timed.seconds, evalWordsPerSecond: null, dynamicWordsPerSecond: null,
     trainGflops: (3 * forwardFlops(hyper, data.vocabSize, tokens)) / timed.seconds / 1e9,
     msPerBatch: (1000 * timed.seconds) / counts.batches,
     peakRssMiB: timed.peakRss, rssGrowthPercent: timed.growthPercent, tensorsBefore: timed.tensorsBefore, tensorsAfter: timed.tensorsAfter,

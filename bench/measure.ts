@@ -17,6 +17,8 @@ export interface Counts {
   batches: number;
   warmup: number;
   evalBatches: number;
+  /** Batch-1 windows of dynamic evaluation to time (0: not measured). */
+  dynamicWindows: number;
 }
 
 /** One measured system × config, as printed and as kept in bench/results.json. */
@@ -32,6 +34,8 @@ export interface Row {
   batches: number;
   trainWordsPerSecond: number;
   evalWordsPerSecond: number | null;
+  /** Dynamic evaluation (batch 1, a step after each window) words/s; null where not measured. */
+  dynamicWordsPerSecond: number | null;
   /** Matmul GFLOP/s of training (forward + backward = 3 × forward). */
   trainGflops: number;
   msPerBatch: number;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendReport } from '../src/backend';
 import { DEFAULT_HYPER, HyperParameters, toModelConfig, toTrainConfig } from '../src/config';
 import { StreamBatcher } from '../src/data/batches';
+import { dynamicPerplexityWith, gradientRms } from '../src/eval/dynamic';
 import { evaluatePerplexity } from '../src/eval/perplexity';
 import { LanguageModel } from '../src/model/lm';
 import { Trainer } from '../src/train/trainer';
@@ -22,6 +23,7 @@ export async function benchOurs(configName: string, data: BenchData, counts: Cou
   const evalStarted = performance.now();
   const evaluated = evaluatePerplexity(model, data.valid.subarray(0, evalTokens), BATCH, BPTT);
   const evalSeconds = (performance.now() - evalStarted) / 1000;
+  const dynamicWordsPerSecond = counts.dynamicWindows > 0 ? timeDynamicEvaluation(model, data, counts.dynamicWindows) : null;
   model.dispose();
 
   const tokens = counts.batches * BATCH * BPTT;
@@ -30,8 +32,22 @@ export async function benchOurs(configName: string, data: BenchData, counts: Cou
     config: configName, data: data.name, batches: counts.batches,
     trainWordsPerSecond: tokens / timed.seconds,
     evalWordsPerSecond: evaluated.tokens / evalSeconds,
+    dynamicWordsPerSecond,
     trainGflops: (3 * forwardFlops(hyper, data.vocabSize, tokens)) / timed.seconds / 1e9,
     msPerBatch: (1000 * timed.seconds) / counts.batches,
     peakRssMiB: timed.peakRss, rssGrowthPercent: timed.growthPercent, tensorsBefore: timed.tensorsBefore, tensorsAfter: timed.tensorsAfter,
   };
+}
+
+/**
+ * Dynamic evaluation as `evaluate --dynamic` runs it: one stream (Krause et al.'s), a step after each window. The
+ * gradient statistics come from a few training windows, untimed; lr and λ do not change the work.
+ */
+function timeDynamicEvaluation(model: LanguageModel, data: BenchData, windows: number): number {
+  const rms = gradientRms(model, data.train, BPTT, 3);
+  const started = performance.now();
+  const scored = dynamicPerplexityWith(model, data.valid.subarray(0, Math.min(data.valid.length, windows * BPTT + 1)), rms, 1, BPTT, { lr: 0.0005, lambda: 0.1 });
+  const seconds = (performance.now() - started) / 1000;
+  tf.dispose(rms);
+  return scored.tokens / seconds;
 }

@@ -41,7 +41,7 @@ export function benchPytorch(configName: string, data: BenchData, counts: Counts
   const seconds = tokens / result.words_per_s;
   return {
     system: 'pytorch', backend: 'torch', precision, threads, kernel: `nn.${hyper.cell.toUpperCase()}`, config: configName, data: data.name,
-    batches: counts.batches, trainWordsPerSecond: result.words_per_s, evalWordsPerSecond: result.eval_words_per_s,
+    batches: counts.batches, trainWordsPerSecond: result.words_per_s, evalWordsPerSecond: result.eval_words_per_s, dynamicWordsPerSecond: null,
     trainGflops: (3 * forwardFlops(hyper, data.vocabSize, tokens)) / seconds / 1e9,
     msPerBatch: result.ms_per_batch, peakRssMiB: null, rssGrowthPercent: null, tensorsBefore: null, tensorsAfter: null,
   };
