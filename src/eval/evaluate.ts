@@ -5,14 +5,14 @@ import { checkOptions } from '../config/options';
 import { SplitName } from '../config/names';
 import { loadSplit, splitFileNames, trainingVocabulary } from '../data/corpus';
 import { Vocabulary } from '../data/vocabulary';
-import { ConfigError, DataError, ModelFileError } from '../errors';
+import { ConfigError, DataError, DivergenceError, ModelFileError } from '../errors';
 import { LoadedModel, loadModel } from '../model/io';
 import { LanguageModel } from '../model/lm';
 import { runPaths } from '../util/run-directory';
 import { CacheOptions, cachePerplexity } from './cache';
 import { DynamicOptions, dynamicPerplexity } from './dynamic';
 import { mcDropoutPerplexity } from './mc-dropout';
-import { TunableAdaptation, TuningTrial, adaptationScorer, tuneAdaptation } from './tune';
+import { TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, tuneAdaptation } from './tune';
 import { PerplexityResult, evaluatePerplexity } from './perplexity';
 
 /** A test-time method computed beside the plain perplexity. */
@@ -106,11 +106,23 @@ export function evaluateModelOnCorpus(
     const scorer = adaptationScorer(model, batchSize, bptt, train);
     try {
       const tuned = tuneAdaptation(scorer, loadSplit(dataDir, 'valid', vocab), adaptation, batchSize, tuning.onTrial);
-      return { ...plain, adapted: { ...scorer.score(ids, tuned.best), method: tuned.best.method }, tuned };
+      const adapted = usable(scorer.score(ids, tuned.best), tuned.best, split, true);
+      return { ...plain, adapted: { ...adapted, method: tuned.best.method }, tuned };
     } finally {
       scorer.dispose();
     }
   }
-  const adapted = adaptedPerplexity(model, ids, batchSize, bptt, adaptation, train);
+  const adapted = usable(adaptedPerplexity(model, ids, batchSize, bptt, adaptation, train), adaptation, split, false);
   return { ...plain, adapted: { ...adapted, method: adaptation.method }, tuned: null };
+}
+
+/**
+ * The adapted result, unless dynamic evaluation diverged (its steps took the weights where a perplexity
+ * overflows): that is an error with what to change, not a perplexity of Infinity to report.
+ */
+function usable(result: PerplexityResult, adaptation: Adaptation, split: SplitName, tuned: boolean): PerplexityResult {
+  if (Number.isFinite(result.perplexity) || adaptation.method !== 'dynamic') return result;
+  throw new DivergenceError((option) => `dynamic evaluation diverged on the ${split} split (perplexity ${result.perplexity}) with ` +
+    `${describeSettings(adaptation)}${tuned ? `, the best ${option('tune')} found on valid` : ''}: ` +
+    `lower ${option('dynamicLr')}${tuned ? '' : `, or choose it on valid with ${option('tune')}`}`);
 }
