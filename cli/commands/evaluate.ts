@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import {
   BACKEND_OPTIONS, EVALUATE_OPTIONS, MODEL_DIRECTORY_OPTIONS, TuningTrial, adaptationOf, describeBackend, describeSettings,
-  evaluateModelOnCorpus, gridEdges, loadModelFromDirectory, selectBackend,
+  evaluateModelOnCorpus, gridEdges, loadModelFromDirectory, passProgressPrinter, selectBackend,
 } from '../../src';
 import { givenOptions, optionValues, addOptions } from '../options';
 
@@ -23,7 +23,7 @@ export function evaluateCommand(): Command {
             `${trial.perplexity.toFixed(2)} (${trial.screen ? 'screen, first' : 'finalist, all'} ${trial.tokens} tokens)\n`),
         }
         : null;
-      const result = evaluateModelOnCorpus(model, vocab, options.data, options.split, batchSize, options.bptt, adaptation, tuning);
+      const result = evaluateModelOnCorpus(model, vocab, options.data, options.split, batchSize, options.bptt, adaptation, tuning, passProgressPrinter());
       for (const edge of result.tuned ? gridEdges(result.tuned.best) : []) process.stderr.write(`tune: ${edge}; a wider grid may do better\n`);
       if (parsed.json) process.stdout.write(`${JSON.stringify({ ...result, backend: backendLine })}\n`);
       else {

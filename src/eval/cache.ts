@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { StreamBatcher } from '../data/batches';
 import { LanguageModel, ModelState } from '../model/lm';
 import { outputNll } from '../model/loss';
-import { PerplexityResult } from './perplexity';
+import { PerplexityResult, WindowProgress } from './perplexity';
 
 /** The continuous cache's settings: its size N, the flatness θ of its attention and its share λ. */
 export interface CacheOptions {
@@ -19,7 +19,9 @@ export interface CacheOptions {
  * over the (up to) N states before t in the same stream (fewer at the start; none: p = p_model). The model is
  * not changed. Streams as in `evaluatePerplexity`; each stream has its own memory.
  */
-export function cachePerplexity(model: LanguageModel, ids: Int32Array, batchSize: number, bptt: number, cache: CacheOptions): PerplexityResult {
+export function cachePerplexity(
+  model: LanguageModel, ids: Int32Array, batchSize: number, bptt: number, cache: CacheOptions, onWindow?: WindowProgress,
+): PerplexityResult {
   const batcher = new StreamBatcher(ids, batchSize, bptt, { exact: true });
   let state: ModelState | null = null;
   let memory: { keys: tf.Tensor3D; words: tf.Tensor2D } | null = null; // [B, M, H] and the words that followed, [B, M]
@@ -63,6 +65,7 @@ export function cachePerplexity(model: LanguageModel, ids: Int32Array, batchSize
     if (previous) tf.dispose([previous.keys, previous.words]);
     state = { layers: result.next };
     memory = result.memory as { keys: tf.Tensor3D; words: tf.Tensor2D };
+    onWindow?.(k + 1, batcher.numWindows);
   }
   if (state) tf.dispose(state.layers);
   if (memory) tf.dispose([memory.keys, memory.words]);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { StreamBatcher, Window } from '../data/batches';
 import { LanguageModel, ModelState } from '../model/lm';
 import { outputCrossEntropy } from '../model/loss';
-import { PerplexityResult } from './perplexity';
+import { PerplexityResult, WindowProgress } from './perplexity';
 
 /** Dynamic evaluation's settings: step size, decay back to the trained weights, windows for the statistics. */
 export interface DynamicOptions {
@@ -29,10 +29,11 @@ export const TRAINING_STREAMS = 20;
  */
 export function dynamicPerplexity(
   model: LanguageModel, ids: Int32Array, train: Int32Array, batchSize: number, bptt: number, options: DynamicOptions,
+  progress: { onStatsWindow?: WindowProgress; onWindow?: WindowProgress } = {},
 ): PerplexityResult {
-  const rms = gradientRms(model, train, bptt, options.statsWindows);
+  const rms = gradientRms(model, train, bptt, options.statsWindows, progress.onStatsWindow);
   try {
-    return dynamicPerplexityWith(model, ids, rms, batchSize, bptt, options);
+    return dynamicPerplexityWith(model, ids, rms, batchSize, bptt, options, progress.onWindow);
   } finally {
     tf.dispose(rms);
   }
@@ -44,6 +45,7 @@ export function dynamicPerplexity(
  */
 export function dynamicPerplexityWith(
   model: LanguageModel, ids: Int32Array, rms: tf.Tensor[], batchSize: number, bptt: number, options: Omit<DynamicOptions, 'statsWindows'>,
+  onWindow?: WindowProgress,
 ): PerplexityResult {
   const variables = model.variables();
   const trained = variables.map((v) => tf.clone(v));
@@ -72,6 +74,7 @@ export function dynamicPerplexityWith(
         v.assign(tf.addN([tf.mul(keep[j], v), anchor[j], tf.mul(negativeStep[j], step.grads[v.name])]));
       }));
       tf.dispose(Object.values(step.grads));
+      onWindow?.(k + 1, batcher.numWindows);
     }
   } finally {
     if (state) tf.dispose(state.layers);
@@ -83,7 +86,9 @@ export function dynamicPerplexityWith(
 }
 
 /** RMS of each weight's gradient over (up to `maxWindows`) training windows, no dropout, the weights fixed. */
-export function gradientRms(model: LanguageModel, train: Int32Array, bptt: number, maxWindows: number | null): tf.Tensor[] {
+export function gradientRms(
+  model: LanguageModel, train: Int32Array, bptt: number, maxWindows: number | null, onWindow?: WindowProgress,
+): tf.Tensor[] {
   const batcher = new StreamBatcher(train, Math.min(TRAINING_STREAMS, train.length - 1), bptt, { exact: true });
   const windows = maxWindows === null ? batcher.numWindows : Math.min(maxWindows, batcher.numWindows);
   const variables = model.variables();
@@ -96,6 +101,7 @@ export function gradientRms(model: LanguageModel, train: Int32Array, bptt: numbe
     const next = tf.tidy(() => variables.map((v, j) => tf.add(squares[j], tf.square(step.grads[v.name]))));
     tf.dispose([...squares, ...Object.values(step.grads)]);
     squares = next;
+    onWindow?.(k + 1, windows);
   }
   if (state) tf.dispose(state.layers);
   const rms = tf.tidy(() => squares.map((s) => tf.sqrt(tf.div(s, windows))));

@@ -12,8 +12,8 @@ import { runPaths } from '../util/run-directory';
 import { CacheOptions, cachePerplexity } from './cache';
 import { DynamicOptions, dynamicPerplexity } from './dynamic';
 import { mcDropoutPerplexity } from './mc-dropout';
-import { TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, tuneAdaptation } from './tune';
-import { PerplexityResult, evaluatePerplexity } from './perplexity';
+import { STATISTICS_PASS, TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, tuneAdaptation } from './tune';
+import { PassProgress, PerplexityResult, evaluatePerplexity } from './perplexity';
 
 /** A test-time method computed beside the plain perplexity. */
 export type Adaptation =
@@ -49,17 +49,25 @@ export function adaptationOf(options: Pick<EvaluateOptions, (typeof METHOD_KEYS)
   return null;
 }
 
-/** The perplexity of `ids` under a test-time method; dynamic evaluation reads the training split too. */
+/** What each test-time method's pass over a split is called in progress lines. */
+const METHOD_NAMES: Record<Adaptation['method'], string> = { dynamic: 'dynamic evaluation', cache: 'cache', 'mc-dropout': 'MC dropout' };
+
+/**
+ * The perplexity of `ids` under a test-time method; dynamic evaluation reads the training split too. `onPass`
+ * hears each pass as it starts, named with `split` (what `ids` is).
+ */
 export function adaptedPerplexity(
   model: LanguageModel, ids: Int32Array, batchSize: number, bptt: number, adaptation: Adaptation, train: () => Int32Array,
+  split = 'the split', onPass: PassProgress = () => undefined,
 ): PerplexityResult {
+  const pass = `${METHOD_NAMES[adaptation.method]} on ${split}`;
   switch (adaptation.method) {
     case 'dynamic':
-      return dynamicPerplexity(model, ids, train(), batchSize, bptt, adaptation);
+      return dynamicPerplexity(model, ids, train(), batchSize, bptt, adaptation, { onStatsWindow: onPass(STATISTICS_PASS), onWindow: onPass(pass) });
     case 'cache':
-      return cachePerplexity(model, ids, batchSize, bptt, adaptation);
+      return cachePerplexity(model, ids, batchSize, bptt, adaptation, onPass(pass));
     case 'mc-dropout':
-      return mcDropoutPerplexity(model, ids, batchSize, bptt, adaptation.samples);
+      return mcDropoutPerplexity(model, ids, batchSize, bptt, adaptation.samples, 1, onPass(pass));
   }
 }
 
@@ -76,11 +84,12 @@ export function loadModelFromDirectory(dir: string): LoadedModel {
  * are first chosen on the valid split (`tuneAdaptation`) and the split is scored with the best. The split is encoded with the model's own
  * vocabulary; when the directory has a training split whose vocabulary (rebuilt with the model's size limit,
  * as --max-vocab would) differs from the model's, that is an error rather than a silent re-mapping of ids; so
- * is a NaN or infinite perplexity.
+ * is a NaN or infinite perplexity. `onPass` names every pass over a split (for progress lines).
  */
 export function evaluateModelOnCorpus(
   model: LanguageModel, vocab: Vocabulary, dataDir: string, split: SplitName, batchSize: number, bptt: number,
   adaptation: Adaptation | null = null, tuning: { onTrial?: (trial: TuningTrial) => void } | null = null,
+  onPass: PassProgress = () => undefined,
 ): EvaluationResult {
   if (tuning && (!adaptation || adaptation.method === 'mc-dropout')) throw nothingToTune();
   if (tuning && split === 'valid') {
@@ -95,7 +104,7 @@ export function evaluateModelOnCorpus(
     }
   }
   const ids = loadSplit(dataDir, split, vocab);
-  const plain = evaluatePerplexity(model, ids, batchSize, bptt);
+  const plain = evaluatePerplexity(model, ids, batchSize, bptt, onPass(split));
   if (!Number.isFinite(plain.perplexity)) {
     throw new ModelFileError(`the perplexity on the ${split} split is ${plain.perplexity}: the model's weights are not usable numbers ` +
       '(a corrupted file or a diverged run); evaluate a model directory from a run that finished');
@@ -103,16 +112,17 @@ export function evaluateModelOnCorpus(
   if (!adaptation) return { ...plain, adapted: null, tuned: null };
   const train = (): Int32Array => loadSplit(dataDir, 'train', vocab);
   if (tuning && adaptation.method !== 'mc-dropout') {
-    const scorer = adaptationScorer(model, batchSize, bptt, train);
+    const scorer = adaptationScorer(model, batchSize, bptt, train, onPass);
     try {
-      const tuned = tuneAdaptation(scorer, loadSplit(dataDir, 'valid', vocab), adaptation, batchSize, tuning.onTrial);
-      const adapted = usable(scorer.score(ids, tuned.best), tuned.best, split, true);
+      const tuned = tuneAdaptation(scorer, loadSplit(dataDir, 'valid', vocab), adaptation, batchSize, { onTrial: tuning.onTrial, onPass });
+      const pass = `${METHOD_NAMES[adaptation.method]} on ${split} (${describeSettings(tuned.best)})`;
+      const adapted = usable(scorer.score(ids, tuned.best, onPass(pass)), tuned.best, split, true);
       return { ...plain, adapted: { ...adapted, method: tuned.best.method }, tuned };
     } finally {
       scorer.dispose();
     }
   }
-  const adapted = usable(adaptedPerplexity(model, ids, batchSize, bptt, adaptation, train), adaptation, split, false);
+  const adapted = usable(adaptedPerplexity(model, ids, batchSize, bptt, adaptation, train, split, onPass), adaptation, split, false);
   return { ...plain, adapted: { ...adapted, method: adaptation.method }, tuned: null };
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { StreamBatcher } from '../data/batches';
 import { LanguageModel, ModelState } from '../model/lm';
-import { PerplexityResult } from './perplexity';
+import { PerplexityResult, WindowProgress } from './perplexity';
 
 /**
  * Monte-Carlo dropout (Gal & Ghahramani 2016, "MC dropout"): the probability of each token is the mean of
@@ -11,7 +11,7 @@ import { PerplexityResult } from './perplexity';
  * `evaluatePerplexity`, so every token but the first is predicted once.
  */
 export function mcDropoutPerplexity(
-  model: LanguageModel, ids: Int32Array, batchSize: number, bptt: number, samples: number, seed = 1,
+  model: LanguageModel, ids: Int32Array, batchSize: number, bptt: number, samples: number, seed = 1, onWindow?: WindowProgress,
 ): PerplexityResult {
   const batcher = new StreamBatcher(ids, batchSize, bptt, { exact: true });
   let states: (ModelState | null)[] = Array.from({ length: samples }, () => null);
@@ -34,6 +34,7 @@ export function mcDropoutPerplexity(
     result.sum.dispose();
     states.forEach((state) => state && tf.dispose(state.layers));
     states = result.next.map((layers) => ({ layers }));
+    onWindow?.(k + 1, batcher.numWindows);
   }
   states.forEach((state) => state && tf.dispose(state.layers));
   const tokens = batcher.predictedTokens;

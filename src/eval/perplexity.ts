@@ -11,12 +11,20 @@ export interface PerplexityResult {
   tokens: number;
 }
 
+/** Hears an evaluation pass after each window: the windows done, and in all (for a progress line). */
+export type WindowProgress = (done: number, total: number) => void;
+
+/** Takes the name of each pass of an evaluation ("dynamic evaluation on test") and gives that pass's window hook. */
+export type PassProgress = (pass: string) => WindowProgress | undefined;
+
 /**
  * Exact perplexity over a whole split: exp(Σ NLL / number of predicted tokens), stateful across windows, no
  * dropout. Any batch size: the split is cut into `batchSize` streams whose lengths differ by at most one and
  * the ragged end is masked, so no token is dropped or counted twice.
  */
-export function evaluatePerplexity(model: LanguageModel, ids: Int32Array, batchSize: number, bptt: number): PerplexityResult {
+export function evaluatePerplexity(
+  model: LanguageModel, ids: Int32Array, batchSize: number, bptt: number, onWindow?: WindowProgress,
+): PerplexityResult {
   const batcher = new StreamBatcher(ids, batchSize, bptt, { exact: true });
   let state: ModelState | null = null;
   let nll = 0;
@@ -32,6 +40,7 @@ export function evaluatePerplexity(model: LanguageModel, ids: Int32Array, batchS
     result.sum.dispose();
     if (state) tf.dispose(state.layers);
     state = { layers: result.next };
+    onWindow?.(k + 1, batcher.numWindows);
   }
   if (state) tf.dispose(state.layers);
   const tokens = batcher.predictedTokens;

@@ -3,7 +3,7 @@ import { LanguageModel } from '../model/lm';
 import { cachePerplexity } from './cache';
 import { dynamicPerplexityWith, gradientRms } from './dynamic';
 import type { Adaptation } from './evaluate';
-import { PerplexityResult } from './perplexity';
+import { PassProgress, PerplexityResult, WindowProgress } from './perplexity';
 
 /**
  * The settings `--tune` tries on the valid split, each method's grid around its published values: dynamic
@@ -73,23 +73,28 @@ export function tuningCandidates(adaptation: TunableAdaptation): TunableAdaptati
 
 /** Scores a split under any setting of one method, sharing what the settings have in common. */
 export interface AdaptationScorer {
-  score(ids: Int32Array, setting: TunableAdaptation): PerplexityResult;
+  score(ids: Int32Array, setting: TunableAdaptation, onWindow?: WindowProgress): PerplexityResult;
   /** Frees the shared gradient statistics. */
   dispose(): void;
 }
+
+/** The pass over the training split that gathers dynamic evaluation's gradient statistics. */
+export const STATISTICS_PASS = 'gradient statistics on train';
 
 /**
  * A scorer of settings of one method: dynamic evaluation's gradient statistics are gathered from the training
  * split (the first dynamic setting's `statsWindows` windows) on the first score and shared by all later ones,
  * so tuning and the final score take one pass over the training split between them, not one each.
  */
-export function adaptationScorer(model: LanguageModel, batchSize: number, bptt: number, train: () => Int32Array): AdaptationScorer {
+export function adaptationScorer(
+  model: LanguageModel, batchSize: number, bptt: number, train: () => Int32Array, onPass: PassProgress = () => undefined,
+): AdaptationScorer {
   let rms: tf.Tensor[] | null = null;
   return {
-    score(ids, setting) {
-      if (setting.method === 'cache') return cachePerplexity(model, ids, batchSize, bptt, setting);
-      rms ??= gradientRms(model, train(), bptt, setting.statsWindows);
-      return dynamicPerplexityWith(model, ids, rms, batchSize, bptt, setting);
+    score(ids, setting, onWindow) {
+      if (setting.method === 'cache') return cachePerplexity(model, ids, batchSize, bptt, setting, onWindow);
+      rms ??= gradientRms(model, train(), bptt, setting.statsWindows, onPass(STATISTICS_PASS));
+      return dynamicPerplexityWith(model, ids, rms, batchSize, bptt, setting, onWindow);
     },
     dispose() {
       if (rms) tf.dispose(rms);
@@ -101,15 +106,17 @@ export function adaptationScorer(model: LanguageModel, batchSize: number, bptt: 
 /**
  * Chooses a test-time method's settings on `valid` (its grid, `tuningCandidates`, screened as `TUNING_SCREEN`
  * says): the finalist with the lowest adapted perplexity on all of valid. Ties go to the earlier in grid order; a
- * setting whose perplexity is not a number (it diverged) is never preferred. `onTrial` hears each result as it comes.
- * `batchSize` is the scorer's, so that the screen gives each stream a token to predict.
+ * setting whose perplexity is not a number (it diverged) is never preferred. `onTrial` hears each result as it comes,
+ * `onPass` each trial's pass as it starts. `batchSize` is the scorer's, so that the screen gives each stream a token
+ * to predict.
  */
 export function tuneAdaptation(
   scorer: AdaptationScorer, valid: Int32Array, adaptation: TunableAdaptation, batchSize: number,
-  onTrial: (trial: TuningTrial) => void = () => undefined,
+  { onTrial = () => undefined, onPass = () => undefined }: { onTrial?: (trial: TuningTrial) => void; onPass?: PassProgress } = {},
 ): { best: TunableAdaptation; trials: TuningTrial[] } {
   const trial = (candidate: TunableAdaptation, ids: Int32Array, screen: boolean): TuningTrial => {
-    const { perplexity, tokens } = scorer.score(ids, candidate);
+    const pass = `tune ${describeSettings(candidate)} on valid (${screen ? 'screen' : 'finalist'})`;
+    const { perplexity, tokens } = scorer.score(ids, candidate, onPass(pass));
     const result = { adaptation: candidate, perplexity, tokens, screen };
     onTrial(result);
     return result;

@@ -58,7 +58,7 @@ test('cache: each trial is the cache perplexity of its setting on what it scored
   const before = tf.memory().numTensors;
   const heard: number[] = [];
   const scorer = adaptationScorer(model, 2, 8, () => train);
-  const { best, trials } = tuneAdaptation(scorer, valid, cache, 2, (trial) => heard.push(trial.perplexity));
+  const { best, trials } = tuneAdaptation(scorer, valid, cache, 2, { onTrial: (trial) => heard.push(trial.perplexity) });
   scorer.dispose();
   expect(tf.memory().numTensors).toBe(before);
   expect(heard).toEqual(trials.map((t) => t.perplexity));
