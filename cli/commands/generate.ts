@@ -10,10 +10,15 @@ export function generateCommand(): Command {
     .action(async (parsed) => {
       await selectBackend(givenOptions(BACKEND_OPTIONS, parsed));
       const { model, vocab } = loadModelFromDirectory(parsed.model);
-      // Written as it comes, so Ctrl-C keeps what was printed.
-      const print = (piece: string): boolean => process.stdout.write(piece);
+      // Written as it comes, so Ctrl-C keeps what was printed. A write that finds the reader gone (`| head`) marks
+      // stdout errored at once, and sampling stops there; the CLI then exits as a closed pipe asks (rnnlm.ts).
+      const print = (piece: string): void => void process.stdout.write(piece);
       const text = generateText(model, vocab, givenOptions(GENERATE_OPTIONS, parsed), {
-        onPrime: print, onToken: (_token, piece) => print(piece),
+        onPrime: print,
+        onToken: (_token, piece) => {
+          print(piece);
+          return !process.stdout.errored;
+        },
       });
       if (!text.endsWith('\n')) print('\n');
     });

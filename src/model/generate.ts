@@ -9,8 +9,11 @@ import { sampleToken, seededRandom } from './sampling';
 export interface GenerateHooks {
   /** Called once, before the first token, with the prime as text (tokens joined, as the result starts). */
   onPrime?(text: string): void;
-  /** Called for each generated token as soon as it is known, with the text it appends (a space and the word, or a line break). */
-  onToken?(token: string, piece: string): void;
+  /**
+   * Called for each generated token as soon as it is known, with the text it appends (a space and the word, or a
+   * line break). Returning false stops the generation there (the reader of the output has gone, say).
+   */
+  onToken?(token: string, piece: string): unknown;
 }
 
 /** Feeds token ids to a model one window at a time, keeping its state; returns the last position's logits. */
@@ -108,16 +111,17 @@ export function generateText(model: LanguageModel, vocab: Vocabulary, given: Par
   prime.forEach((token) => joiner.add(token));
   const primeIds = prime.length > 0 ? prime.map((t) => vocab.id(t)) : [vocab.eosId]; // unknown words fail before anything is printed
   hooks.onPrime?.(joiner.text);
-  const emit = (id: number): void => {
+  /** Adds a token; false when `onToken` asks to stop. */
+  const emit = (id: number): boolean => {
     const token = vocab.word(id);
     const piece = joiner.add(token);
-    hooks.onToken?.(token, piece);
+    return hooks.onToken?.(token, piece) !== false;
   };
   const feeder = new Feeder(model);
   try {
     const first = feeder.feed([primeIds]);
     if (options.beam !== null) {
-      beamSearch(feeder, first, options, vocab.eosId).forEach(emit);
+      for (const id of beamSearch(feeder, first, options, vocab.eosId)) if (!emit(id)) break;
       return joiner.text;
     }
     const random = seededRandom(options.seed);
@@ -126,8 +130,7 @@ export function generateText(model: LanguageModel, vocab: Vocabulary, given: Par
       const row = logits.dataSync();
       logits.dispose();
       const id = sampleToken(row, options, random);
-      emit(id);
-      if ((options.stopAtEos && vocab.word(id) === EOS) || k === options.length - 1) break;
+      if (!emit(id) || (options.stopAtEos && vocab.word(id) === EOS) || k === options.length - 1) break;
       logits = feeder.feed([[id]]);
     }
     return joiner.text;

@@ -72,3 +72,15 @@ test('beam search does not sample, so top-k/top-p with it are refused', () => {
   expect(() => generateText(model, vocab, { beam: 2, topP: 0.9 })).toThrow('beam searches for the most likely continuation and does not sample: drop topP');
   expect(() => generateText(model, vocab, { topP: 0 })).toThrow('topP must be in (0, 1], got 0');
 });
+
+test('onToken returning false stops the generation there, sampled or beam', () => {
+  const tensorsAtStart = tf.memory().numTensors;
+  const seen: string[] = [];
+  const text = generateText(model, vocab, { prime: 'a b', length: 12, seed: 5 }, { onToken: (_token, piece) => seen.push(piece) < 3 });
+  expect(seen).toHaveLength(3);
+  expect(text).toBe(`a b${seen.join('')}`);
+  const beamSeen: string[] = [];
+  generateText(model, vocab, { prime: 'd', length: 6, beam: 4 }, { onToken: (_token, piece) => beamSeen.push(piece) < 2 });
+  expect(beamSeen).toHaveLength(2);
+  expect(tf.memory().numTensors).toBe(tensorsAtStart);
+});
