@@ -79,8 +79,8 @@ export class WebLanguageModel {
         const id = sampleToken(step.logits, options, random);
         const token = this.vocab.words[id];
         const piece = joiner.add(token); // not inside `onToken?.(…)`: without a hook that would skip it
-        hooks.onToken?.(token, piece);
-        if ((options.stopAtEos && token === EOS) || k === options.length - 1) break;
+        const goOn = hooks.onToken?.(token, piece) !== false;
+        if (!goOn || (options.stopAtEos && token === EOS) || k === options.length - 1) break;
         step = await this.feed([id], step.state);
       }
     } finally {

@@ -54,6 +54,9 @@ describe.each(CELL_KINDS.flatMap((cell) => [false, true].map((tied) => ({ cell, 
     const text = await web.generate(options, { onToken: (_t, piece) => pieces.push(piece) });
     expect(text).toBe(generateText(model, vocab, options));
     expect(`a dog${pieces.join('')}`).toBe(text);
+    // onToken returning false stops it there, as in generateText.
+    const three: string[] = [];
+    expect(await web.generate(options, { onToken: (_t, piece) => three.push(piece) < 3 })).toBe(`a dog${pieces.slice(0, 3).join('')}`);
   });
 });
 
