@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendReport } from '../src/backend';
-import { DEFAULT_HYPER, HyperParameters, toModelConfig, toTrainConfig } from '../src/config';
+import { DEFAULT_HYPER, EVALUATE_OPTIONS, HyperParameters, toModelConfig, toTrainConfig } from '../src/config';
 import { StreamBatcher } from '../src/data/batches';
 import { dynamicPerplexityWith, gradientRms } from '../src/eval/dynamic';
 import { evaluatePerplexity } from '../src/eval/perplexity';
@@ -40,13 +40,15 @@ export async function benchOurs(configName: string, data: BenchData, counts: Cou
 }
 
 /**
- * Dynamic evaluation as `evaluate --dynamic` runs it: one stream (Krause et al.'s), a step after each window. The
- * gradient statistics come from a few training windows, untimed; lr and λ do not change the work.
+ * Dynamic evaluation as `evaluate --dynamic` runs it by default: one stream (Krause et al.'s), a step after each
+ * window, its default lr and λ (they do not change the work). The gradient statistics come from a few training
+ * windows, untimed.
  */
 function timeDynamicEvaluation(model: LanguageModel, data: BenchData, windows: number): number {
   const rms = gradientRms(model, data.train, BPTT, 3);
+  const settings = { lr: EVALUATE_OPTIONS.dynamicLr.default, lambda: EVALUATE_OPTIONS.dynamicLambda.default };
   const started = performance.now();
-  const scored = dynamicPerplexityWith(model, data.valid.subarray(0, Math.min(data.valid.length, windows * BPTT + 1)), rms, 1, BPTT, { lr: 0.0005, lambda: 0.1 });
+  const scored = dynamicPerplexityWith(model, data.valid.subarray(0, Math.min(data.valid.length, windows * BPTT + 1)), rms, 1, BPTT, settings);
   const seconds = (performance.now() - started) / 1000;
   tf.dispose(rms);
   return scored.tokens / seconds;
