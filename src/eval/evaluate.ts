@@ -51,6 +51,7 @@ export function adaptationOf(options: Pick<EvaluateOptions, (typeof METHOD_KEYS)
 
 /** What each test-time method's pass over a split is called in progress lines. */
 const METHOD_NAMES: Record<Adaptation['method'], string> = { dynamic: 'dynamic evaluation', cache: 'cache', 'mc-dropout': 'MC dropout' };
+const methodPass = (method: Adaptation['method'], split: string): string => `${METHOD_NAMES[method]} on ${split}`;
 
 /**
  * The perplexity of `ids` under a test-time method; dynamic evaluation reads the training split too. `onPass`
@@ -60,7 +61,7 @@ export function adaptedPerplexity(
   model: LanguageModel, ids: Int32Array, batchSize: number, bptt: number, adaptation: Adaptation, train: () => Int32Array,
   split = 'the split', onPass: PassProgress = () => undefined,
 ): PerplexityResult {
-  const pass = `${METHOD_NAMES[adaptation.method]} on ${split}`;
+  const pass = methodPass(adaptation.method, split);
   switch (adaptation.method) {
     case 'dynamic':
       return dynamicPerplexity(model, ids, train(), batchSize, bptt, adaptation, { onStatsWindow: onPass(STATISTICS_PASS), onWindow: onPass(pass) });
@@ -115,7 +116,7 @@ export function evaluateModelOnCorpus(
     const scorer = adaptationScorer(model, batchSize, bptt, train, onPass);
     try {
       const tuned = tuneAdaptation(scorer, loadSplit(dataDir, 'valid', vocab), adaptation, batchSize, { onTrial: tuning.onTrial, onPass });
-      const pass = `${METHOD_NAMES[adaptation.method]} on ${split} (${describeSettings(tuned.best)})`;
+      const pass = `${methodPass(adaptation.method, split)} (${describeSettings(tuned.best)})`;
       const adapted = usable(scorer.score(ids, tuned.best, onPass(pass)), tuned.best, split, true);
       return { ...plain, adapted: { ...adapted, method: tuned.best.method }, tuned };
     } finally {
