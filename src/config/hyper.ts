@@ -45,6 +45,7 @@ export interface HyperParameters {
   alpha: number;
   beta: number;
   nonmono: number;
+  averageAfter: number | null;
   variableBptt: boolean;
   seed: number;
   evalBatchSize: number;
@@ -103,6 +104,10 @@ export const HYPER_OPTIONS: OptionTable<HyperParameters> = {
     type: positiveInteger, default: 5,
     description: 'ntasgd: start averaging once valid is worse than the best of more than N epochs ago (Merity et al. 2017)',
   },
+  averageAfter: {
+    type: nullable(positiveInteger), default: null, resumable: true, defaultText: () => 'only the non-monotone trigger',
+    description: 'ntasgd: start averaging after this epoch at the latest, to fit a fixed epoch budget',
+  },
   variableBptt: {
     type: onOff, default: false, negatable: true,
     description: 'variable window lengths: N(bptt, 5), N(bptt/2, 5) one time in 20, at least 5; lr scaled by length/bptt',
@@ -125,7 +130,8 @@ export const RESUMABLE_KEYS = (Object.keys(HYPER_OPTIONS) as (keyof HyperParamet
 /** The hyper-parameters the training loop reads (the rest shape the model). */
 export const TRAIN_KEYS = [
   'optimizer', 'lr', 'schedule', 'lrDecay', 'decayStart', 'clip', 'epochs', 'batchSize', 'bptt', 'maxBatches', 'evalBatchSize',
-  'testBatchSize', 'seed', 'weightDecay', 'alpha', 'beta', 'nonmono', 'variableBptt',
+  'testBatchSize', 'seed', 'weightDecay', 'alpha', 'beta', 'nonmono', 'averageAfter',
+  'variableBptt',
 ] as const satisfies readonly (keyof HyperParameters)[];
 export type TrainConfig = Pick<HyperParameters, (typeof TRAIN_KEYS)[number]>;
 
@@ -136,6 +142,9 @@ export function validateHyper(h: HyperParameters): void {
   if (sizes.length !== h.layers) {
     throw new ConfigError((name) =>
       `${name('hidden')} lists ${sizes.length} sizes but ${name('layers')} is ${h.layers}: give one size or one per layer`);
+  }
+  if (h.averageAfter !== null && h.optimizer !== 'ntasgd') {
+    throw new ConfigError((name) => `${name('averageAfter')} starts NT-ASGD's averaging: it needs ${name('optimizer')} ntasgd`);
   }
   const last = sizes[sizes.length - 1];
   if (h.tied && last !== h.embedding) {

@@ -17,6 +17,17 @@ export function nonMonotoneTrigger(previous: number[], latest: number, nonmono: 
   return previous.length > nonmono && latest > Math.min(...previous.slice(0, previous.length - nonmono));
 }
 
+/**
+ * Whether averaging starts after `epoch`: the non-monotone trigger fires, or the run reached `averageAfter`,
+ * the last epoch of plain SGD that a fixed epoch budget allows: the trigger waits for valid to stall, and a
+ * run that ends before it does would never get the average.
+ */
+export function averagingStarts(
+  previous: number[], latest: number, epoch: number, { nonmono, averageAfter }: { nonmono: number; averageAfter: number | null },
+): boolean {
+  return (averageAfter !== null && epoch >= averageAfter) || nonMonotoneTrigger(previous, latest, nonmono);
+}
+
 /** The running mean of the weights' iterates: after k updates, the mean of the k values seen. */
 export class IterateAverage {
   readonly average: tf.Variable[];

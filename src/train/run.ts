@@ -128,9 +128,10 @@ function checkResumeOptions(options: TrainRunOptions, corpus: CorpusRef, previou
 
 /** The run's settings with the changes a resume may make; a new lr restarts the schedule from it. */
 function resumedTrainConfig(saved: TrainConfig, hyper: Partial<HyperParameters>): TrainConfig {
-  resolveHyper(null, hyper); // the same checks as for a new run
+  resolveHyper(null, { optimizer: saved.optimizer, ...hyper }); // the same checks as for a new run
   return {
     ...saved,
+    averageAfter: hyper.averageAfter !== undefined ? hyper.averageAfter : saved.averageAfter,
     epochs: hyper.epochs ?? saved.epochs,
     maxBatches: hyper.maxBatches !== undefined ? hyper.maxBatches : saved.maxBatches,
     lr: hyper.lr ?? saved.lr,

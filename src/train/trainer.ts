@@ -5,7 +5,7 @@ import { ConfigError, DivergenceError } from '../errors';
 import { evaluatePerplexity } from '../eval/perplexity';
 import { reusingOutputArrays } from '../layers/onednn/reused-outputs';
 import { LanguageModel, ModelState } from '../model/lm';
-import { IterateAverage, nonMonotoneTrigger } from './asgd';
+import { IterateAverage, averagingStarts } from './asgd';
 import { clipFactor, globalNorm } from './clip';
 import { NamedTensor, applyClipped, createOptimizer, restoreOptimizerState, setLearningRate } from './optimizers';
 import { afterValidation, scheduledLearningRate } from './schedule';
@@ -268,7 +268,7 @@ export class Trainer {
         this.keepBestWeights();
       }
       const previous = p.history.map((m) => m.validPpl);
-      if (config.optimizer === 'ntasgd' && !p.averaging && nonMonotoneTrigger(previous, validPpl, config.nonmono)) {
+      if (config.optimizer === 'ntasgd' && !p.averaging && averagingStarts(previous, validPpl, p.epoch, config)) {
         p.averaging = { fromEpoch: p.epoch + 1, steps: 0 };
         this.averager = new IterateAverage(this.model.variables());
       }

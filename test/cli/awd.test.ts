@@ -6,19 +6,25 @@ test('rnnlm train takes the AWD-LSTM flags, checkpoints the NT-ASGD state and re
   const data = tinyCorpus();
   const save = path.join(tempDir('rnnlm-awd-'), 'run');
   const flags = ['--weight-drop', '0.3', '--alpha', '2', '--beta', '1', '--weight-decay', '1e-4', '--optimizer', 'ntasgd', '--nonmono', '1',
-    '--variable-bptt', '--lr', '5'];
+    '--average-after', '2', '--variable-bptt', '--lr', '5'];
   const train = rnnlm(['train', '--data', data, ...TINY_MODEL, ...flags, '--epochs', '3', '--max-batches', '12', '--save', save, '--json']);
   expect(train.status).toBe(0);
   const checkpoint = JSON.parse(fs.readFileSync(path.join(save, 'checkpoint/checkpoint.json'), 'utf8'));
-  expect(checkpoint.trainConfig).toMatchObject({ alpha: 2, beta: 1, weightDecay: 1e-4, optimizer: 'ntasgd', nonmono: 1, variableBptt: true });
+  expect(checkpoint.trainConfig).toMatchObject({ alpha: 2, beta: 1, weightDecay: 1e-4, optimizer: 'ntasgd', nonmono: 1, averageAfter: 2,
+    variableBptt: true });
+  expect(checkpoint.progress.averaging.fromEpoch).toBeLessThanOrEqual(3);
   expect(checkpoint.modelConfig.dropout.weight).toBe(0.3);
   if (checkpoint.progress.averaging) expect(fs.existsSync(path.join(save, 'checkpoint/average.bin'))).toBe(true);
 
-  const resumed = rnnlm(['train', '--save', save, '--resume', '--epochs', '4', '--json']);
+  const resumed = rnnlm(['train', '--save', save, '--resume', '--epochs', '4', '--average-after', '3', '--json']);
   expect(resumed.status).toBe(0);
+  expect(JSON.parse(fs.readFileSync(path.join(save, 'checkpoint/checkpoint.json'), 'utf8')).trainConfig.averageAfter).toBe(3);
   expect(resumed.stdout.trim().split('\n').map((l) => JSON.parse(l))[0].epoch).toBe(4);
   const refused = rnnlm(['train', '--save', save, '--resume', '--alpha', '1']);
   expect(refused.stderr).toMatch(/--alpha cannot change/);
+  const plainSgd = rnnlm(['train', '--data', data, ...TINY_MODEL, '--average-after', '2', '--epochs', '1']);
+  expect(plainSgd.status).toBe(1);
+  expect(plainSgd.stderr).toMatch(/^rnnlm: --average-after starts NT-ASGD's averaging: it needs --optimizer ntasgd$/m);
 
   const preset = rnnlm(['train', '--data', data, '--preset', 'awd-small', '--bptt', '10', '--epochs', '1', '--max-batches', '2', '--json']);
   expect(preset.status).toBe(0);

@@ -55,6 +55,6 @@ test('unknown API keys are refused, not ignored', () => {
 
 test('defaults, resumable keys and the training settings all come from the one option table', () => {
   expect(Object.keys(DEFAULT_HYPER).sort()).toEqual(Object.keys(HYPER_OPTIONS).sort());
-  expect(RESUMABLE_KEYS).toEqual(['epochs', 'lr', 'clip', 'maxBatches']);
+  expect(RESUMABLE_KEYS).toEqual(['epochs', 'lr', 'clip', 'averageAfter', 'maxBatches']);
   expect(Object.keys(toTrainConfig(DEFAULT_HYPER)).sort()).toEqual([...TRAIN_KEYS].sort());
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { evaluatePerplexity } from '../../src/eval/perplexity';
-import { IterateAverage, nonMonotoneTrigger } from '../../src/train/asgd';
+import { IterateAverage, averagingStarts, nonMonotoneTrigger } from '../../src/train/asgd';
 import { epochTable } from '../../src/train/report';
 import { EpochMetrics, Trainer, initialProgress } from '../../src/train/trainer';
 import { relativeError } from '../helpers';
@@ -13,6 +13,15 @@ test('the trigger: valid worse than the best of the epochs before the last n (AW
   expect(nonMonotoneTrigger([100, 90, 80, 70], 101, 3)).toBe(true);
   expect(nonMonotoneTrigger([100, 90, 80, 70, 60], 95, 3)).toBe(true); // worse than epoch 2's 90
   expect(nonMonotoneTrigger([100, 90, 80, 70, 60], 85, 3)).toBe(false);
+});
+
+test('averaging starts after the budget epoch while valid still improves, or before it on the trigger', () => {
+  const budget = (averageAfter: number | null): { nonmono: number; averageAfter: number | null } => ({ nonmono: 3, averageAfter });
+  expect(averagingStarts([100, 90, 80], 70, 4, budget(null))).toBe(false);
+  expect(averagingStarts([100, 90, 80], 70, 4, budget(5))).toBe(false);
+  expect(averagingStarts([100, 90, 80, 70], 60, 5, budget(5))).toBe(true);
+  expect(averagingStarts([100, 90, 80, 70, 60], 50, 6, budget(5))).toBe(true);
+  expect(averagingStarts([100, 90, 80, 70], 101, 5, budget(40))).toBe(true); // the trigger does not wait for the budget
 });
 
 test('the average of the iterates is their mean, whatever the number of updates', () => {
@@ -64,6 +73,16 @@ test('NT-ASGD averages every iterate after the trigger, validates and keeps the 
   if (trainer.progress.bestEpoch === 3) expect(values(trainer.best!)).toEqual(average);
   trainer.dispose();
   lm.dispose();
+});
+
+test('averageAfter starts the averaging after that epoch although valid has not stalled', async () => {
+  const budgeted = { ...config, nonmono: 5, averageAfter: 1 };
+  const trainer = new Trainer(model(), data, budgeted, initialProgress(budgeted));
+  await traceRun(trainer);
+  expect(trainer.progress.averaging?.fromEpoch).toBe(2);
+  expect(trainer.progress.history.map((m) => m.averaged)).toEqual([false, true, true]);
+  trainer.model.dispose();
+  trainer.dispose();
 });
 
 test('a run stopped after the trigger resumes from its checkpoint with the same average, losses and valid perplexities', async () => {

@@ -17,7 +17,8 @@ export interface Data {
 /** A training configuration of the trainer tests: Adam, no schedule, tiny windows; regularisers off. */
 export const trainConfig = (overrides: Partial<TrainConfig> = {}): TrainConfig => ({
   optimizer: 'adam', lr: 0.01, schedule: 'none', lrDecay: 1, decayStart: 0, clip: 1, epochs: 4, batchSize: 8, bptt: 10,
-  maxBatches: null, evalBatchSize: 4, testBatchSize: 1, seed: 5, weightDecay: 0, alpha: 0, beta: 0, nonmono: 5, variableBptt: false,
+  maxBatches: null, evalBatchSize: 4, testBatchSize: 1, seed: 5, weightDecay: 0, alpha: 0, beta: 0,
+  nonmono: 5, averageAfter: null, variableBptt: false,
   ...overrides,
 });
 
