@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TINY_MODEL, rnnlm, tempDir, tinyCorpus } from './run-cli';
 
-test('rnnlm train takes the AWD-LSTM flags, checkpoints the NT-ASGD state and resumes; awd-small is a preset', () => {
+test('rnnlm train takes the AWD-LSTM flags, checkpoints the NT-ASGD state and resumes; awd-small and awd-medium are presets', () => {
   const data = tinyCorpus();
   const save = path.join(tempDir('rnnlm-awd-'), 'run');
   const flags = ['--weight-drop', '0.3', '--alpha', '2', '--beta', '1', '--weight-decay', '1e-4', '--optimizer', 'ntasgd', '--nonmono', '1',
@@ -26,7 +26,9 @@ test('rnnlm train takes the AWD-LSTM flags, checkpoints the NT-ASGD state and re
   expect(plainSgd.status).toBe(1);
   expect(plainSgd.stderr).toMatch(/^rnnlm: --average-after starts NT-ASGD's averaging: it needs --optimizer ntasgd$/m);
 
-  const preset = rnnlm(['train', '--data', data, '--preset', 'awd-small', '--bptt', '10', '--epochs', '1', '--max-batches', '2', '--json']);
-  expect(preset.status).toBe(0);
-  expect(preset.stderr).toMatch(/model: 300\/300\/200 lstm tied/);
+  for (const [name, sizes] of [['awd-small', '300/300/200'], ['awd-medium', '650/650/400']]) {
+    const preset = rnnlm(['train', '--data', data, '--preset', name, '--bptt', '10', '--epochs', '1', '--max-batches', '2', '--json']);
+    expect(preset.status).toBe(0);
+    expect(preset.stderr).toContain(`model: ${sizes} lstm tied`);
+  }
 });
