@@ -106,7 +106,7 @@ export const HYPER_OPTIONS: OptionTable<HyperParameters> = {
   },
   averageAfter: {
     type: nullable(positiveInteger), default: null, resumable: true, defaultText: () => 'only the non-monotone trigger',
-    description: 'ntasgd: start averaging after this epoch at the latest, to fit a fixed epoch budget',
+    description: 'ntasgd: start averaging after this epoch at the latest, to fit a fixed epoch budget (none if ≥ epochs)',
   },
   variableBptt: {
     type: onOff, default: false, negatable: true,
@@ -143,9 +143,6 @@ export function validateHyper(h: HyperParameters): void {
     throw new ConfigError((name) =>
       `${name('hidden')} lists ${sizes.length} sizes but ${name('layers')} is ${h.layers}: give one size or one per layer`);
   }
-  if (h.averageAfter !== null && h.optimizer !== 'ntasgd') {
-    throw new ConfigError((name) => `${name('averageAfter')} starts NT-ASGD's averaging: it needs ${name('optimizer')} ntasgd`);
-  }
   const last = sizes[sizes.length - 1];
   if (h.tied && last !== h.embedding) {
     throw new ConfigError((name) =>
@@ -160,6 +157,10 @@ export function combineHyper(presetHyper: Partial<HyperParameters>, explicit: Pa
   const defined = Object.fromEntries(Object.entries(explicit).filter(([, v]) => v !== undefined));
   const hyper = { ...DEFAULT_HYPER, ...presetHyper, ...defined } as HyperParameters;
   validateHyper(hyper);
+  // Only when asked for here: a preset's averageAfter just goes unused if the optimizer is changed from ntasgd.
+  if (defined.averageAfter != null && hyper.optimizer !== 'ntasgd') {
+    throw new ConfigError((name) => `${name('averageAfter')} starts NT-ASGD's averaging: it needs ${name('optimizer')} ntasgd`);
+  }
   return hyper;
 }
 

@@ -128,7 +128,7 @@ function checkResumeOptions(options: TrainRunOptions, corpus: CorpusRef, previou
 
 /** The run's settings with the changes a resume may make; a new lr restarts the schedule from it. */
 function resumedTrainConfig(saved: TrainConfig, hyper: Partial<HyperParameters>): TrainConfig {
-  resolveHyper(null, { optimizer: saved.optimizer, ...hyper }); // the same checks as for a new run
+  resolveHyper(null, { optimizer: saved.optimizer, ...hyper }); // the same checks as for a new run of this optimizer
   return {
     ...saved,
     averageAfter: hyper.averageAfter !== undefined ? hyper.averageAfter : saved.averageAfter,

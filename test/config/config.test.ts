@@ -53,6 +53,13 @@ test('unknown API keys are refused, not ignored', () => {
   expect(() => resolveHyper(null, { dropot: 0.5 } as never)).toThrow(/"dropot" is not a known hyper-parameter \(did you mean "dropout"\?\)/);
 });
 
+test('averageAfter asked for needs NT-ASGD; a preset\'s goes unused when the optimizer is changed', () => {
+  expect(() => resolveHyper(null, { averageAfter: 2 })).toThrow(/averageAfter starts NT-ASGD's averaging: it needs optimizer ntasgd$/);
+  expect(resolveHyper(null, { optimizer: 'ntasgd', averageAfter: 5 }).averageAfter).toBe(5);
+  expect(resolveHyper('awd-medium', { optimizer: 'sgd' }).averageAfter).toBe(40);
+  expect(resolveHyper('awd-medium', { epochs: 1 }).epochs).toBe(1); // a short trial of the preset: no averaging
+});
+
 test('defaults, resumable keys and the training settings all come from the one option table', () => {
   expect(Object.keys(DEFAULT_HYPER).sort()).toEqual(Object.keys(HYPER_OPTIONS).sort());
   expect(RESUMABLE_KEYS).toEqual(['epochs', 'lr', 'clip', 'averageAfter', 'maxBatches']);
