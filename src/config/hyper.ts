@@ -130,8 +130,7 @@ export const RESUMABLE_KEYS = (Object.keys(HYPER_OPTIONS) as (keyof HyperParamet
 /** The hyper-parameters the training loop reads (the rest shape the model). */
 export const TRAIN_KEYS = [
   'optimizer', 'lr', 'schedule', 'lrDecay', 'decayStart', 'clip', 'epochs', 'batchSize', 'bptt', 'maxBatches', 'evalBatchSize',
-  'testBatchSize', 'seed', 'weightDecay', 'alpha', 'beta', 'nonmono', 'averageAfter',
-  'variableBptt',
+  'testBatchSize', 'seed', 'weightDecay', 'alpha', 'beta', 'nonmono', 'averageAfter', 'variableBptt',
 ] as const satisfies readonly (keyof HyperParameters)[];
 export type TrainConfig = Pick<HyperParameters, (typeof TRAIN_KEYS)[number]>;
 

@@ -12,9 +12,9 @@ test('rnnlm train takes the AWD-LSTM flags, checkpoints the NT-ASGD state and re
   const checkpoint = JSON.parse(fs.readFileSync(path.join(save, 'checkpoint/checkpoint.json'), 'utf8'));
   expect(checkpoint.trainConfig).toMatchObject({ alpha: 2, beta: 1, weightDecay: 1e-4, optimizer: 'ntasgd', nonmono: 1, averageAfter: 2,
     variableBptt: true });
-  expect(checkpoint.progress.averaging.fromEpoch).toBeLessThanOrEqual(3);
   expect(checkpoint.modelConfig.dropout.weight).toBe(0.3);
-  if (checkpoint.progress.averaging) expect(fs.existsSync(path.join(save, 'checkpoint/average.bin'))).toBe(true);
+  expect(checkpoint.progress.averaging.fromEpoch).toBeLessThanOrEqual(3); // after epoch 2 at the latest
+  expect(fs.existsSync(path.join(save, 'checkpoint/average.bin'))).toBe(true);
 
   const resumed = rnnlm(['train', '--save', save, '--resume', '--epochs', '4', '--average-after', '3', '--json']);
   expect(resumed.status).toBe(0);
