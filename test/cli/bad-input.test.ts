@@ -137,7 +137,7 @@ const cases: Case[] = [
     /^rnnlm: evaluate does not take the arguments "extra" "words": see rnnlm evaluate --help$/],
   ['--resume of a directory without a checkpoint', () => ['train', '--resume', '--save', corpus], /holds no run to resume: give the directory that train --save wrote/],
   ['--resume with another model size', () => ['train', '--resume', '--save', runDir, '--hidden', '32', ...CPU],
-    /--resume continues the run with its own settings, so --hidden cannot change \(only --epochs, --lr, --clip, --max-batches can\)/],
+    /--resume continues the run with its own settings, so --hidden cannot change \(only --epochs, --lr, --clip, --average-after, --max-batches can\)/],
   ['--resume on another corpus', () => ['train', '--resume', '--save', runDir, '--data', corpora.unknownTest, ...CPU], /--data cannot change/],
   // saved models
   ['evaluate a missing model', () => ['evaluate', '--model', path.join(runDir, 'nothing'), '--data', corpus, ...CPU], /no model at .*nothing: the directory does not exist/],
