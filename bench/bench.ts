@@ -16,6 +16,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Command, Option } from 'commander';
 import { selectBackend } from '../src/backend';
+import { cpuDescription } from '../src/backend/cpu';
 import { matMulGflops } from '../src/backend/info';
 import { BACKEND_CHOICES, BackendChoice, KERNEL_CHOICES, KernelChoice, PRECISIONS, Precision } from '../src/config';
 import { PACKAGE_ROOT } from '../src/package';
@@ -111,10 +112,6 @@ function printTable(rows: Row[]): void {
   for (const row of cells) console.log(`| ${row.join(' | ')} |`);
 }
 
-function cpuModel(): string {
-  return os.cpus()[0]?.model ?? 'unknown CPU';
-}
-
 async function main(): Promise<void> {
   const program = new Command('bench')
     .description('training/evaluation throughput of tfjs-rnnlm, the tfjs-layers baseline and (optionally) PyTorch')
@@ -151,7 +148,7 @@ async function main(): Promise<void> {
     evalBatches: Math.max(1, count(opts.evalBatches, '--eval-batches')), dynamicWindows: count(opts.dynamicWindows, '--dynamic-windows'),
   };
   const data = loadBenchData(opts.data);
-  console.log(`CPU: ${cpuModel()} (${os.cpus().length} vCPUs); data: ${data.name} (${data.train.length.toLocaleString('en-US')} training tokens, ` +
+  console.log(`CPU: ${cpuDescription()}; data: ${data.name} (${data.train.length.toLocaleString('en-US')} training tokens, ` +
     `vocabulary ${data.vocabSize}); batch 20, bptt 35, SGD; ${counts.warmup} warm-up + ${counts.batches} timed windows`);
   const rows: Row[] = [];
   const limits: MatmulLimit[] = [];
@@ -186,7 +183,7 @@ async function main(): Promise<void> {
     console.log(`matmul limit (${l.size}x${l.size}, ${l.precision}, threads ${l.threads ?? 'default'}): ${l.gflops.toFixed(1)} GFLOP/s`);
   }
   const previous = fs.existsSync(opts.out) ? (JSON.parse(fs.readFileSync(opts.out, 'utf8')) as { runs?: unknown[] }).runs ?? [] : [];
-  const run = { measured: new Date().toISOString(), cpu: cpuModel(), cpus: os.cpus().length, node: process.version, counts, limits, rows };
+  const run = { measured: new Date().toISOString(), cpu: cpuDescription(), cpus: os.cpus().length, node: process.version, counts, limits, rows };
   fs.writeFileSync(opts.out, `${JSON.stringify({ runs: [...previous, run] }, null, 2)}\n`);
   console.log(`results: ${path.relative(process.cwd(), opts.out) || opts.out}`);
   if (failures.length > 0) {

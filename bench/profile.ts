@@ -5,10 +5,10 @@
  * window. Each part is the median of `--repeats` runs after `--warmup`.
  *   npm run bench:profile -- [--config small,medium] [--precision fp32|bf16] [--threads N] [--kernel auto]
  */
-import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
 import { Command, Option } from 'commander';
 import { selectBackend } from '../src/backend';
+import { cpuDescription } from '../src/backend/cpu';
 import { matMulGflops } from '../src/backend/info';
 import { DEFAULT_HYPER, HyperParameters, KERNEL_CHOICES, KernelChoice, PRECISIONS, Precision, toModelConfig, toTrainConfig } from '../src/config';
 import { StreamBatcher } from '../src/data/batches';
@@ -111,7 +111,7 @@ async function profile(configName: string, precision: Precision, threads: number
   }), warmup, repeats)]);
 
   console.log(`\n${configName} (${hyper.layers}×${hyper.hidden} ${hyper.cell}, tied, batch ${BATCH}, bptt ${BPTT}), ${backend.name} ${precision}, ` +
-    `threads ${threads ?? 'default'}, kernel ${backend.kernel}; ${os.cpus()[0]?.model ?? 'unknown CPU'}; median of ${repeats}`);
+    `threads ${threads ?? 'default'}, kernel ${backend.kernel}; ${cpuDescription()}; median of ${repeats}`);
   for (const [name, ms] of parts) console.log(`${name.padEnd(52)} ${ms.toFixed(1).padStart(8)} ms`);
   console.log(`matmul limit 2048³ at ${precision}: ${matMulGflops(2048, 5).toFixed(1)} GFLOP/s`);
   tf.dispose([inputs, targets, x0, probe, hidden, ...Object.values(fakeGrads)]);

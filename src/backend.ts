@@ -1,6 +1,6 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { cpuinfoField, readCpuinfo } from './backend/cpu';
 import { withStderrSilenced } from './backend/quiet-stderr';
 import { loadOnednn } from './backend/onednn';
 import { registerWasmKernels } from './backend/wasm-kernels';
@@ -66,13 +66,9 @@ let nativeSettings: NativeSettings | null = null;
  * or why not. oneDNN would otherwise emulate bf16, slower than float32.
  */
 export function bf16Support(cpuinfo = '/proc/cpuinfo'): true | string {
-  let text: string;
-  try {
-    text = fs.readFileSync(cpuinfo, 'utf8');
-  } catch {
-    return `cannot tell whether this CPU has bf16 units (no ${cpuinfo})`;
-  }
-  const flags = new Set((text.match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim().split(/\s+/));
+  const text = readCpuinfo(cpuinfo);
+  if (text === null) return `cannot tell whether this CPU has bf16 units (no ${cpuinfo})`;
+  const flags = new Set((cpuinfoField(text, 'flags') ?? '').split(/\s+/));
   return flags.has('amx_bf16') || flags.has('avx512_bf16') ? true : 'this CPU has neither AMX-BF16 nor AVX512-BF16';
 }
 

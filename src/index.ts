@@ -8,6 +8,7 @@ export { dropoutMask, embeddingDropoutMask, recurrentMasks, sequenceDropout } fr
 export { availableBackends, bf16Support, currentBackend, nativeAvailability, describeBackend, howToGetNative, isBackendChoice, selectBackend } from './backend';
 export type { BackendReport } from './backend';
 export { backendInfo, bf16Advice } from './backend/info';
+export { cpuDescription } from './backend/cpu';
 export type { BackendInfo } from './backend/info';
 export * from './data';
 export { LanguageModel } from './model/lm';
@@ -46,7 +47,7 @@ export type { BatchProgress, EpochMetrics, TrainHooks, TrainingProgress, TrainRe
 export { trainLanguageModel } from './train/run';
 export type { TrainRunOptions, TrainRunResult } from './train/run';
 export {
-  describeModel, epochTable, readReport, reportCurveSvg, reportMarkdown, reportSummary, writeLearningCurve, writeReport,
+  cpusByEpoch, describeModel, epochTable, readReport, reportCurveSvg, reportMarkdown, reportSummary, writeLearningCurve, writeReport,
 } from './train/report';
 export type { RunReport } from './train/report';
 export { epochTicks, formatTick, learningCurveSvg, logTicks } from './train/curve';

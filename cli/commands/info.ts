@@ -3,7 +3,7 @@ import { BACKEND_OPTIONS, backendInfo, bf16Advice } from '../../src';
 import { givenOptions, addOptions } from '../options';
 
 export function infoCommand(): Command {
-  const command = new Command('info').description('backend in use, available backends, oneDNN kernels, versions, threads, a matMul GFLOP/s figure per backend and whether bf16 pays here');
+  const command = new Command('info').description('the CPU, backend in use, available backends, oneDNN kernels, versions, threads, a matMul GFLOP/s figure per backend and whether bf16 pays here');
   addOptions(command, BACKEND_OPTIONS);
   return command
     .option('--json', 'print the information as JSON')
@@ -14,7 +14,7 @@ export function infoCommand(): Command {
         process.stdout.write(`${JSON.stringify(info)}\n`);
         return;
       }
-      process.stdout.write(`backend: ${info.backend}\n`);
+      process.stdout.write(`cpu: ${info.cpu}\nbackend: ${info.backend}\n`);
       for (const b of info.backends) {
         process.stdout.write(`  ${b.name.padEnd(10)} ${b.available === true ? 'available' : `unavailable: ${b.available}`}` +
           `${b.gflops !== null ? `  matMul ${b.size}x${b.size}: ${b.gflops.toFixed(1)} GFLOP/s` : ''}\n`);

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Command } from 'commander';
 import {
   BACKEND_OPTIONS, CORPUS_OPTIONS, DEFAULT_CORPUS_DIR, FINE_TUNE_OPTIONS, HYPER_OPTIONS, RUN_DIRECTORY_OPTIONS, TENSORBOARD_OPTIONS,
-  describeModel, epochTable, presetNames, progressPrinter, trainLanguageModel,
+  cpuDescription, describeModel, epochTable, presetNames, progressPrinter, trainLanguageModel,
 } from '../../src';
 import { cliTrainCommand, givenOptions, addOptions, shellLine } from '../options';
 
@@ -71,7 +71,7 @@ export function trainCommand(): Command {
         command: shellLine(['rnnlm', ...process.argv.slice(2)]),
         onStart: ({ backend, corpus, model, resumedAt }) => {
           const source = corpus.dir === DEFAULT_CORPUS_DIR ? `embedded default corpus: ${corpus.dir}` : corpus.dir;
-          process.stderr.write(`backend: ${backend}\ncorpus: ${source} (${corpus.level} level, vocabulary ${corpus.vocab.size})\n` +
+          process.stderr.write(`backend: ${backend}\ncpu: ${cpuDescription()}\ncorpus: ${source} (${corpus.level} level, vocabulary ${corpus.vocab.size})\n` +
             `model: ${describeModel(model.config, model.parameterCount)}` +
             `${options.initFrom ? `, starting from ${options.initFrom} (its vocabulary locked)` : ''}\n` +
             (resumedAt ? `resuming at epoch ${resumedAt.epoch}, batch ${resumedAt.batch}\n` : ''));
@@ -81,7 +81,7 @@ export function trainCommand(): Command {
           if (json) {
             process.stdout.write(`${JSON.stringify({
               epoch: m.epoch, lr: m.lr, train_ppl: m.trainPpl, valid_ppl: m.validPpl, words_per_s: m.wordsPerSecond,
-              elapsed_s: m.elapsedSeconds, backend: m.backend,
+              elapsed_s: m.elapsedSeconds, backend: m.backend, cpu: m.cpu,
             })}\n`);
             return;
           }

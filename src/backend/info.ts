@@ -3,12 +3,15 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { availableBackends, bf16Support, describeBackend, selectBackend } from '../backend';
+import { cpuDescription } from './cpu';
 import { loadOnednn } from './onednn';
 import { BackendOptions } from '../config/commands';
 import { BACKEND_NAMES, BackendName, PRECISIONS, Precision } from '../config/names';
 import { PACKAGE_ROOT, RuntimeVersions, runtimeVersions } from '../package';
 
 export interface BackendInfo {
+  /** The CPU, as reports name it (`cpuDescription`). */
+  cpu: string;
   /** The backend the options resolve to, described in one line. */
   backend: string;
   backends: { name: BackendName; available: true | string; size: number; gflops: number | null }[];
@@ -94,6 +97,7 @@ export async function backendInfo(options: Partial<BackendOptions>): Promise<Bac
   }
   const wasmThreads = available.wasm === true ? `wasm ${wasmThreadCount()}` : 'wasm —';
   return {
+    cpu: cpuDescription(),
     backend: describeBackend(report),
     backends,
     bf16,

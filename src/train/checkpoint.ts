@@ -8,7 +8,7 @@ import { resolveDirectory, writeDirectoryAtomically } from '../util/atomic-files
 import { runPaths } from '../util/run-directory';
 import { LanguageModel, ModelState } from '../model/lm';
 import { optimizerState } from './optimizers';
-import { Trainer, TrainingProgress } from './trainer';
+import { CPU_NOT_RECORDED, Trainer, TrainingProgress } from './trainer';
 
 /** The checkpoint/ directory of a run (see src/util/run-directory.ts for the whole layout). */
 export const CHECKPOINT_FORMAT = 'tfjs-rnnlm-checkpoint';
@@ -138,9 +138,12 @@ export function loadCheckpoint(runDir: string): LoadedCheckpoint {
     best = saved.model.variables().map((v) => tf.keep(tf.clone(v)));
     saved.model.dispose();
   }
-  // Settings and progress fields newer than the checkpoint take their defaults (regularisers off, no averaging).
+  // Settings and progress fields newer than the checkpoint take their defaults (regularisers off, no averaging;
+  // an epoch in progress was trained so far on a CPU that was not recorded).
+  const { progress } = json;
   return {
     model, vocab, trainConfig: { ...toTrainConfig(DEFAULT_HYPER), ...json.trainConfig }, corpus: json.corpus,
-    progress: { ...json.progress, averaging: json.progress.averaging ?? null }, optimizerSlots, carried, best, average,
+    progress: { ...progress, averaging: progress.averaging ?? null, epochCpus: progress.epochCpus ?? (progress.batch > 0 ? [CPU_NOT_RECORDED] : []) },
+    optimizerSlots, carried, best, average,
   };
 }

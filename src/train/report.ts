@@ -7,7 +7,7 @@ import { writeFileAtomically, writeUserFile } from '../util/atomic-files';
 import { lockHolder } from '../util/run-lock';
 import { LEARNING_CURVE_FILE, runPaths } from '../util/run-directory';
 import { learningCurveSvg } from './curve';
-import { EpochMetrics } from './trainer';
+import { CPU_NOT_RECORDED, EpochMetrics } from './trainer';
 
 /** What a run writes next to its model: the configuration, per-epoch metrics and the outcome. */
 export interface RunReport {
@@ -64,6 +64,21 @@ export function describeModel(config: ModelConfig, parameters: number): string {
   return `${shape} ${config.cell}${config.tied ? ' tied' : ''}, ${parameters.toLocaleString('en-US')} parameters`;
 }
 
+/**
+ * Which CPU trained which epochs, oldest first: "Intel(R) Xeon(R) Processor (family 6 model 207), 2 vCPUs
+ * (epochs 1–25); AMD EPYC … (epochs 26–40)". A run continued with --resume may change machines.
+ */
+export function cpusByEpoch(epochs: EpochMetrics[]): string {
+  const spans: { cpu: string; first: number; last: number }[] = [];
+  for (const m of epochs) {
+    const cpu = m.cpu ?? CPU_NOT_RECORDED;
+    const last = spans[spans.length - 1];
+    if (last?.cpu === cpu) last.last = m.epoch;
+    else spans.push({ cpu, first: m.epoch, last: m.epoch });
+  }
+  return spans.map((s) => `${s.cpu} (${s.first === s.last ? `epoch ${s.first}` : `epochs ${s.first}–${s.last}`})`).join('; ');
+}
+
 /** The facts of a run as "- key: value" lines (report.md and `rnnlm report`). */
 export function reportSummary(report: RunReport): string {
   return [
@@ -76,6 +91,7 @@ export function reportSummary(report: RunReport): string {
     `- model: ${describeModel(report.modelConfig, report.parameters)}`,
     `- backend: ${report.backend}${report.kernels ? `; recurrent kernels: ${report.kernels.join(', ')}` : ''}${report.outputKernel ? `; output layer: ${report.outputKernel}` : ''}; tfjs-rnnlm ${report.versions.tfjsRnnlm}, tfjs ${report.versions.tfjs}` +
       `${report.versions.tensorflow ? `, TensorFlow ${report.versions.tensorflow}` : ''}, node ${report.versions.node}`,
+    ...(report.epochs.length > 0 ? [`- CPU: ${cpusByEpoch(report.epochs)}`] : []),
     `- best valid ppl: ${fixed(report.bestValidPpl, 2)} (epoch ${report.bestEpoch ?? '—'}); test ppl: ${fixed(report.testPpl, 2)}`,
     `- wall time: ${formatDuration(report.wallSeconds)}`,
   ].join('\n');

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrainConfig } from '../config/hyper';
 import { StreamBatcher, Window } from '../data/batches';
+import { cpuDescription } from '../backend/cpu';
 import { ConfigError, DivergenceError } from '../errors';
 import { evaluatePerplexity } from '../eval/perplexity';
 import { reusingOutputArrays } from '../layers/onednn/reused-outputs';
@@ -21,9 +22,17 @@ export interface EpochMetrics {
   /** Wall time since training started, across resumes. */
   elapsedSeconds: number;
   backend: string;
+  /**
+   * The CPU that trained this epoch (`cpuDescription`); CPUs joined by " + " when a resume continued the epoch
+   * on another machine. Absent in reports written before CPUs were recorded.
+   */
+  cpu?: string;
   /** The validation ran on NT-ASGD's averaged weights (absent in reports written before NT-ASGD existed). */
   averaged?: boolean;
 }
+
+/** Stands for the CPU of epochs (or parts of one) trained before CPUs were recorded. */
+export const CPU_NOT_RECORDED = 'not recorded';
 
 /** Everything needed to continue a run exactly where it stopped (JSON part; tensors travel separately). */
 export interface TrainingProgress {
@@ -42,6 +51,8 @@ export interface TrainingProgress {
   elapsedSeconds: number;
   /** NT-ASGD: the first epoch of averaged steps and the number of iterates averaged so far; null before the switch. */
   averaging: { fromEpoch: number; steps: number } | null;
+  /** The CPUs that have trained the epoch in progress so far, in order. */
+  epochCpus: string[];
 }
 
 export interface BatchProgress {
@@ -75,7 +86,7 @@ export interface TrainResult {
 export function initialProgress(config: TrainConfig): TrainingProgress {
   return {
     epoch: 1, batch: 0, lr: scheduledLearningRate(config, 1, config.lr), bestValidPpl: null, bestEpoch: null,
-    history: [], epochNll: 0, epochTokens: 0, epochTrainSeconds: 0, elapsedSeconds: 0, averaging: null,
+    history: [], epochNll: 0, epochTokens: 0, epochTrainSeconds: 0, elapsedSeconds: 0, averaging: null, epochCpus: [],
   };
 }
 
@@ -111,6 +122,8 @@ export class Trainer {
   private averager: IterateAverage | null = null;
   /** The windows of one epoch (variable-length BPTT draws them per epoch). */
   private spans: { epoch: number; spans: Span[] } | null = null;
+  /** Recorded with each epoch's metrics: words/s mean little without the machine. */
+  private readonly cpu = cpuDescription();
 
   constructor(
     readonly model: LanguageModel,
@@ -216,6 +229,7 @@ export class Trainer {
     const elapsed = (): number => (Date.now() - startedAt) / 1000;
     while (this.progress.epoch <= config.epochs) {
       const p = this.progress;
+      if (!p.epochCpus.includes(this.cpu)) p.epochCpus.push(this.cpu);
       if (p.batch === 0) {
         p.lr = scheduledLearningRate(config, p.epoch, p.lr);
         this.resetCarried();
@@ -260,7 +274,7 @@ export class Trainer {
       const metrics: EpochMetrics = {
         epoch: p.epoch, lr: p.lr, trainPpl: Math.exp(p.epochNll / p.epochTokens), validPpl,
         wordsPerSecond: p.epochTokens / p.epochTrainSeconds, elapsedSeconds: elapsed(), backend: tf.getBackend(),
-        averaged: this.averaged !== null,
+        cpu: p.epochCpus.join(' + '), averaged: this.averaged !== null,
       };
       if (improved) {
         p.bestValidPpl = validPpl;
@@ -279,6 +293,7 @@ export class Trainer {
       p.epochNll = 0;
       p.epochTokens = 0;
       p.epochTrainSeconds = 0;
+      p.epochCpus = [];
       p.elapsedSeconds = elapsed();
       this.resetCarried();
       await hooks.onEpoch?.(metrics, improved);

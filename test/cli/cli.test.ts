@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { TUNING_SCREEN, gridEdges, nativeAvailability, readReport } from '../../src';
+import { TUNING_SCREEN, cpuDescription, gridEdges, nativeAvailability, readReport } from '../../src';
 import { TINY_MODEL, rnnlm, rnnlmStderrThrough, tempDir, tinyCorpus, toolLines } from './run-cli';
 
 test('rnnlm train --max-batches, then evaluate and generate, end to end', () => {
@@ -11,7 +11,8 @@ test('rnnlm train --max-batches, then evaluate and generate, end to end', () => 
   expect(train.status).toBe(0);
   const lines = train.stdout.trim().split('\n').map((l) => JSON.parse(l));
   expect(lines).toHaveLength(3);
-  expect(Object.keys(lines[0]).sort()).toEqual(['backend', 'elapsed_s', 'epoch', 'lr', 'train_ppl', 'valid_ppl', 'words_per_s']);
+  expect(Object.keys(lines[0]).sort()).toEqual(['backend', 'cpu', 'elapsed_s', 'epoch', 'lr', 'train_ppl', 'valid_ppl', 'words_per_s']);
+  expect(lines[0].cpu).toBe(cpuDescription());
   expect(lines[2].test_ppl).toBeGreaterThan(1);
   for (const file of ['report.json', 'report.md', 'model/model.json', 'model/weights.bin', 'checkpoint/checkpoint.json']) {
     expect(fs.existsSync(path.join(save, file))).toBe(true);
@@ -54,11 +55,12 @@ test('rnnlm train --max-batches, then evaluate and generate, end to end', () => 
 
 describe('precision and kernel', () => {
   const info = JSON.parse(rnnlm(['info', '--json']).stdout) as {
-    bf16: true | string; backend: string; nativeGflops: Record<string, number | null>; onednn: { version: string } | { unavailable: string };
+    cpu: string; bf16: true | string; backend: string; nativeGflops: Record<string, number | null>; onednn: { version: string } | { unavailable: string };
     onednnGflops: Record<string, number | null>;
   };
 
   test('rnnlm info says whether bf16 can run and measures the native matMul at each precision', () => {
+    expect(info.cpu).toBe(cpuDescription());
     // CI builds the oneDNN addon at install (scripts/provision-onednn.js); elsewhere it may be missing, with a reason.
     if (process.env.CI || 'version' in info.onednn) expect(info.onednn).toEqual({ version: expect.stringMatching(/^3\.\d+\.\d+$/) });
     else expect(info.onednn.unavailable).toMatch(/^(not built|disabled by|failed to load)/);

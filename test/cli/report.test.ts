@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { cpuDescription } from '../../src';
 import { parseSvg } from '../train/svg';
 import { TINY_MODEL, makeReadOnly, rnnlm, smallFilesystem, tempDir, tinyCorpus, toolLines } from './run-cli';
 
@@ -32,6 +33,7 @@ test('rnnlm report DIR prints the summary and the epoch table and writes DIR/lea
   expect(report.status).toBe(0);
   expect(report.stdout).toMatch(/^- status: finished\n- command: `rnnlm train --data .* --preset zaremba-small .*`\n- preset: zaremba-small\n/);
   expect(report.stdout).toMatch(/- best valid ppl: \d+\.\d\d \(epoch 1\); test ppl: \d+\.\d\d\n/);
+  expect(report.stdout).toContain(`- CPU: ${cpuDescription()} (epoch 1)\n`);
   expect(report.stdout).toContain('| epoch | lr | train ppl | valid ppl | words/s | elapsed | backend |\n|---:|');
   expect(report.stdout).toMatch(/\n\| 1 \| 20 \| \d+\.\d\d \| \d+\.\d\d \| \d+ \| 0m\d\ds \| \w+ \|\n/);
   expect(report.stdout.endsWith(`learning curve: ${curve}\n`)).toBe(true);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeAvailability } from '../../src/backend';
+import { cpuDescription } from '../../src/backend/cpu';
 import { loadOnednn } from '../../src/backend/onednn';
 import { StreamBatcher } from '../../src/data/batches';
 import { DivergenceError } from '../../src/errors';
@@ -102,4 +103,21 @@ const onednnLoaded = ['auto', 'tensorflow'].includes(process.env.RNNLM_BACKEND ?
   } finally {
     setKernelChoice(settings.kernel, settings.precision, settings.onednn);
   }
+});
+
+test('each epoch records the CPU that trained it, both CPUs when a resume moved it to another machine', async () => {
+  const ids = patternIds(1200, pattern);
+  const data = { train: ids, valid: ids.slice(0, 200), test: ids.slice(0, 200) };
+  const model = smallModel({ vocabSize: 10 });
+  const first = new Trainer(model, data, config({ epochs: 2 }));
+  await first.run({ onBatch: (p) => { if (p.epoch === 2 && p.batch === 3) first.requestStop(); } });
+  expect(first.progress.history.map((m) => m.cpu)).toEqual([cpuDescription()]);
+  expect(first.progress.epochCpus).toEqual([cpuDescription()]);
+  first.dispose();
+  // The same progress continued elsewhere: epoch 2 was begun on another CPU.
+  const second = new Trainer(model, data, config({ epochs: 2 }), { ...first.progress, epochCpus: ['Other CPU, 8 vCPUs'] });
+  const result = await second.run();
+  expect(result.history.map((m) => m.cpu)).toEqual([cpuDescription(), `Other CPU, 8 vCPUs + ${cpuDescription()}`]);
+  second.dispose();
+  model.dispose();
 });
