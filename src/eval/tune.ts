@@ -22,9 +22,9 @@ export const TUNING_GRIDS = {
 /**
  * Tuning screens the grid before it chooses (successive halving; Jamieson & Talwalkar 2016): every setting is
  * scored on the first quarter of the valid split, the four best of them on all of it, and the best of those
- * four is chosen. A batch-1 pass of dynamic evaluation over Penn Treebank's valid split takes ~18 minutes for a
- * 2×650 LSTM on one thread (~0.5 s a window, Intel Xeon family 6 model 207), so its 16 settings cost 16/4 + 4 =
- * 8 passes instead of 16, and the cache's 28 cost 11 instead of 28.
+ * four is chosen. A batch-1 pass of dynamic evaluation over Penn Treebank's valid split takes 8–18 minutes for a
+ * 2×650 LSTM on one thread (0.24–0.5 s a window, Intel Xeon family 6 model 207, by what shares its core), so its
+ * 16 settings cost 16/4 + 4 = 8 passes instead of 16, and the cache's 28 cost 11 instead of 28.
  */
 export const TUNING_SCREEN = { fraction: 0.25, finalists: 4 } as const;
 
