@@ -64,19 +64,27 @@ export function describeModel(config: ModelConfig, parameters: number): string {
   return `${shape} ${config.cell}${config.tied ? ' tied' : ''}, ${parameters.toLocaleString('en-US')} parameters`;
 }
 
+/** Consecutive items with the same key, grouped in order. */
+function consecutiveRuns<T>(items: T[], key: (item: T) => string): { key: string; items: T[] }[] {
+  const runs: { key: string; items: T[] }[] = [];
+  for (const item of items) {
+    const last = runs[runs.length - 1];
+    if (last?.key === key(item)) last.items.push(item);
+    else runs.push({ key: key(item), items: [item] });
+  }
+  return runs;
+}
+
 /**
  * Which CPU trained which epochs, oldest first: "Intel(R) Xeon(R) Processor (family 6 model 207), 2 vCPUs
  * (epochs 1–25); AMD EPYC … (epochs 26–40)". A run continued with --resume may change machines.
  */
 export function cpusByEpoch(epochs: EpochMetrics[]): string {
-  const spans: { cpu: string; first: number; last: number }[] = [];
-  for (const m of epochs) {
-    const cpu = m.cpu ?? CPU_NOT_RECORDED;
-    const last = spans[spans.length - 1];
-    if (last?.cpu === cpu) last.last = m.epoch;
-    else spans.push({ cpu, first: m.epoch, last: m.epoch });
-  }
-  return spans.map((s) => `${s.cpu} (${s.first === s.last ? `epoch ${s.first}` : `epochs ${s.first}–${s.last}`})`).join('; ');
+  return consecutiveRuns(epochs, (m) => m.cpu ?? CPU_NOT_RECORDED).map(({ key, items }) => {
+    const first = items[0].epoch;
+    const last = items[items.length - 1].epoch;
+    return `${key} (${first === last ? `epoch ${first}` : `epochs ${first}–${last}`})`;
+  }).join('; ');
 }
 
 /** The facts of a run as "- key: value" lines (report.md and `rnnlm report`). */
@@ -84,7 +92,9 @@ export function reportSummary(report: RunReport): string {
   return [
     `- status: ${report.status}`,
     `- command: \`${report.command}\``,
-    ...(report.resumes ?? []).map((resume) => `- resumed with: \`${resume}\``),
+    // A long run resumed session after session repeats one command: each stretch of them is listed once.
+    ...consecutiveRuns(report.resumes ?? [], (resume) => resume).map(({ key, items }) =>
+      `- resumed with: \`${key}\`${items.length > 1 ? ` (${items.length} times in a row)` : ''}`),
     `- preset: ${report.preset ?? 'none'}`,
     `- corpus: ${report.corpus.dir} (${report.corpus.level} level, vocabulary ${report.corpus.vocabSize}, ` +
       `train/valid/test tokens ${report.corpus.tokens.train}/${report.corpus.tokens.valid}/${report.corpus.tokens.test})`,

@@ -1,4 +1,4 @@
-import { cpusByEpoch } from '../../src/train/report';
+import { RunReport, cpusByEpoch, reportSummary } from '../../src/train/report';
 import { EpochMetrics } from '../../src/train/trainer';
 
 const epoch = (n: number, cpu?: string): EpochMetrics =>
@@ -8,4 +8,21 @@ test('the report names the CPU of each stretch of epochs, and says where it was 
   const epochs = [epoch(1), epoch(2), epoch(3, 'not recorded + Xeon, 2 vCPUs'), epoch(4, 'Xeon, 2 vCPUs'), epoch(5, 'Xeon, 2 vCPUs'), epoch(6, 'EPYC, 2 vCPUs')];
   expect(cpusByEpoch(epochs)).toBe('not recorded (epochs 1–2); not recorded + Xeon, 2 vCPUs (epoch 3); Xeon, 2 vCPUs (epochs 4–5); EPYC, 2 vCPUs (epoch 6)');
   expect(cpusByEpoch([epoch(1, 'Xeon, 2 vCPUs')])).toBe('Xeon, 2 vCPUs (epoch 1)');
+});
+
+test('the summary lists a resume command repeated session after session once, with its count', () => {
+  const report: RunReport = {
+    status: 'stopped', command: 'rnnlm train --save r', start: undefined, preset: null,
+    resumes: ['rnnlm train --save r --resume', 'rnnlm train --save r --resume', 'rnnlm train --save r --resume --lr 5', 'rnnlm train --save r --resume'],
+    corpus: { dir: 'c', level: 'word', vocabSize: 10, tokens: { train: 100, valid: 10, test: 10 } },
+    modelConfig: { cell: 'lstm', hiddenSizes: [8], tied: false } as RunReport['modelConfig'], trainConfig: {} as RunReport['trainConfig'],
+    parameters: 100, backend: 'cpu', versions: { tfjsRnnlm: '0.1.0', tfjs: '4.22.0', tensorflow: null, node: 'v20' },
+    epochs: [epoch(1, 'Xeon, 2 vCPUs')], bestValidPpl: 120, bestEpoch: 1, testPpl: null, wallSeconds: 60,
+  };
+  expect(reportSummary(report).split('\n').filter((line) => line.startsWith('- resumed with'))).toEqual([
+    '- resumed with: `rnnlm train --save r --resume` (2 times in a row)',
+    '- resumed with: `rnnlm train --save r --resume --lr 5`',
+    '- resumed with: `rnnlm train --save r --resume`',
+  ]);
+  expect(reportSummary(report)).toContain('\n- CPU: Xeon, 2 vCPUs (epoch 1)\n');
 });
