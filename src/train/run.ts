@@ -273,7 +273,8 @@ async function train(options: TrainRunOptions, save: string | null, previous: Ru
   let result: TrainResult;
   try {
     result = await trainer.run({
-      checkpointEvery: options.checkpointEvery ?? null,
+      // A resume keeps the run's interval unless it names another, as it keeps its backend and kernel.
+      checkpointEvery: options.checkpointEvery ?? pickOptions(RUN_DIRECTORY_OPTIONS, start ?? {}).checkpointEvery ?? null,
       onBatch: (progress) => {
         board?.batch(progress);
         options.onBatch?.(progress);

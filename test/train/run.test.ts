@@ -70,3 +70,23 @@ test('a resume keeps the kernel the run was started with unless it names another
   expect(overridden.report.start).toMatchObject({ kernel: 'explicit' }); // still the settings it was started with
   overridden.model.dispose();
 });
+
+test('a resume keeps the checkpoint interval the run was started with unless it names another', async () => {
+  const save = path.join(scratchRoot, 'interval-run');
+  const backend = tf.getBackend() as BackendName;
+  const started = await trainLanguageModel({ data: corpus(`${LINE}\n`), hyper: { ...hyper, epochs: 1, maxBatches: 6 }, save, backend, checkpointEvery: 2 });
+  started.model.dispose();
+  // Where the checkpoint on disk stands as each batch of the resumed epoch is reported (before that batch's own interval checkpoint).
+  const checkpointed = (): string => {
+    const { progress } = JSON.parse(fs.readFileSync(path.join(save, 'checkpoint', 'checkpoint.json'), 'utf8'));
+    return `${progress.epoch}:${progress.batch}`;
+  };
+  const seen: string[] = [];
+  const resumed = await trainLanguageModel({ save, resume: true, hyper: { epochs: 2 }, backend, onBatch: () => seen.push(checkpointed()) });
+  resumed.model.dispose();
+  expect(seen).toEqual(['2:0', '2:0', '2:2', '2:2', '2:4', '2:4']);
+  seen.length = 0;
+  const named = await trainLanguageModel({ save, resume: true, hyper: { epochs: 3 }, backend, checkpointEvery: 3, onBatch: () => seen.push(checkpointed()) });
+  named.model.dispose();
+  expect(seen).toEqual(['3:0', '3:0', '3:0', '3:3', '3:3', '3:3']);
+});
