@@ -92,6 +92,11 @@ function loadNative(settings: NativeSettings, verbose = false): string | null {
   else delete process.env.ONEDNN_DEFAULT_FPMATH_MODE;
   if (settings.threads !== null) process.env.TF_NUM_INTRAOP_THREADS = String(settings.threads);
   nativeSettings = { precision: settings.precision, threads: settings.threads ?? (Number(process.env.TF_NUM_INTRAOP_THREADS) || null) };
+  // oneDNN's JIT sgemm, TensorFlow's and ours, runs with its stack pointer in the heap, where a signal frame
+  // would overwrite memory: this thread, and the threads TensorFlow starts as it loads, leave signals to Node's
+  // own threads (native/onednn/addon.cc, holdAsyncSignals). Without the addon nothing can set the mask.
+  const onednn = loadOnednn();
+  if (typeof onednn !== 'string') onednn.holdAsyncSignals();
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const load = (): unknown => require('@tensorflow/tfjs-node');

@@ -2,6 +2,8 @@
 // the products' speed probe (probe.cc).
 #include "common.h"
 
+#include <csignal>
+
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -59,11 +61,38 @@ napi_value KeepFreedMemory(napi_env env, napi_callback_info) {
   return out;
 }
 
+/**
+ * holdAsyncSignals() → whether they are held: blocks the asynchronous signals (SIGINT, SIGTERM, SIGHUP, SIGUSR1/2,
+ * SIGCHLD, SIGPROF, …) on the calling thread for the rest of its life, and so on every thread it starts later
+ * (TensorFlow's pools, libgomp's workers), which inherit its mask.
+ *
+ * Why: oneDNN's JIT sgemm (jit_avx512_common_gemm_f32, and its AVX2 twin; in TensorFlow's copy of oneDNN and in
+ * ours, whose LSTM primitive runs it) points RSP into a heap workspace for part of its work, using it as its stack.
+ * A signal handled on that thread meanwhile has the kernel write its frame (~3 KB with the AVX-512 state) below
+ * RSP: over the heap block before the workspace. glibc then aborts at a later malloc or free ("corrupted size vs.
+ * prev_size", "double free or corruption"); a Ctrl-C or SIGTERM meant to checkpoint a run could kill it instead
+ * (2 of 19 SIGTERMs to fresh `awd-medium` runs; README, Long runs).
+ * Held here, a signal goes to one of Node's own threads started before this call (libuv's pool, V8's platform
+ * workers), which run no JIT code; libuv passes it on to the JavaScript listeners as before, and the children
+ * Node spawns start with an empty mask (libuv resets it). The synchronous signals (faults, traps, abort) stay
+ * deliverable: they belong to the instruction that raised them. The price: `kill -USR1` no longer opens Node's
+ * inspector (start it with --inspect), and V8's sampling profiler gets no samples of this thread.
+ */
+napi_value HoldAsyncSignals(napi_env env, napi_callback_info) {
+  sigset_t held;
+  sigfillset(&held);
+  for (int sync : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT}) sigdelset(&held, sync);
+  napi_value out;
+  napi_get_boolean(env, pthread_sigmask(SIG_BLOCK, &held, nullptr) == 0, &out);
+  return out;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"keepFreedMemory", nullptr, KeepFreedMemory, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"holdAsyncSignals", nullptr, HoldAsyncSignals, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"forward", nullptr, RnnForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"backward", nullptr, RnnBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
