@@ -25,7 +25,7 @@ const SYNCHRONOUS = ['SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGABRT'] as cons
 /** Whether signal `name` is in a /proc SigBlk mask (bit n − 1 holds signal n). */
 const blocks = (mask: bigint, name: keyof typeof constants.signals): boolean => ((mask >> BigInt(constants.signals[name] - 1)) & 1n) === 1n;
 
-testIfAddon('the native backend\'s thread and the threads TensorFlow starts hold the asynchronous signals, not the synchronous ones', () => {
+testIfAddon('the native backend\'s thread and the threads TensorFlow starts hold the asynchronous signals, not the synchronous ones; its children hold none', () => {
   const script = `
     const fs = require('fs');
     require(${JSON.stringify(SOURCE)}).selectBackend({ backend: 'tensorflow', threads: 2 }).then(() => {
@@ -35,12 +35,13 @@ testIfAddon('the native backend\'s thread and the threads TensorFlow starts hold
         const status = fs.readFileSync('/proc/self/task/' + id + '/status', 'utf8');
         return { id: Number(id), name: /^Name:\\s*(.*)$/m.exec(status)[1], mask: /^SigBlk:\\s*(\\w+)$/m.exec(status)[1] };
       });
-      console.log(JSON.stringify({ pid: process.pid, threads }));
+      const child = require('child_process').spawnSync('grep', ['SigBlk', '/proc/self/status'], { encoding: 'utf8' }).stdout;
+      console.log(JSON.stringify({ pid: process.pid, threads, child: /SigBlk:\\s*(\\w+)/.exec(child)[1] }));
     });`;
   const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
   expect(child.stderr).not.toMatch(/Error/);
   expect(child.status).toBe(0);
-  const { pid, threads } = JSON.parse(child.stdout) as { pid: number; threads: { id: number; name: string; mask: string }[] };
+  const { pid, threads, child: spawned } = JSON.parse(child.stdout) as { pid: number; threads: { id: number; name: string; mask: string }[]; child: string };
   const main = threads.find((thread) => thread.id === pid);
   const tensorflow = threads.filter((thread) => thread.name.startsWith('tf_'));
   expect(main).toBeDefined();
@@ -52,6 +53,8 @@ testIfAddon('the native backend\'s thread and the threads TensorFlow starts hold
   }
   // Some thread Node started before still takes them, so that libuv can pass them on.
   expect(threads.some((thread) => !blocks(BigInt(`0x${thread.mask}`), 'SIGTERM'))).toBe(true);
+  // A process it spawns starts with nothing blocked (libuv resets the mask).
+  expect(BigInt(`0x${spawned}`)).toBe(0n);
 });
 
 testIfAddon('training under a stream of signals: the listener runs, the run ends normally and the heap survives', async () => {
