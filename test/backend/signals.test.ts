@@ -35,13 +35,13 @@ testIfAddon('the native backend\'s thread and the threads TensorFlow starts hold
         const status = fs.readFileSync('/proc/self/task/' + id + '/status', 'utf8');
         return { id: Number(id), name: /^Name:\\s*(.*)$/m.exec(status)[1], mask: /^SigBlk:\\s*(\\w+)$/m.exec(status)[1] };
       });
-      const child = require('child_process').spawnSync('grep', ['SigBlk', '/proc/self/status'], { encoding: 'utf8' }).stdout;
-      console.log(JSON.stringify({ pid: process.pid, threads, child: /SigBlk:\\s*(\\w+)/.exec(child)[1] }));
+      const spawned = require('child_process').spawnSync('grep', ['SigBlk', '/proc/self/status'], { encoding: 'utf8' }).stdout;
+      console.log(JSON.stringify({ pid: process.pid, threads, spawned: /SigBlk:\\s*(\\w+)/.exec(spawned)[1] }));
     });`;
   const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
   expect(child.stderr).not.toMatch(/Error/);
   expect(child.status).toBe(0);
-  const { pid, threads, child: spawned } = JSON.parse(child.stdout) as { pid: number; threads: { id: number; name: string; mask: string }[]; child: string };
+  const { pid, threads, spawned } = JSON.parse(child.stdout) as { pid: number; threads: { id: number; name: string; mask: string }[]; spawned: string };
   const main = threads.find((thread) => thread.id === pid);
   const tensorflow = threads.filter((thread) => thread.name.startsWith('tf_'));
   expect(main).toBeDefined();
