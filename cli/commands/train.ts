@@ -38,16 +38,21 @@ export function trainCommand(): Command {
     .action(async (options) => {
       const controller = new AbortController();
       let signalCode = 0;
-      const stop = (code: number, why = '') => (): void => {
-        if (signalCode) process.exit(code); // a second Ctrl-C: leave at once
+      /** The causes seen so far: the same signal twice quits at once, two different ones (a process group's
+       * SIGTERM and the end of the npm that shared it, or Ctrl-C's SIGINT and npm's end) stop once. */
+      const causes = new Set<string>();
+      const stop = (code: number, cause: string, why = '') => (): void => {
+        if (causes.has(cause)) process.exit(code); // a second Ctrl-C: leave at once
+        causes.add(cause);
+        if (signalCode) return; // a stop is already under way
         signalCode = code;
         const keep = options.save ? 'writing a checkpoint' : 'nothing is kept without --save';
         process.stderr.write(`\nrnnlm: ${why}stopping after this batch, ${keep} (Ctrl-C again to quit at once)\n`);
         controller.abort();
       };
-      process.on('SIGINT', stop(130));
-      process.on('SIGTERM', stop(143));
-      process.on('SIGHUP', stop(129)); // the terminal closed (Node's default would end the run without a checkpoint)
+      process.on('SIGINT', stop(130, 'SIGINT'));
+      process.on('SIGTERM', stop(143, 'SIGTERM'));
+      process.on('SIGHUP', stop(129, 'SIGHUP')); // the terminal closed (Node's default would end the run without a checkpoint)
       // `npx rnnlm train` runs this process under npm, and a plain `kill` of npm (docker stop, a job scheduler)
       // ends npm alone: a parent that goes away is taken as a SIGTERM, so the run checkpoints and stops. A run
       // started with setsid is meant to outlive the shell that started it, so it is not watched.
@@ -56,7 +61,7 @@ export function trainCommand(): Command {
         const watchParent = setInterval(() => {
           if (process.ppid === parent) return;
           clearInterval(watchParent);
-          stop(143, `the parent process ${parent} ended: `)();
+          stop(143, 'parent', `the parent process ${parent} ended: `)();
         }, PARENT_CHECK_MS).unref();
       }
       // Our stdout/stderr may be pipes into that parent, or into a reader that stops early: writing to them must
