@@ -12,7 +12,11 @@ export function readCpuinfo(file = '/proc/cpuinfo'): string | null {
 
 /** The first processor's value of a /proc/cpuinfo field ("model name", "cpu family", "flags"), or null. */
 export function cpuinfoField(text: string, name: string): string | null {
-  return text.match(new RegExp(`^${name}\\s*:(.*)$`, 'm'))?.[1].trim() ?? null;
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon >= 0 && line.slice(0, colon).trim() === name) return line.slice(colon + 1).trim();
+  }
+  return null;
 }
 
 /**

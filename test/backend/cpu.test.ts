@@ -22,6 +22,13 @@ test('"model" is not read from "model name", and the first processor is the one 
   expect(cpuinfoField(CPUINFO, 'microcode')).toBeNull();
 });
 
+test('a field name is matched as text, not as a pattern', () => {
+  const arm = 'CPU implementer\t: 0x41\nCPU part\t: 0xd0c\nBogoMIPS\t: 50.00\n';
+  expect(cpuinfoField(arm, 'CPU part')).toBe('0xd0c');
+  expect(cpuinfoField(arm, 'CPU.part')).toBeNull();
+  expect(cpuinfoField(arm, 'BogoMIPS\\s*')).toBeNull();
+});
+
 test('without /proc/cpuinfo it falls back to the brand string Node reports, with no family and model', () => {
   const brand = os.cpus()[0]?.model.trim() || 'unknown CPU';
   expect(cpuDescription(path.join(scratch, 'missing'))).toBe(`${brand}, ${vcpus}`);

@@ -8,8 +8,12 @@ import { quote } from 'shell-quote';
 /** The compiled CLI, as `npx rnnlm` runs it (`npm test` compiles first, see "pretest"). */
 export const CLI = path.resolve(__dirname, '../../dist/cli/rnnlm.js');
 
-/** The CLI runs as a user runs it: RNNLM_BACKEND is the test suite's switch, not the tool's. */
-const cliEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, RNNLM_BACKEND: undefined, ...extra });
+/**
+ * The CLI runs as a user runs it: RNNLM_BACKEND is the test suite's switch, not the tool's, and
+ * TF_CPP_MIN_LOG_LEVEL is what this process set when it loaded TensorFlow (src/backend.ts), not the user's.
+ */
+const cliEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv =>
+  ({ ...process.env, RNNLM_BACKEND: undefined, TF_CPP_MIN_LOG_LEVEL: undefined, ...extra });
 
 export interface CliResult {
   status: number | null;

@@ -109,8 +109,11 @@ describeOnednn.each(KINDS)('oneDNN %s window', (kind) => {
       const onednn = kernels(false)[1];
       const trained = onednn.forward(inputsFor(onednn, inputs));
       const inferred = onednn.infer!(inputsFor(onednn, inputs));
-      expect(Array.from(inferred.outputs.dataSync())).toEqual(Array.from(trained.outputs.dataSync()));
-      inferred.state.forEach((s, k) => expect(Array.from(s.dataSync())).toEqual(Array.from(trained.state[k].dataSync())));
+      // To float32's rounding, not to the bit: oneDNN may pick another sgemm for inference (on an AMD EPYC
+      // without AVX-512 the last bits differ; on Intel Xeons with it they agreed).
+      const named = ({ outputs, state }: { outputs: tf.Tensor; state: tf.Tensor[] }): Record<string, tf.Tensor> =>
+        ({ outputs, ...Object.fromEntries(state.map((s, k) => [`state${k}`, s])) });
+      expectFloat32Equal(named(inferred), named(trained));
     });
   });
 
