@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { cpuinfoField, readCpuinfo } from './backend/cpu';
 import { withStderrSilenced } from './backend/quiet-stderr';
 import { loadOnednn } from './backend/onednn';
+import { loadProcessAddon } from './backend/process-addon';
 import { registerWasmKernels } from './backend/wasm-kernels';
 import { BACKEND_OPTIONS, BackendOptions } from './config/commands';
 import { BACKEND_CHOICES, BACKEND_NAMES, BackendChoice, BackendName, KernelChoice, Precision } from './config/names';
@@ -93,10 +94,10 @@ function loadNative(settings: NativeSettings, verbose = false): string | null {
   if (settings.threads !== null) process.env.TF_NUM_INTRAOP_THREADS = String(settings.threads);
   nativeSettings = { precision: settings.precision, threads: settings.threads ?? (Number(process.env.TF_NUM_INTRAOP_THREADS) || null) };
   // oneDNN's JIT sgemm, TensorFlow's and ours, runs with its stack pointer in the heap, where a signal frame
-  // would overwrite memory: this thread, and the threads TensorFlow starts as it loads, leave signals to Node's
-  // own threads (native/onednn/addon.cc, holdAsyncSignals). Without the addon nothing can set the mask.
-  const onednn = loadOnednn();
-  if (typeof onednn !== 'string') onednn.holdAsyncSignals();
+  // would overwrite memory: this thread, and the threads TensorFlow and oneDNN start later, leave signals to
+  // Node's own threads (native/process/process.cc, holdAsyncSignals). Without that addon nothing can set the mask.
+  const processAddon = loadProcessAddon();
+  signalsHeld = typeof processAddon === 'string' ? `the process addon is ${processAddon}` : processAddon.holdAsyncSignals() || 'pthread_sigmask refused the mask';
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const load = (): unknown => require('@tensorflow/tfjs-node');
@@ -131,6 +132,16 @@ async function loadWasm(): Promise<string | null> {
  * Whether the native backend can run here: true, or why not. It loads the library (in float32 with the
  * default threads, unless a `selectBackend` chose other settings first).
  */
+let signalsHeld: true | string = 'the native backend is not loaded';
+
+/**
+ * Whether the asynchronous signals are held off the native backend's threads (native/process/process.cc), or why
+ * not: where they are not, one arriving while oneDNN's JIT sgemm runs can corrupt the heap.
+ */
+export function asyncSignalsHeld(): true | string {
+  return signalsHeld;
+}
+
 export function nativeAvailability(): true | string {
   return loadNative(nativeSettings ?? { precision: 'fp32', threads: null }) ?? true;
 }
@@ -223,8 +234,9 @@ export async function selectBackend(request: BackendChoice | Partial<BackendOpti
   const addon = typeof onednn === 'string' || kernel === 'explicit' || kernel === 'fused' ? null : onednn;
   if (addon && current.threads) addon.setThreads(current.threads);
   // A native run's steps allocate and free blocks of several MB each; kept in the heap, they are not paged in
-  // afresh every step (native/onednn/addon.cc, keepFreedMemory).
-  if (name === 'tensorflow' && typeof onednn !== 'string') onednn.keepFreedMemory();
+  // afresh every step (native/process/process.cc, keepFreedMemory).
+  const processAddon = loadProcessAddon();
+  if (name === 'tensorflow' && typeof processAddon !== 'string') processAddon.keepFreedMemory();
   setKernelChoice(kernel, current.precision, addon);
   return current;
 }

@@ -5,7 +5,7 @@ export * from './cells';
 export { Recurrent } from './layers/recurrent';
 export type { RecurrentArgs, RunOptions, RunResult } from './layers/recurrent';
 export { dropoutMask, embeddingDropoutMask, recurrentMasks, sequenceDropout } from './layers/dropout';
-export { availableBackends, bf16Support, currentBackend, nativeAvailability, describeBackend, howToGetNative, isBackendChoice, selectBackend } from './backend';
+export { asyncSignalsHeld, availableBackends, bf16Support, currentBackend, nativeAvailability, describeBackend, howToGetNative, isBackendChoice, selectBackend } from './backend';
 export type { BackendReport } from './backend';
 export { backendInfo, bf16Advice } from './backend/info';
 export { cpuDescription } from './backend/cpu';

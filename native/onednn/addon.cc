@@ -2,12 +2,6 @@
 // the products' speed probe (probe.cc).
 #include "common.h"
 
-#include <csignal>
-
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 extern "C" void omp_set_num_threads(int);  // libgomp, which libdnnl links
 
 #ifndef NODE_GYP_MODULE_NAME
@@ -42,57 +36,10 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   });
 }
 
-/**
- * keepFreedMemory() → whether the C library took it: freed blocks of up to 32 MB stay in the heap for the next
- * allocation instead of going back to the system. By default glibc maps a block of more than its (adaptive)
- * threshold afresh and unmaps it when freed, and trims the heap's top: a training step of the medium model then
- * touched ~2,500–4,600 new pages (oneDNN's packed weights, TensorFlow's tensors, JavaScript's arrays), and each
- * first touch is a page fault costing ~4–7 µs on a VM. Kept: ~250–1,000 faults and a step 4–8% shorter (four
- * alternated pairs). The heap then stays at its peak size, which a training run reaches in its first steps.
- */
-napi_value KeepFreedMemory(napi_env env, napi_callback_info) {
-#ifdef __GLIBC__
-  const bool kept = mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1;
-#else
-  const bool kept = false;
-#endif
-  napi_value out;
-  napi_get_boolean(env, kept, &out);
-  return out;
-}
-
-/**
- * holdAsyncSignals() → whether they are held: blocks the asynchronous signals (SIGINT, SIGTERM, SIGHUP, SIGUSR1/2,
- * SIGCHLD, SIGPROF, …) on the calling thread for the rest of its life, and so on every thread it starts later
- * (TensorFlow's pools, libgomp's workers), which inherit its mask.
- *
- * Why: oneDNN's JIT sgemm (jit_avx512_common_gemm_f32, and its AVX2 twin; in TensorFlow's copy of oneDNN and in
- * ours, whose LSTM primitive runs it) points RSP into a heap workspace for part of its work, using it as its stack.
- * A signal handled on that thread meanwhile has the kernel write its frame (~3 KB with the AVX-512 state) below
- * RSP: over the heap block before the workspace. glibc then aborts at a later malloc or free ("corrupted size vs.
- * prev_size", "double free or corruption"); a Ctrl-C or SIGTERM meant to checkpoint a run could kill it instead
- * (2 of 19 SIGTERMs to fresh `awd-medium` runs; README, Long runs).
- * Held here, a signal goes to one of Node's own threads started before this call (libuv's pool, V8's platform
- * workers), which run no JIT code; libuv passes it on to the JavaScript listeners as before, and the children
- * Node spawns start with an empty mask (libuv resets it). The synchronous signals (faults, traps, abort) stay
- * deliverable: they belong to the instruction that raised them. The price: `kill -USR1` no longer opens Node's
- * inspector (start it with --inspect), and V8's sampling profiler gets no samples of this thread.
- */
-napi_value HoldAsyncSignals(napi_env env, napi_callback_info) {
-  sigset_t held;
-  sigfillset(&held);
-  for (int sync : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT}) sigdelset(&held, sync);
-  napi_value out;
-  napi_get_boolean(env, pthread_sigmask(SIG_BLOCK, &held, nullptr) == 0, &out);
-  return out;
-}
-
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"keepFreedMemory", nullptr, KeepFreedMemory, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"holdAsyncSignals", nullptr, HoldAsyncSignals, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"forward", nullptr, RnnForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"backward", nullptr, RnnBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { availableBackends, bf16Support, describeBackend, selectBackend } from '../backend';
+import { asyncSignalsHeld, availableBackends, bf16Support, describeBackend, selectBackend } from '../backend';
 import { cpuDescription } from './cpu';
 import { loadOnednn } from './onednn';
 import { BackendOptions } from '../config/commands';
@@ -19,6 +19,8 @@ export interface BackendInfo {
   bf16: true | string;
   /** The oneDNN version behind `--kernel onednn` (native/onednn/rnn.cc), or why those kernels cannot run. */
   onednn: { version: string } | { unavailable: string };
+  /** Whether signals are held off the threads that run native kernels (`asyncSignalsHeld`), or why not. */
+  signals: true | string;
   /**
    * Square matMul GFLOP/s of the native backend at each precision (null where it cannot run). TensorFlow's bf16
    * is its fpmath mode, which oneDNN honours only on CPUs with AMX: elsewhere this is a float32 figure.
@@ -102,6 +104,7 @@ export async function backendInfo(options: Partial<BackendOptions>): Promise<Bac
     backends,
     bf16,
     onednn: typeof onednn === 'string' ? { unavailable: onednn } : { version: onednn.version() },
+    signals: asyncSignalsHeld(),
     nativeGflops,
     onednnGflops,
     versions: runtimeVersions(report.tensorflowVersion),

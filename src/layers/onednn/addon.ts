@@ -82,14 +82,6 @@ export interface OnednnAddon {
   version(): string;
   /** oneDNN's threads for calls from the JavaScript thread. */
   setThreads(threads: number): void;
-  /** Freed blocks of up to 32 MB stay in the process's heap (glibc's mallopt); false where the C library is not glibc. */
-  keepFreedMemory(): boolean;
-  /**
-   * Blocks the asynchronous signals on the calling thread for good, and on the threads it starts later: oneDNN's
-   * JIT sgemm runs with its stack pointer in the heap, where a signal frame would overwrite memory
-   * (native/onednn/addon.cc). Node's helper threads take the signals instead. False if the mask could not be set.
-   */
-  holdAsyncSignals(): boolean;
   forward(args: OnednnWindowSizes & OnednnWindowData & { training: boolean }): OnednnForwardResult;
   /** From the forward's inputs and outputs as it took and gave them, and the gradients of outputs and final state. */
   backward(args: OnednnWindowSizes & OnednnWindowData & {

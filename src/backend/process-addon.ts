@@ -1,0 +1,37 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { PACKAGE_ROOT } from '../package';
+
+/** Where scripts/provision-process.js builds the process addon (native/process/process.cc) at install. */
+export const PROCESS_ADDON_PATH = path.join(PACKAGE_ROOT, 'native', 'build', 'rnnlm_process.node');
+
+/** Settings of the whole process that the native backend needs whatever kernels run (native/process/process.cc). */
+export interface ProcessAddon {
+  /**
+   * Blocks the asynchronous signals on the calling thread for good, and on the threads it starts later: oneDNN's
+   * JIT sgemm, in TensorFlow and in our oneDNN addon, runs with its stack pointer in the heap, where a signal frame
+   * would overwrite memory. Node's helper threads take the signals instead. False if the mask could not be set.
+   */
+  holdAsyncSignals(): boolean;
+  /** Freed blocks of up to 32 MB stay in the process's heap (glibc's mallopt); false where the C library is not glibc. */
+  keepFreedMemory(): boolean;
+}
+
+let loaded: ProcessAddon | string | undefined; // undefined = not tried yet
+
+/** The process addon, or why it cannot be used here. Loaded once per process. */
+export function loadProcessAddon(): ProcessAddon | string {
+  if (loaded !== undefined) return loaded;
+  if (process.env.RNNLM_NO_NATIVE === '1') loaded = 'disabled by RNNLM_NO_NATIVE=1';
+  else if (!fs.existsSync(PROCESS_ADDON_PATH)) {
+    loaded = `not built (no ${path.relative(process.cwd(), PROCESS_ADDON_PATH)}): run \`node ${path.relative(process.cwd(), path.join(PACKAGE_ROOT, 'scripts', 'provision-process.js'))}\``;
+  } else {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      loaded = require(PROCESS_ADDON_PATH) as ProcessAddon;
+    } catch (error) {
+      loaded = `failed to load: ${(error as Error).message.split('\n')[0]}`;
+    }
+  }
+  return loaded;
+}
