@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InitKind } from '../config/names';
-import { DEFAULT_INIT, InitSpec, initializerFor } from './initializers';
+import { DEFAULT_INIT, InitSpec, initializerFor, torchBias } from './initializers';
 import { MatrixFactory } from './matrix';
 
 /**
@@ -96,10 +96,15 @@ export abstract class RecurrentCell extends tf.layers.Layer {
     const inputDim = xShape[xShape.length - 1];
     if (inputDim === null) throw new Error(`${this.getClassName()}: the input's last dimension must be known`);
     const width = this.gates * this.units;
-    this.kernel = this.addWeight('kernel', [inputDim, width], 'float32', initializerFor(this.initSpec, 'kernel'));
+    this.kernel = this.addWeight('kernel', [inputDim, width], 'float32', initializerFor(this.initSpec, 'kernel', this.units));
     this.recurrentKernel = this.addWeight(
-      'recurrent_kernel', [this.units, width], 'float32', initializerFor(this.initSpec, 'recurrent'));
-    this.bias = this.addWeight('bias', [width], 'float32', initializerFor(this.initSpec, 'bias'));
+      'recurrent_kernel', [this.units, width], 'float32', initializerFor(this.initSpec, 'recurrent', this.units));
+    this.bias = this.addWeight('bias', [width], 'float32', initializerFor(this.initSpec, 'bias', this.units));
+    if (this.initSpec.init === 'torch') {
+      const bias = torchBias(this.initSpec, width, this.units);
+      this.bias.write(bias);
+      bias.dispose();
+    }
     this.buildExtras();
     this.built = true;
   }
@@ -188,13 +193,15 @@ export abstract class RecurrentCell extends tf.layers.Layer {
     return { refCountAfterDispose: 0, numDisposedVariables: this.disposeWeights() };
   }
 
-  /** Writes `value` into the slice [from, from+size) of a 1-D weight (used for gate-specific biases). */
-  protected fillBiasSlice(from: number, size: number, value: number): void {
+  /**
+   * Sets the slice [from, from+size) of the bias to `value` (gate-specific biases), or adds `value` to it under
+   * the `torch` init, whose drawn bias PyTorch users shift rather than overwrite.
+   */
+  protected setBiasSlice(from: number, size: number, value: number): void {
     tf.tidy(() => {
       const b = this.bias.read();
-      const before = b.slice(0, from);
-      const after = b.slice(from + size);
-      this.bias.write(tf.concat([before, tf.fill([size], value), after]));
+      const slice = this.initSpec.init === 'torch' ? tf.add(b.slice(from, size), value) : tf.fill([size], value);
+      this.bias.write(tf.concat([b.slice(0, from), slice, b.slice(from + size)]));
     });
   }
 }

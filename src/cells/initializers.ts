@@ -5,7 +5,10 @@ import { InitKind } from '../config/names';
  * How a cell initialises its weights.
  * - `uniform`: every weight ~ U(−scale, scale), biases too (Zaremba et al. 2014 use 0.1/0.05/0.04).
  * - `default`: Glorot-uniform input kernel, orthogonal recurrent kernel, zero bias (Keras' defaults).
- * The LSTM forget-gate bias is set on top of either (Jozefowicz et al. 2015: start at 1).
+ * - `torch`: PyTorch's nn.LSTM/GRU/RNN: every weight ~ U(±1/√units), and two bias vectors b_ih + b_hh, each
+ *   U(±1/√units), where we have one b: so b is drawn as their sum (`torchBias`).
+ * The LSTM forget-gate bias (Jozefowicz et al. 2015: start at 1) is written over the first two's slice and
+ * added to the third's, so that 0 leaves PyTorch's draw as it is.
  */
 export interface InitSpec {
   init: InitKind;
@@ -24,10 +27,16 @@ const ROLE_SEED_OFFSET: Record<Role, number> = { kernel: 0, recurrent: 1, bias: 
 
 export type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
-export function initializerFor(spec: InitSpec, role: Role): Initializer {
-  const seed = spec.seed === null ? undefined : spec.seed * 7919 + ROLE_SEED_OFFSET[role];
-  if (spec.init === 'uniform') {
-    return tf.initializers.randomUniform({ minval: -spec.initScale, maxval: spec.initScale, seed });
+const roleSeed = (spec: InitSpec, role: Role): number | undefined => (spec.seed === null ? undefined : spec.seed * 7919 + ROLE_SEED_OFFSET[role]);
+
+/** PyTorch's half-width for a recurrent layer of `units`: 1/√units (torch.nn.RNNBase.reset_parameters). */
+export const torchScale = (units: number): number => 1 / Math.sqrt(units);
+
+export function initializerFor(spec: InitSpec, role: Role, units: number): Initializer {
+  const seed = roleSeed(spec, role);
+  if (spec.init === 'uniform' || spec.init === 'torch') {
+    const scale = spec.init === 'uniform' ? spec.initScale : torchScale(units);
+    return tf.initializers.randomUniform({ minval: -scale, maxval: scale, seed });
   }
   switch (role) {
     case 'kernel':
@@ -38,4 +47,14 @@ export function initializerFor(spec: InitSpec, role: Role): Initializer {
     case 'peephole':
       return tf.initializers.zeros();
   }
+}
+
+/** The `torch` bias of `width` entries: b_ih + b_hh, each U(±1/√units), as PyTorch's cells add them. */
+export function torchBias(spec: InitSpec, width: number, units: number): tf.Tensor1D {
+  const scale = torchScale(units);
+  const seed = roleSeed(spec, 'bias');
+  return tf.tidy(() => tf.add(
+    tf.randomUniform([width], -scale, scale, 'float32', seed),
+    tf.randomUniform([width], -scale, scale, 'float32', seed === undefined ? undefined : seed + 4),
+  ));
 }

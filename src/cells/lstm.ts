@@ -36,7 +36,7 @@ export class LSTMCell extends RecurrentCell {
   }
 
   protected override buildExtras(): void {
-    this.fillBiasSlice(this.units, this.units, this.forgetBias);
+    this.setBiasSlice(this.units, this.units, this.forgetBias);
   }
 
   makeKernel([wh]: tf.Tensor[], matrix: MatrixFactory = tfjsMatrix): CellKernel<LSTMSaved> {

@@ -26,7 +26,7 @@ export class PeepholeLSTMCell extends LSTMCell {
 
   protected override buildExtras(): void {
     super.buildExtras();
-    this.addWeight('peephole', [this.extraWeightCount()], 'float32', initializerFor(this.initSpec, 'peephole'));
+    this.addWeight('peephole', [this.extraWeightCount()], 'float32', initializerFor(this.initSpec, 'peephole', this.units));
   }
 
   protected override extraWeightCount(): number {

@@ -7,8 +7,11 @@
 export const CELL_KINDS = ['lstm', 'gru', 'peephole', 'rnn'] as const;
 export type CellKind = (typeof CELL_KINDS)[number];
 
-/** uniform(±initScale), or `default`: Glorot-uniform input kernel, orthogonal recurrent kernel (src/cells/initializers.ts). */
-export const INIT_KINDS = ['uniform', 'default'] as const;
+/**
+ * The cells' initialisation (src/cells/initializers.ts): uniform(±initScale); `default`, Glorot-uniform input
+ * kernel and orthogonal recurrent kernel; `torch`, PyTorch's nn.LSTM/GRU/RNN defaults.
+ */
+export const INIT_KINDS = ['uniform', 'default', 'torch'] as const;
 export type InitKind = (typeof INIT_KINDS)[number];
 
 /** Variational: one mask per window (Gal & Ghahramani 2016); standard: a new mask per step (src/layers/dropout.ts). */

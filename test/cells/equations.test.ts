@@ -70,3 +70,32 @@ test('uniform init stays within ±initScale and is reproducible with a seed', ()
     expect(values).toEqual(Array.from(second[k].dataSync()));
   });
 });
+
+test('torch init: weights in ±1/√units, the bias a sum of two such draws, the forget bias added to it', () => {
+  const { LSTMCell, GRUCell } = jest.requireActual('../../src') as typeof import('../../src');
+  const units = 16;
+  const scale = 1 / Math.sqrt(units);
+  const weightsOf = (cell: InstanceType<typeof LSTMCell> | InstanceType<typeof GRUCell>): number[][] => {
+    cell.build([null, 10]);
+    const values = cell.getWeights().map((w) => Array.from(w.dataSync()));
+    cell.dispose();
+    return values;
+  };
+  const largest = (values: number[]): number => Math.max(...values.map(Math.abs));
+  for (const make of [(forgetBias: number) => new LSTMCell({ units, init: 'torch', seed: 5, forgetBias }), () => new GRUCell({ units, init: 'torch', seed: 5 })]) {
+    const [kernel, recurrent, bias] = weightsOf(make(0));
+    for (const matrix of [kernel, recurrent]) {
+      expect(largest(matrix)).toBeLessThanOrEqual(scale);
+      expect(largest(matrix)).toBeGreaterThan(0.95 * scale); // spread over the range, not a narrower one
+    }
+    // b_ih + b_hh: within ±2/√units, and a quarter of such sums lie beyond 1/√units.
+    expect(largest(bias)).toBeLessThanOrEqual(2 * scale);
+    expect(bias.filter((b) => Math.abs(b) > scale).length).toBeGreaterThan(bias.length / 10);
+    expect(weightsOf(make(0))).toEqual([kernel, recurrent, bias]); // the seed fixes every weight
+  }
+  // Forget bias 0 leaves PyTorch's draw; 1 shifts that slice by 1 and nothing else.
+  const [, , drawn] = weightsOf(new LSTMCell({ units, init: 'torch', seed: 5, forgetBias: 0 }));
+  const [, , shifted] = weightsOf(new LSTMCell({ units, init: 'torch', seed: 5, forgetBias: 1 }));
+  expect(drawn.slice(units, 2 * units).some((b) => b !== 0)).toBe(true);
+  shifted.forEach((b, k) => expect(b).toBeCloseTo(drawn[k] + (k >= units && k < 2 * units ? 1 : 0), 6));
+});
