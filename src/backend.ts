@@ -59,6 +59,8 @@ interface NativeSettings {
 }
 
 let nativeLoadError: string | null | undefined; // undefined = not tried yet
+/** Whether loadNative held the signals off the native threads, or why not (`asyncSignalsHeld`). */
+let signalsHeld: true | string = 'the native backend is not loaded';
 /** The settings the native library was started with (null before). */
 let nativeSettings: NativeSettings | null = null;
 
@@ -97,7 +99,9 @@ function loadNative(settings: NativeSettings, verbose = false): string | null {
   // would overwrite memory: this thread, and the threads TensorFlow and oneDNN start later, leave signals to
   // Node's own threads (native/process/process.cc, holdAsyncSignals). Without that addon nothing can set the mask.
   const processAddon = loadProcessAddon();
-  signalsHeld = typeof processAddon === 'string' ? `the process addon is ${processAddon}` : processAddon.holdAsyncSignals() || 'pthread_sigmask refused the mask';
+  signalsHeld = typeof processAddon === 'string'
+    ? `the process addon is ${processAddon}`
+    : processAddon.holdAsyncSignals() || 'pthread_sigmask refused the mask';
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const load = (): unknown => require('@tensorflow/tfjs-node');
@@ -129,12 +133,6 @@ async function loadWasm(): Promise<string | null> {
 }
 
 /**
- * Whether the native backend can run here: true, or why not. It loads the library (in float32 with the
- * default threads, unless a `selectBackend` chose other settings first).
- */
-let signalsHeld: true | string = 'the native backend is not loaded';
-
-/**
  * Whether the asynchronous signals are held off the native backend's threads (native/process/process.cc), or why
  * not: where they are not, one arriving while oneDNN's JIT sgemm runs can corrupt the heap.
  */
@@ -142,6 +140,10 @@ export function asyncSignalsHeld(): true | string {
   return signalsHeld;
 }
 
+/**
+ * Whether the native backend can run here: true, or why not. It loads the library (in float32 with the
+ * default threads, unless a `selectBackend` chose other settings first).
+ */
 export function nativeAvailability(): true | string {
   return loadNative(nativeSettings ?? { precision: 'fp32', threads: null }) ?? true;
 }
