@@ -7,8 +7,8 @@ import { InitKind } from '../config/names';
  * - `default`: Glorot-uniform input kernel, orthogonal recurrent kernel, zero bias (Keras' defaults).
  * - `torch`: PyTorch's nn.LSTM/GRU/RNN: every weight ~ U(±1/√units), and two bias vectors b_ih + b_hh, each
  *   U(±1/√units), where we have one b: so b is drawn as their sum (`torchBias`).
- * The LSTM forget-gate bias (Jozefowicz et al. 2015: start at 1) is written over the first two's slice and
- * added to the third's, so that 0 leaves PyTorch's draw as it is.
+ * The LSTM forget-gate bias (Jozefowicz et al. 2015: start at 1) is written over its slice under `uniform` and
+ * `default`, and added to it under `torch`, so that 0 leaves PyTorch's draw as it is.
  */
 export interface InitSpec {
   init: InitKind;
@@ -30,10 +30,11 @@ export type Initializer = ReturnType<typeof tf.initializers.zeros>;
 const roleSeed = (spec: InitSpec, role: Role): number | undefined => (spec.seed === null ? undefined : spec.seed * 7919 + ROLE_SEED_OFFSET[role]);
 
 /** PyTorch's half-width for a recurrent layer of `units`: 1/√units (torch.nn.RNNBase.reset_parameters). */
-export const torchScale = (units: number): number => 1 / Math.sqrt(units);
+const torchScale = (units: number): number => 1 / Math.sqrt(units);
 
 export function initializerFor(spec: InitSpec, role: Role, units: number): Initializer {
   const seed = roleSeed(spec, role);
+  if (spec.init === 'torch' && role === 'bias') return tf.initializers.zeros(); // the cell writes `torchBias` over it
   if (spec.init === 'uniform' || spec.init === 'torch') {
     const scale = spec.init === 'uniform' ? spec.initScale : torchScale(units);
     return tf.initializers.randomUniform({ minval: -scale, maxval: scale, seed });
