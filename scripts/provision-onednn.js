@@ -32,8 +32,8 @@ const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 const {
-  Skip, secs, which, run, readJson, rmrf, cacheRoot, freeBytes, glibcVersion,
-  downloadWheel, zipEntries, zipExtract, publishDir,
+  Skip, secs, run, readJson, rmrf, cacheRoot, freeBytes, glibcVersion,
+  downloadWheel, zipEntries, zipExtract, publishDir, show, addonIncludeDir,
 } = require('./wheels');
 
 const P = '[rnnlm onednn]';
@@ -56,9 +56,6 @@ function finish(reason, hint) {
       (hint === null ? '' : ` To get them: ${hint || 'see the README'}, ${HOW}.`));
   process.exit(0);
 }
-
-/** A path for messages: relative inside the project, else absolute. */
-function show(p) { const r = path.relative(PROJECT, p); return r && !r.startsWith('..') ? r : p; }
 
 /** One hash over the files (names and contents): any change to a source or header rebuilds the addon. */
 function sha256(files) {
@@ -196,11 +193,7 @@ async function main() {
   rmrf(ADDON);
 
   // Check the prerequisites before downloading anything.
-  if (!which('g++')) throw new Skip('g++ not found', 'install g++ (Debian/Ubuntu: apt-get install g++)');
-  const nodeInclude = path.join(path.dirname(path.dirname(process.execPath)), 'include', 'node');
-  if (!fs.existsSync(path.join(nodeInclude, 'node_api.h'))) {
-    throw new Skip(`no Node.js headers in ${nodeInclude}`, 'install Node.js with its headers (include/node/node_api.h)');
-  }
+  const nodeInclude = addonIncludeDir();
   try { fs.mkdirSync(cache, {recursive: true}); fs.mkdirSync(BUILD, {recursive: true}); } catch (e) {
     throw new Skip(`cannot create ${e.path || cache} (${e.code})`, 'set RNNLM_NATIVE_CACHE to a writable directory');
   }

@@ -24,7 +24,7 @@
 const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
-const {Skip, secs, which, run, readJson, rmrf} = require('./wheels');
+const {Skip, secs, run, readJson, rmrf, show, addonIncludeDir} = require('./wheels');
 
 const P = '[rnnlm process]';
 const PROJECT = path.resolve(__dirname, '..');
@@ -36,9 +36,6 @@ const STAMP = path.join(BUILD, 'rnnlm_process.json');
 const t0 = Date.now();
 
 function log(msg) { console.log(`${P} ${msg}`); }
-
-/** A path for messages: relative inside the project, else absolute. */
-function show(p) { const r = path.relative(PROJECT, p); return r && !r.startsWith('..') ? r : p; }
 
 /** Load the addon in a fresh process; both functions must be there. Returns null or the error. */
 function verify() {
@@ -69,11 +66,7 @@ function main() {
     log(`the built addon does not load (${error}); rebuilding`);
   }
   rmrf(STAMP);
-  if (!which('g++')) throw new Skip('g++ not found', 'install g++ (Debian/Ubuntu: apt-get install g++)');
-  const nodeInclude = path.join(path.dirname(path.dirname(process.execPath)), 'include', 'node');
-  if (!fs.existsSync(path.join(nodeInclude, 'node_api.h'))) {
-    throw new Skip(`no Node.js headers in ${nodeInclude}`, 'install Node.js with its headers (include/node/node_api.h)');
-  }
+  const nodeInclude = addonIncludeDir();
   try { fs.mkdirSync(BUILD, {recursive: true}); } catch (e) {
     throw new Skip(`cannot create ${show(BUILD)} (${e.code})`, 'make the package directory writable');
   }

@@ -265,7 +265,22 @@ function publishDir(stage, dir, log) {
   log(`  cached in ${dir}`);
 }
 
+const PROJECT = path.resolve(__dirname, '..');
+
+/** A path for messages: relative inside the project, else absolute. */
+function show(p) { const r = path.relative(PROJECT, p); return r && !r.startsWith('..') ? r : p; }
+
+/** Node's header directory for compiling an N-API addon with g++; throws Skip if g++ or the headers are missing. */
+function addonIncludeDir() {
+  if (!which('g++')) throw new Skip('g++ not found', 'install g++ (Debian/Ubuntu: apt-get install g++)');
+  const nodeInclude = path.join(path.dirname(path.dirname(process.execPath)), 'include', 'node');
+  if (!fs.existsSync(path.join(nodeInclude, 'node_api.h'))) {
+    throw new Skip(`no Node.js headers in ${nodeInclude}`, 'install Node.js with its headers (include/node/node_api.h)');
+  }
+  return nodeInclude;
+}
+
 module.exports = {
   Skip, secs, which, run, readJson, rmrf, cacheRoot, freeBytes, glibcVersion, python, httpsGet,
-  wheelGlibc, downloadWheel, zipEntries, zipExtract, publishDir,
+  wheelGlibc, downloadWheel, zipEntries, zipExtract, publishDir, show, addonIncludeDir,
 };
