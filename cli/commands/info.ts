@@ -23,7 +23,7 @@ export function infoCommand(): Command {
       const advice = bf16Advice(info.onednnGflops);
       process.stdout.write(`bf16: ${info.bf16 === true ? 'available' : `unavailable: ${info.bf16}`}\n` +
         `TensorFlow matMul 1024x1024: fp32 ${gflops(info.nativeGflops.fp32)}, bf16 fpmath mode ${gflops(info.nativeGflops.bf16)}\n` +
-        `oneDNN recurrent and output kernels: ${'version' in info.onednn ? `oneDNN ${info.onednn.version}` : `unavailable: ${info.onednn.unavailable}`}\n` +
+        `oneDNN recurrent and output kernels: ${'version' in info.onednn ? `oneDNN ${info.onednn.version}, ${info.onednn.isa} kernels` : `unavailable: ${info.onednn.unavailable}`}\n` +
         ('version' in info.onednn ? `oneDNN products 1024x1024: fp32 ${gflops(info.onednnGflops.fp32)}, bf16 ${gflops(info.onednnGflops.bf16)}\n` : '') +
         (advice ? `  ${advice}\n` : '') +
         `signals: ${info.signals === true ? 'held off the threads that run native kernels' : `not held off the native kernels' threads: ${info.signals}`}\n`);

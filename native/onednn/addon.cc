@@ -21,6 +21,31 @@ napi_value Version(napi_env env, napi_callback_info) {
   return out;
 }
 
+/**
+ * cpuIsa() → "avx2", "avx512_core_bf16", …: the instruction set oneDNN dispatches its kernels to here, which
+ * decides which of them is faster (src/layers/choose-window.ts). Each value of dnnl_cpu_isa_t contains the
+ * bits of those it extends, so the first contained, from the widest, is the one in force.
+ */
+napi_value CpuIsa(napi_env env, napi_callback_info) {
+  static const std::pair<dnnl_cpu_isa_t, const char*> kIsas[] = {
+      {dnnl_cpu_isa_avx512_core_amx_fp16, "avx512_core_amx_fp16"}, {dnnl_cpu_isa_avx512_core_amx, "avx512_core_amx"},
+      {dnnl_cpu_isa_avx512_core_fp16, "avx512_core_fp16"}, {dnnl_cpu_isa_avx512_core_bf16, "avx512_core_bf16"},
+      {dnnl_cpu_isa_avx512_core_vnni, "avx512_core_vnni"}, {dnnl_cpu_isa_avx512_core, "avx512_core"},
+      {dnnl_cpu_isa_avx2_vnni_2, "avx2_vnni_2"}, {dnnl_cpu_isa_avx2_vnni, "avx2_vnni"}, {dnnl_cpu_isa_avx2, "avx2"},
+      {dnnl_cpu_isa_avx, "avx"}, {dnnl_cpu_isa_sse41, "sse41"}};
+  const unsigned isa = dnnl_get_effective_cpu_isa();
+  std::string text = "default";
+  for (const auto& [bits, name] : kIsas) {
+    if ((isa & bits) == static_cast<unsigned>(bits)) {
+      text = name;
+      break;
+    }
+  }
+  napi_value out;
+  napi_create_string_utf8(env, text.c_str(), text.size(), &out);
+  return out;
+}
+
 /** setThreads(n): oneDNN's OpenMP threads for calls from this (the JavaScript) thread. */
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -39,6 +64,7 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"cpuIsa", nullptr, CpuIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"forward", nullptr, RnnForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"backward", nullptr, RnnBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

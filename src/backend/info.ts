@@ -17,8 +17,11 @@ export interface BackendInfo {
   backends: { name: BackendName; available: true | string; size: number; gflops: number | null }[];
   /** Whether `--precision bf16` can run here: true, or why not. */
   bf16: true | string;
-  /** The oneDNN version behind `--kernel onednn` (native/onednn/rnn.cc), or why those kernels cannot run. */
-  onednn: { version: string } | { unavailable: string };
+  /**
+   * The oneDNN version behind `--kernel onednn` (native/onednn/rnn.cc) and the instruction set its kernels run
+   * on here ("avx2", "avx512_core_bf16", …; it decides which LSTM kernel `auto` takes), or why they cannot run.
+   */
+  onednn: { version: string; isa: string } | { unavailable: string };
   /** Whether signals are held off the threads that run native kernels (`asyncSignalsHeld`), or why not. */
   signals: true | string;
   /**
@@ -103,7 +106,7 @@ export async function backendInfo(options: Partial<BackendOptions>): Promise<Bac
     backend: describeBackend(report),
     backends,
     bf16,
-    onednn: typeof onednn === 'string' ? { unavailable: onednn } : { version: onednn.version() },
+    onednn: typeof onednn === 'string' ? { unavailable: onednn } : { version: onednn.version(), isa: onednn.cpuIsa() },
     signals: asyncSignalsHeld(),
     nativeGflops,
     onednnGflops,

@@ -7,8 +7,8 @@ import { explicitWindow } from './explicit-window';
 import { fusedWindow, prefersFused } from './fused';
 import { hybridLstmWindow } from './fused/lstm';
 import { KernelSettings } from './kernel-choice';
-import { OnednnCell } from './onednn/addon';
-import { onednnLstmWindow } from './onednn/lstm-window';
+import { OnednnAddon, OnednnCell } from './onednn/addon';
+import { hasAvx512Kernels, onednnLstmWindow } from './onednn/lstm-window';
 import { onednnWindow as onednnCellWindow } from './onednn/window';
 import { WindowKernel } from './window';
 
@@ -21,26 +21,36 @@ function onednnCell(cell: RecurrentCell): OnednnCell | null {
 }
 
 /**
- * Above this many units an unmasked LSTM trains faster on oneDNN's matmuls (lstm.cc) than on its LSTM
- * primitive. One window (batch 20, 35 steps) forward and backward, AMD EPYC with AVX512-BF16 (2026-12-03): bf16
- * 26 against 25 ms at 400 units, 61–77 against 92–116 at 650, 134–175 against 258–280 at 1,000; float32 43
- * against 35 ms at 400 (the primitive faster), ~104 against ~101–144 at 650. Intel Xeon family 6 model 207 with
- * AVX512-BF16 and no AMX (2026-12-03, medians of 30 alternated windows): float32 at 650 103–112 against 114–119
- * ms, bf16 at 650 147 against 166.
+ * Up to this many units an unmasked LSTM trains faster on oneDNN's LSTM primitive than on its matmuls (lstm.cc),
+ * where oneDNN has AVX-512 kernels. One window (batch 20, 35 steps) forward and backward, AMD EPYC with
+ * AVX512-BF16 (2026-12-03): bf16 26 against 25 ms at 400 units, 61–77 against 92–116 at 650, 134–175 against
+ * 258–280 at 1,000; float32 43 against 35 ms at 400 (the primitive faster), ~104 against ~101–144 at 650. Intel
+ * Xeon family 6 model 207 with AVX512-BF16 and no AMX (2026-12-03, medians of 30 alternated windows): float32 at
+ * 650 103–112 against 114–119 ms, bf16 at 650 147 against 166.
  */
-const MATMUL_LSTM_MIN_UNITS = 400;
+const PRIMITIVE_LSTM_MAX_UNITS_AVX512 = 400;
+
+/**
+ * Without AVX-512 (oneDNN's AVX2 kernels) the matmul LSTM was the faster at every size measured: AMD EPYC
+ * family 25 model 1, float32, one thread, medians of 10 windows (2026-12-04): 7.9 against 15.3 ms at 100 units,
+ * 24.2 against 33.8 at 200, 59.2 against 61.7 at 300, 83.2 against 119.4 at 400, 147.8 against 155.1 at 500,
+ * and at 400 units over 70 steps 175.9 against 274.6.
+ */
+function primitiveLstmMaxUnits(onednn: OnednnAddon): number {
+  return hasAvx512Kernels(onednn) ? PRIMITIVE_LSTM_MAX_UNITS_AVX512 : 0;
+}
 
 /**
  * oneDNN's kernel for `cell`, or null where none computes our equations (no addon; recurrent dropout masks on
  * a cell other than the plain LSTM: the primitives have no per-step hook on h). The plain LSTM runs on oneDNN's
- * matmuls with our per-step code when it has masks (2.2–3× the TensorFlow kernels that took them) or is large,
- * else on oneDNN's LSTM primitive.
+ * matmuls with our per-step code when it has masks (2.2–3× the TensorFlow kernels that took them) or where
+ * that was measured faster (`primitiveLstmMaxUnits`), else on oneDNN's LSTM primitive.
  */
 export function onednnWindow(cell: RecurrentCell, { onednn, precision }: KernelSettings, masked: boolean): WindowKernel | null {
   const kind = onednnCell(cell);
   if (!onednn || !kind) return null;
   const bf16 = precision === 'bf16';
-  if (kind === 'lstm' && (masked || cell.units > MATMUL_LSTM_MIN_UNITS)) return onednnLstmWindow(onednn, cell.units, bf16);
+  if (kind === 'lstm' && (masked || cell.units > primitiveLstmMaxUnits(onednn))) return onednnLstmWindow(onednn, cell.units, bf16);
   return masked ? null : onednnCellWindow(onednn, kind, cell.units, bf16);
 }
 

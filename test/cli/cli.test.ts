@@ -55,14 +55,14 @@ test('rnnlm train --max-batches, then evaluate and generate, end to end', () => 
 
 describe('precision and kernel', () => {
   const info = JSON.parse(rnnlm(['info', '--json']).stdout) as {
-    cpu: string; bf16: true | string; backend: string; nativeGflops: Record<string, number | null>; onednn: { version: string } | { unavailable: string };
+    cpu: string; bf16: true | string; backend: string; nativeGflops: Record<string, number | null>; onednn: { version: string; isa: string } | { unavailable: string };
     onednnGflops: Record<string, number | null>; signals: true | string;
   };
 
   test('rnnlm info says whether bf16 can run and measures the native matMul at each precision', () => {
     expect(info.cpu).toBe(cpuDescription());
     // CI builds the oneDNN addon at install (scripts/provision-onednn.js); elsewhere it may be missing, with a reason.
-    if (process.env.CI || 'version' in info.onednn) expect(info.onednn).toEqual({ version: expect.stringMatching(/^3\.\d+\.\d+$/) });
+    if (process.env.CI || 'version' in info.onednn) expect(info.onednn).toEqual({ version: expect.stringMatching(/^3\.\d+\.\d+$/), isa: expect.stringMatching(/^(avx512_core|avx2|avx|sse41)\w*$/) });
     else expect(info.onednn.unavailable).toMatch(/^(not built|disabled by|failed to load)/);
     expect(info.bf16 === true || typeof info.bf16 === 'string').toBe(true);
     if (!info.backend.startsWith('tensorflow')) return expect(info.nativeGflops).toEqual({ fp32: null, bf16: null });
@@ -72,6 +72,11 @@ describe('precision and kernel', () => {
     expect(info.nativeGflops.fp32).toBeGreaterThan(0);
     if (info.bf16 === true) expect(info.nativeGflops.bf16).toBeGreaterThan(0);
     else expect(info.nativeGflops.bf16).toBeNull();
+  });
+
+  test('rnnlm info names the oneDNN version and the instruction set its kernels run on, or why they cannot run', () => {
+    const line = 'version' in info.onednn ? `oneDNN ${info.onednn.version}, ${info.onednn.isa} kernels` : `unavailable: ${info.onednn.unavailable}`;
+    expect(rnnlm(['info']).stdout.split('\n')).toContain(`oneDNN recurrent and output kernels: ${line}`);
   });
 
   test('rnnlm info measures the oneDNN products at each precision and says whether bf16 pays', () => {

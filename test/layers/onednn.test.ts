@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { LSTMCell, Recurrent, bf16Support, dropoutMask } from '../../src';
+import { cpuinfoField, readCpuinfo } from '../../src/backend/cpu';
 import { loadOnednn } from '../../src/backend/onednn';
 import { chooseWindow, onednnWindow } from '../../src/layers/choose-window';
 import { explicitWindow } from '../../src/layers/explicit-window';
 import { Precision } from '../../src/config';
-import { kernelChoice } from '../../src/layers/kernel-choice';
+import { kernelChoice, setKernelChoice } from '../../src/layers/kernel-choice';
 import { onednnLstmWindow } from '../../src/layers/onednn/lstm-window';
 import { onednnWindow as onednnCellWindow } from '../../src/layers/onednn/window';
 import { OnednnAddon, OnednnCell } from '../../src/layers/onednn/addon';
@@ -144,12 +145,13 @@ describeOnednn.each([false, true])('oneDNN matmul LSTM window (recurrent masks: 
     });
   });
 
-  test('inference gives the explicit outputs and state', () => {
+  // Unmasked inference runs on the LSTM primitive where oneDNN has AVX-512 kernels, else on this loop.
+  test.each(['avx512_core', 'avx2'])('inference gives the explicit outputs and state (kernels for %s)', (isa) => {
     tf.tidy(() => {
       const { inputs, kernels } = windowInputs('lstm', 23);
       const masks = masked ? Array(TIME).fill(dropoutMask([BATCH, UNITS], 0.3, 23)) : null;
       const explicit = kernels(false)[0].infer!({ ...inputs, masks });
-      const kernel = onednnLstmWindow(addon as OnednnAddon, UNITS, false);
+      const kernel = onednnLstmWindow({ ...addon!, cpuIsa: () => isa }, UNITS, false);
       const inferred = kernel.infer!({ ...inputsFor(kernel, inputs), masks });
       expect(relativeError(relayout(kernel, inferred.outputs).dataSync(), explicit.outputs.dataSync())).toBeLessThan(1e-5);
       inferred.state.forEach((s, k) => expect(relativeError(s.dataSync(), explicit.state[k].dataSync())).toBeLessThan(1e-5));
@@ -158,26 +160,39 @@ describeOnednn.each([false, true])('oneDNN matmul LSTM window (recurrent masks: 
 });
 
 describeOnednn('oneDNN kernels in a layer', () => {
-  test('a layer on oneDNN gives the explicit loss and weight gradients through the tape, and leaves no tensor behind', () => {
-    const { cell, next } = randomCell('lstm', INPUT, UNITS, 3);
-    const layer = new Recurrent({ cell });
-    const x = randomTensor(next, [BATCH, TIME, INPUT]) as tf.Tensor3D;
-    const lossAndGrads = (kernel: 'onednn' | 'explicit'): ReturnType<typeof layerLossAndGradients> => layerLossAndGradients(layer, x, kernel);
-    const explicit = lossAndGrads('explicit');
-    const onednn = lossAndGrads('onednn');
-    expect(onednn.used).toBe(kernelChoice().precision === 'bf16' ? 'oneDNN LSTM (bf16)' : 'oneDNN LSTM');
-    const tolerance = kernelChoice().precision === 'bf16' ? 3e-2 : 1e-5;
-    expect(Math.abs(onednn.loss - explicit.loss) / Math.abs(explicit.loss)).toBeLessThan(tolerance);
-    onednn.grads.forEach((g, k) => expect(relativeError(g, explicit.grads[k])).toBeLessThan(tolerance));
-    const before = tf.memory().numTensors;
-    lossAndGrads('onednn');
-    expect(tf.memory().numTensors).toBe(before);
-    layer.dispose();
-    x.dispose();
-  });
+  /** Runs `body` with the kernel settings' addon reporting `isa`: which LSTM kernel `auto` takes depends on it. */
+  const withIsa = (isa: string, body: () => void): void => {
+    const saved = kernelChoice();
+    setKernelChoice(saved.kernel, saved.precision, { ...addon!, cpuIsa: () => isa });
+    try {
+      body();
+    } finally {
+      setKernelChoice(saved.kernel, saved.precision, saved.onednn);
+    }
+  };
+
+  test.each([['avx512_core', 'oneDNN LSTM'], ['avx2', 'oneDNN matmul LSTM']])(
+    'a layer on oneDNN (%s: %s) gives the explicit loss and weight gradients through the tape, and leaves no tensor behind', (isa, kernel) => withIsa(isa, () => {
+      const { cell, next } = randomCell('lstm', INPUT, UNITS, 3);
+      const layer = new Recurrent({ cell });
+      const x = randomTensor(next, [BATCH, TIME, INPUT]) as tf.Tensor3D;
+      const lossAndGrads = (choice: 'onednn' | 'explicit'): ReturnType<typeof layerLossAndGradients> => layerLossAndGradients(layer, x, choice);
+      const explicit = lossAndGrads('explicit');
+      const onednn = lossAndGrads('onednn');
+      expect(onednn.used).toBe(kernelChoice().precision === 'bf16' ? `${kernel} (bf16)` : kernel);
+      const tolerance = kernelChoice().precision === 'bf16' ? 3e-2 : 1e-5;
+      expect(Math.abs(onednn.loss - explicit.loss) / Math.abs(explicit.loss)).toBeLessThan(tolerance);
+      onednn.grads.forEach((g, k) => expect(relativeError(g, explicit.grads[k])).toBeLessThan(tolerance));
+      const before = tf.memory().numTensors;
+      lossAndGrads('onednn');
+      expect(tf.memory().numTensors).toBe(before);
+      layer.dispose();
+      x.dispose();
+    }));
 
   test('auto runs oneDNN for every cell, and with recurrent dropout masks the LSTM only, on its matmul loop', () => {
-    const settings = { ...kernelChoice(), kernel: 'auto' as const, onednn: addon };
+    // With AVX-512 kernels, where a small unmasked LSTM runs on the primitive.
+    const settings = { ...kernelChoice(), kernel: 'auto' as const, onednn: { ...addon!, cpuIsa: () => 'avx512_core' } };
     for (const kind of KINDS) {
       const { cell } = randomCell(kind, INPUT, UNITS, 1);
       expect(chooseWindow(cell, settings, false).name).toMatch(/^oneDNN (LSTM|peephole|GRU|tanh)/);
@@ -192,7 +207,7 @@ describeOnednn('oneDNN kernels in a layer', () => {
     }
   });
 
-  test('a layer names the kernel that trained it, also after an inference call ran on another', () => {
+  test('a layer names the kernel that trained it, also after an inference call ran on another', () => withIsa('avx512_core', () => {
     const { cell, next } = randomCell('lstm', INPUT, UNITS, 4);
     const layer = new Recurrent({ cell });
     const x = randomTensor(next, [BATCH, TIME, INPUT]) as tf.Tensor3D;
@@ -208,15 +223,28 @@ describeOnednn('oneDNN kernels in a layer', () => {
     expect(fresh.lastKernel).toMatch(/^oneDNN LSTM/);
     tf.dispose([x, mask]);
     layer.dispose();
+  }));
+
+  test('an unmasked LSTM trains on the primitive up to 400 units where oneDNN has AVX-512 kernels, else on the matmul loop', () => {
+    const choice = (units: number, precision: Precision, isa: string) => chooseWindow( // unbuilt: the choice reads only the cell's kind and size
+      new LSTMCell({ units }), { kernel: 'auto', precision, onednn: { ...addon!, cpuIsa: () => isa } }, false).name;
+    for (const isa of ['avx512_core', 'avx512_core_bf16', 'avx512_core_amx']) {
+      expect(choice(650, 'bf16', isa)).toBe('oneDNN matmul LSTM (bf16)');
+      expect(choice(650, 'fp32', isa)).toBe('oneDNN matmul LSTM');
+      expect(choice(400, 'bf16', isa)).toBe('oneDNN LSTM (bf16)');
+      expect(choice(400, 'fp32', isa)).toBe('oneDNN LSTM');
+    }
+    for (const isa of ['avx2', 'avx2_vnni', 'avx']) {
+      expect(choice(400, 'fp32', isa)).toBe('oneDNN matmul LSTM');
+      expect(choice(1, 'fp32', isa)).toBe('oneDNN matmul LSTM');
+    }
   });
 
-  test('an unmasked LSTM above 400 units trains on the matmul loop, a smaller one on the primitive, in both precisions', () => {
-    const settings = { ...kernelChoice(), kernel: 'auto' as const, onednn: addon };
-    const choice = (units: number, precision: Precision) => chooseWindow(new LSTMCell({ units }), { ...settings, precision }, false).name; // unbuilt: the choice reads only the cell's kind and size
-    expect(choice(650, 'bf16')).toBe('oneDNN matmul LSTM (bf16)');
-    expect(choice(650, 'fp32')).toBe('oneDNN matmul LSTM');
-    expect(choice(400, 'bf16')).toBe('oneDNN LSTM (bf16)');
-    expect(choice(400, 'fp32')).toBe('oneDNN LSTM');
+  test("the addon names the instruction set oneDNN runs on, which this CPU's flags allow", () => {
+    const flags = new Set((cpuinfoField(readCpuinfo() ?? '', 'flags') ?? '').split(/\s+/));
+    const isa = addon!.cpuIsa();
+    expect(isa.startsWith('avx512')).toBe(flags.has('avx512f'));
+    if (!flags.has('avx512f')) expect(isa.startsWith('avx2')).toBe(flags.has('avx2'));
   });
 
   test('a window with recurrent masks is refused by the oneDNN kernel itself', () => {

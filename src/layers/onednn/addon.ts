@@ -80,6 +80,8 @@ export interface OnednnOutputData {
 export interface OnednnAddon {
   /** oneDNN's version, e.g. "3.2.0". */
   version(): string;
+  /** The instruction set oneDNN dispatches to on this CPU, in oneDNN's names: "avx2", "avx512_core_bf16", … */
+  cpuIsa(): string;
   /** oneDNN's threads for calls from the JavaScript thread. */
   setThreads(threads: number): void;
   forward(args: OnednnWindowSizes & OnednnWindowData & { training: boolean }): OnednnForwardResult;

@@ -13,10 +13,19 @@ import { onednnWindow } from './window';
  * oneDNN's LSTM primitive (window.ts) cannot take. Sequences are batch-major, the model's layout, so the layer
  * transposes nothing around it. Tests hold it to the explicit equations.
  */
+/**
+ * Whether oneDNN runs its AVX-512 kernels here ("avx512_core…"): with them its LSTM primitive beats this loop
+ * for small layers and in inference; with its AVX2 kernels it did neither (README, Backends).
+ */
+export function hasAvx512Kernels(addon: OnednnAddon): boolean {
+  return addon.cpuIsa().startsWith('avx512');
+}
+
 export function onednnLstmWindow(addon: OnednnAddon, units: number, bf16: boolean): WindowKernel {
-  // Without masks, inference runs on oneDNN's LSTM primitive: faster without a backward pass to prepare for
-  // (17 against 21 ms a window at 650 units in bf16, 3.3 against 5–6 at 200).
-  const primitive = onednnWindow(addon, 'lstm', units, bf16, true);
+  // Without masks and with AVX-512 kernels, inference runs on oneDNN's LSTM primitive: faster without a backward
+  // pass to prepare for (17 against 21 ms a window at 650 units in bf16, 3.3 against 5–6 at 200). With AVX2
+  // kernels this loop was the faster at batch 1–10 (8.6 against 21.2 ms at 650 units, batch 1) and level at 20.
+  const primitive = hasAvx512Kernels(addon) ? onednnWindow(addon, 'lstm', units, bf16, true) : null;
   /** Every step's mask as one [T, B, u] array. */
   const stacked = (masks: tf.Tensor2D[]): Float32Array => {
     const all = tf.stack(masks);
@@ -66,7 +75,7 @@ export function onednnLstmWindow(addon: OnednnAddon, units: number, bf16: boolea
       };
     },
     infer(inputs: WindowInputs): { outputs: tf.Tensor3D; state: CellState } {
-      if (!inputs.masks && primitive.infer) return primitive.infer(inputs);
+      if (!inputs.masks && primitive?.infer) return primitive.infer(inputs);
       const { workspace, outputs, state } = run(inputs);
       workspaces.give(workspace);
       return { outputs, state };
