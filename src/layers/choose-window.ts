@@ -55,18 +55,35 @@ export function onednnWindow(cell: RecurrentCell, { onednn, precision }: KernelS
 }
 
 /**
+ * Above this many units the tanh RNN's window ran faster on our explicit equations than on oneDNN's primitive
+ * where oneDNN has only AVX2 kernels: AMD EPYC family 25 model 1, float32, one thread, medians of 13 windows
+ * (batch 20, 35 steps, forward and backward; 2026-12-04): 44.8 against 67.7 ms at 300 units, 55.8 against 83.7
+ * at 400 (the primitive faster), 118.8 against 105.8–106.4 at 500 and 174.4 against 144.9–157.8 at 650 (the
+ * same explicit window timed twice in each round). The other cells' primitives were level with TensorFlow's
+ * fused cells (GRU) or faster (peephole LSTM) there at 200 and 650 units.
+ */
+const AVX2_PRIMITIVE_RNN_MAX_UNITS = 400;
+
+/** Whether `auto` passes over oneDNN's kernel for `cell` because another was measured faster on this CPU. */
+function onednnSlowerHere(cell: RecurrentCell, onednn: OnednnAddon): boolean {
+  return cell instanceof SimpleRNNCell && cell.units > AVX2_PRIMITIVE_RNN_MAX_UNITS && !hasAvx512Kernels(onednn);
+}
+
+/**
  * The window implementation for `cell` under the kernel settings: `explicit`; `fused` or `onednn` where
  * that kernel computes the same thing, else explicit; `auto` the fastest measured: oneDNN's kernels where they
- * apply — they beat the other kernels for every cell at 200 and 650 units in both precisions (one window,
- * batch 20, 35 steps, forward and backward: e.g. LSTM 650 bf16 73 against 125 ms, GRU 200 fp32 13 against
- * 48; README, Backends) — else TensorFlow's fused cells or the hybrid (`prefersFused`).
+ * apply — they beat the other kernels for every cell at 200 and 650 units in both precisions with AVX-512
+ * kernels (one window, batch 20, 35 steps, forward and backward: e.g. LSTM 650 bf16 73 against 125 ms, GRU 200
+ * fp32 13 against 48; README, Backends), with AVX2 kernels but for the larger tanh RNN (`onednnSlowerHere`) —
+ * else TensorFlow's fused cells or the hybrid (`prefersFused`).
  */
 export function chooseWindow(cell: RecurrentCell, settings: KernelSettings, masked: boolean): WindowKernel {
-  const { kernel, precision } = settings;
+  const { kernel, precision, onednn } = settings;
   if (kernel === 'explicit') return explicitWindow(cell);
-  if (kernel === 'onednn' || kernel === 'auto') {
+  if (kernel === 'onednn') return onednnWindow(cell, settings, masked) ?? explicitWindow(cell);
+  if (kernel === 'auto' && onednn && !onednnSlowerHere(cell, onednn)) {
     const native = onednnWindow(cell, settings, masked);
-    if (native || kernel === 'onednn') return native ?? explicitWindow(cell);
+    if (native) return native;
   }
   const fused = fusedWindow(cell);
   if (!fused) return explicitWindow(cell);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { LSTMCell, Recurrent, bf16Support, dropoutMask } from '../../src';
+import { LSTMCell, Recurrent, SimpleRNNCell, bf16Support, dropoutMask } from '../../src';
 import { cpuinfoField, readCpuinfo } from '../../src/backend/cpu';
 import { loadOnednn } from '../../src/backend/onednn';
 import { chooseWindow, onednnWindow } from '../../src/layers/choose-window';
@@ -238,6 +238,15 @@ describeOnednn('oneDNN kernels in a layer', () => {
       expect(choice(400, 'fp32', isa)).toBe('oneDNN matmul LSTM');
       expect(choice(1, 'fp32', isa)).toBe('oneDNN matmul LSTM');
     }
+  });
+
+  test('the tanh RNN runs on the primitive, but above 400 units on the explicit equations where oneDNN has only AVX2 kernels, unless oneDNN is asked for', () => {
+    const choice = (units: number, isa: string, kernel: 'auto' | 'onednn' = 'auto') => chooseWindow(
+      new SimpleRNNCell({ units }), { kernel, precision: 'fp32', onednn: { ...addon!, cpuIsa: () => isa } }, false).name;
+    expect(choice(650, 'avx512_core')).toBe('oneDNN tanh RNN');
+    expect(choice(400, 'avx2')).toBe('oneDNN tanh RNN');
+    expect(choice(401, 'avx2')).toBe('explicit');
+    expect(choice(650, 'avx2', 'onednn')).toBe('oneDNN tanh RNN');
   });
 
   test("the addon names the instruction set oneDNN runs on, which this CPU's flags allow", () => {
