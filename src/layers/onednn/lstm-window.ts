@@ -8,12 +8,6 @@ import { outputArrays } from './reused-outputs';
 import { onednnWindow } from './window';
 
 /**
- * The LSTM's window as oneDNN matmuls around our own per-step code (native/onednn/lstm.cc): the input and weight
- * gradients are three products over the whole window, and recurrent dropout masks enter where h meets W_h, which
- * oneDNN's LSTM primitive (window.ts) cannot take. Sequences are batch-major, the model's layout, so the layer
- * transposes nothing around it. Tests hold it to the explicit equations.
- */
-/**
  * Whether oneDNN runs its AVX-512 kernels here ("avx512_core…"): with them its LSTM primitive beats this loop
  * for small layers and in inference; with its AVX2 kernels it did neither (README, Backends).
  */
@@ -21,6 +15,12 @@ export function hasAvx512Kernels(addon: OnednnAddon): boolean {
   return addon.cpuIsa().startsWith('avx512');
 }
 
+/**
+ * The LSTM's window as oneDNN matmuls around our own per-step code (native/onednn/lstm.cc): the input and weight
+ * gradients are three products over the whole window, and recurrent dropout masks enter where h meets W_h, which
+ * oneDNN's LSTM primitive (window.ts) cannot take. Sequences are batch-major, the model's layout, so the layer
+ * transposes nothing around it. Tests hold it to the explicit equations.
+ */
 export function onednnLstmWindow(addon: OnednnAddon, units: number, bf16: boolean): WindowKernel {
   // Without masks and with AVX-512 kernels, inference runs on oneDNN's LSTM primitive: faster without a backward
   // pass to prepare for (17 against 21 ms a window at 650 units in bf16, 3.3 against 5–6 at 200). With AVX2
