@@ -73,9 +73,9 @@ function onednnSlowerHere(cell: RecurrentCell, onednn: OnednnAddon): boolean {
  * The window implementation for `cell` under the kernel settings: `explicit`; `fused` or `onednn` where
  * that kernel computes the same thing, else explicit; `auto` the fastest measured: oneDNN's kernels where they
  * apply — they beat the other kernels for every cell at 200 and 650 units in both precisions with AVX-512
- * kernels (one window, batch 20, 35 steps, forward and backward: e.g. LSTM 650 bf16 73 against 125 ms, GRU 200
- * fp32 13 against 48; README, Backends), and with AVX2 kernels for all but the larger tanh RNN (`onednnSlowerHere`) —
- * else TensorFlow's fused cells or the hybrid (`prefersFused`).
+ * kernels (one window, batch 20, 35 steps, forward and backward: e.g. LSTM 650 bf16 73 against 125 ms, GRU
+ * 200 fp32 13 against 48; README, Backends), and with AVX2 kernels for all but the larger tanh RNN
+ * (`onednnSlowerHere`) — else TensorFlow's fused cells or the hybrid (`prefersFused`).
  */
 export function chooseWindow(cell: RecurrentCell, settings: KernelSettings, masked: boolean): WindowKernel {
   const { kernel, precision, onednn } = settings;
