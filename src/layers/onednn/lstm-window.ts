@@ -24,7 +24,8 @@ export function hasAvx512Kernels(addon: OnednnAddon): boolean {
 export function onednnLstmWindow(addon: OnednnAddon, units: number, bf16: boolean): WindowKernel {
   // Without masks and with AVX-512 kernels, inference runs on oneDNN's LSTM primitive: faster without a backward
   // pass to prepare for (17 against 21 ms a window at 650 units in bf16, 3.3 against 5–6 at 200). With AVX2
-  // kernels this loop was the faster at batch 1–10 (8.6 against 21.2 ms at 650 units, batch 1) and level at 20.
+  // kernels this loop was the faster at batch 1–10 (8.6 against 21.2 ms at 650 units, batch 1: how test is
+  // scored), 4–13% the slower at batch 20 (README, Backends).
   const primitive = hasAvx512Kernels(addon) ? onednnWindow(addon, 'lstm', units, bf16, true) : null;
   /** Every step's mask as one [T, B, u] array. */
   const stacked = (masks: tf.Tensor2D[]): Float32Array => {
