@@ -26,6 +26,8 @@ if (!addon) {
   console.log(`oneDNN kernel tests skipped: the addon is ${loaded}`);
 }
 const describeOnednn = addon ? describe : describe.skip;
+/** The addon as it runs where oneDNN dispatches to `isa`: which kernel `auto` takes depends on that. */
+const addonFor = (isa: string): OnednnAddon => ({ ...addon!, cpuIsa: () => isa });
 const bf16 = bf16Support() === true && kernelChoice().precision === 'fp32';
 
 const [BATCH, TIME, INPUT, UNITS] = [3, 6, 5, 7];
@@ -151,7 +153,7 @@ describeOnednn.each([false, true])('oneDNN matmul LSTM window (recurrent masks: 
       const { inputs, kernels } = windowInputs('lstm', 23);
       const masks = masked ? Array(TIME).fill(dropoutMask([BATCH, UNITS], 0.3, 23)) : null;
       const explicit = kernels(false)[0].infer!({ ...inputs, masks });
-      const kernel = onednnLstmWindow({ ...addon!, cpuIsa: () => isa }, UNITS, false);
+      const kernel = onednnLstmWindow(addonFor(isa), UNITS, false);
       const inferred = kernel.infer!({ ...inputsFor(kernel, inputs), masks });
       expect(relativeError(relayout(kernel, inferred.outputs).dataSync(), explicit.outputs.dataSync())).toBeLessThan(1e-5);
       inferred.state.forEach((s, k) => expect(relativeError(s.dataSync(), explicit.state[k].dataSync())).toBeLessThan(1e-5));
@@ -160,10 +162,10 @@ describeOnednn.each([false, true])('oneDNN matmul LSTM window (recurrent masks: 
 });
 
 describeOnednn('oneDNN kernels in a layer', () => {
-  /** Runs `body` with the kernel settings' addon reporting `isa`: which LSTM kernel `auto` takes depends on it. */
+  /** Runs `body` with the kernel settings holding `addonFor(isa)`. */
   const withIsa = (isa: string, body: () => void): void => {
     const saved = kernelChoice();
-    setKernelChoice(saved.kernel, saved.precision, { ...addon!, cpuIsa: () => isa });
+    setKernelChoice(saved.kernel, saved.precision, addonFor(isa));
     try {
       body();
     } finally {
@@ -192,7 +194,7 @@ describeOnednn('oneDNN kernels in a layer', () => {
 
   test('auto runs oneDNN for every cell, and with recurrent dropout masks the LSTM only, on its matmul loop', () => {
     // With AVX-512 kernels, where a small unmasked LSTM runs on the primitive.
-    const settings = { ...kernelChoice(), kernel: 'auto' as const, onednn: { ...addon!, cpuIsa: () => 'avx512_core' } };
+    const settings = { ...kernelChoice(), kernel: 'auto' as const, onednn: addonFor('avx512_core') };
     for (const kind of KINDS) {
       const { cell } = randomCell(kind, INPUT, UNITS, 1);
       expect(chooseWindow(cell, settings, false).name).toMatch(/^oneDNN (LSTM|peephole|GRU|tanh)/);
@@ -227,7 +229,7 @@ describeOnednn('oneDNN kernels in a layer', () => {
 
   test('an unmasked LSTM trains on the primitive up to 400 units where oneDNN has AVX-512 kernels, else on the matmul loop', () => {
     const choice = (units: number, precision: Precision, isa: string) => chooseWindow( // unbuilt: the choice reads only the cell's kind and size
-      new LSTMCell({ units }), { kernel: 'auto', precision, onednn: { ...addon!, cpuIsa: () => isa } }, false).name;
+      new LSTMCell({ units }), { kernel: 'auto', precision, onednn: addonFor(isa) }, false).name;
     for (const isa of ['avx512_core', 'avx512_core_bf16', 'avx512_core_amx']) {
       expect(choice(650, 'bf16', isa)).toBe('oneDNN matmul LSTM (bf16)');
       expect(choice(650, 'fp32', isa)).toBe('oneDNN matmul LSTM');
@@ -242,7 +244,7 @@ describeOnednn('oneDNN kernels in a layer', () => {
 
   test('the tanh RNN runs on the primitive, but above 400 units on the explicit equations where oneDNN has only AVX2 kernels, unless oneDNN is asked for', () => {
     const choice = (units: number, isa: string, kernel: 'auto' | 'onednn' = 'auto') => chooseWindow(
-      new SimpleRNNCell({ units }), { kernel, precision: 'fp32', onednn: { ...addon!, cpuIsa: () => isa } }, false).name;
+      new SimpleRNNCell({ units }), { kernel, precision: 'fp32', onednn: addonFor(isa) }, false).name;
     expect(choice(650, 'avx512_core')).toBe('oneDNN tanh RNN');
     expect(choice(400, 'avx2')).toBe('oneDNN tanh RNN');
     expect(choice(401, 'avx2')).toBe('explicit');
