@@ -34,7 +34,7 @@ export { evaluatePerplexity } from './eval/perplexity';
 export type { PassProgress, PerplexityResult, WindowProgress } from './eval/perplexity';
 export { passProgressPrinter } from './eval/progress';
 export { adaptationOf, adaptedPerplexity, evaluateModelOnCorpus, loadModelFromDirectory } from './eval/evaluate';
-export { TUNING_GRIDS, TUNING_SCREEN, adaptationScorer, describeSettings, gridEdges, screenLength, tuneAdaptation, tuningCandidates } from './eval/tune';
+export { DYNAMIC_GRID_WINDOW, TUNING_GRIDS, TUNING_SCREEN, adaptationScorer, dynamicGrid, describeSettings, gridEdges, screenLength, tuneAdaptation, tuningCandidates } from './eval/tune';
 export type { AdaptationScorer, TunableAdaptation, TuningTrial } from './eval/tune';
 export type { Adaptation, EvaluationResult } from './eval/evaluate';
 export { cachePerplexity } from './eval/cache';

@@ -24,7 +24,7 @@ export function evaluateCommand(): Command {
         }
         : null;
       const result = evaluateModelOnCorpus(model, vocab, options.data, options.split, batchSize, options.bptt, adaptation, tuning, passProgressPrinter());
-      for (const edge of result.tuned ? gridEdges(result.tuned.best) : []) process.stderr.write(`tune: ${edge}; a wider grid may do better\n`);
+      for (const edge of result.tuned ? gridEdges(result.tuned.best, options.bptt) : []) process.stderr.write(`tune: ${edge}; a wider grid may do better\n`);
       if (parsed.json) process.stdout.write(`${JSON.stringify({ ...result, backend: backendLine })}\n`);
       else {
         process.stdout.write(`perplexity: ${result.perplexity.toFixed(2)}\n`);

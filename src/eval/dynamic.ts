@@ -23,9 +23,11 @@ export const TRAINING_STREAMS = 20;
  * one step on that window's loss,
  *   w ← w − lr·g/(RMS + ε) + λ·d ⊙ (w₀ − w),
  * where RMS is the root mean square of each weight's gradient over training windows (gathered once, with the
- * trained weights w₀), and d = RMS / Σ_tensors mean(RMS), at most 1/λ, pulls each weight back to w₀ in
- * proportion to how much it moves in training. A window's score is taken before its own step, so it never
- * uses its own targets. The model's weights are restored afterwards.
+ * trained weights w₀), and d = RMS / mean_tensors mean(RMS), at most 1/λ, pulls each weight back to w₀ in
+ * proportion to how much it moves in training. That normaliser, the mean over the weight tensors of each one's
+ * mean RMS, is their code's since 81e7b35 ("hyperparameters now reflect definitions in paper equations"); before,
+ * it divided by the sum, so that λ meant less the more weight tensors a model has. A window's score is taken
+ * before its own step, so it never uses its own targets. The model's weights are restored afterwards.
  */
 export function dynamicPerplexity(
   model: LanguageModel, ids: Int32Array, train: Int32Array, batchSize: number, bptt: number, options: DynamicOptions,
@@ -52,7 +54,7 @@ export function dynamicPerplexityWith(
   // The step regrouped as w ← (1 − λd)⊙w + λd⊙w₀ − (lr/(RMS + ε))⊙g, with the three factors computed once: three
   // passes over the weights a window instead of eight, which were half of a batch-1 window's time at 2×650.
   const { keep, anchor, negativeStep } = tf.tidy(() => {
-    const total = tf.addN(rms.map((r) => tf.mean(r))) as tf.Scalar;
+    const total = tf.div(tf.addN(rms.map((r) => tf.mean(r))), rms.length) as tf.Scalar;
     const pull = rms.map((r) => tf.mul(tf.minimum(tf.div(r, total), 1 / Math.max(options.lambda, 1e-12)), options.lambda)); // λ·d
     return {
       keep: pull.map((p) => tf.keep(tf.sub(1, p))),

@@ -6,18 +6,32 @@ import type { Adaptation } from './evaluate';
 import { PassProgress, PerplexityResult, WindowProgress } from './perplexity';
 
 /**
- * The settings `--tune` tries on the valid split, each method's grid around its published values: dynamic
- * evaluation's lr and λ (Krause et al. 2018 use 0.002 and 0.02 for their PTB LSTMs; benkrause/dynamic-evaluation;
- * the grid sits lower because the statistics here are a root mean square, smaller than their root of a sum: a
- * 2×200 LSTM diverged at lr 0.002 and did best at 0.0005, the bottom of a grid that started there), the cache's
- * θ and λ (Grave et al. 2017 choose both on valid; salesforce/awd-lstm-lm's pointer.py settled on θ 0.662,
- * λ 0.1279 for PTB; that 2×200 LSTM chose θ 2, the top of a grid that ended there). The cache's size stays as
- * given. A best setting at an end of its grid is reported (`gridEdges`): a wider grid might do better.
+ * The settings `--tune` tries on the valid split, each method's grid around its published values. Dynamic
+ * evaluation's lr and λ, for windows of `DYNAMIC_GRID_WINDOW` tokens: Krause et al.'s code (benkrause/dynamic-
+ * evaluation, the statistics and normaliser of src/eval/dynamic.ts) defaults to lr 0.00005, λ 0.002 for 5-token
+ * windows (0.00035 and 0.014 scaled to 35) and searches lr 0.00003–0.0001 × λ 0.001–0.005 there; a 2×200 LSTM
+ * here chose lr 0.0005 and the λ that is 0.0125 with this normaliser. The cache's θ and λ (Grave et al. 2017 choose
+ * both on valid; salesforce/awd-lstm-lm's pointer.py settled on θ 0.662, λ 0.1279 for PTB; that 2×200 LSTM chose
+ * θ 2, the top of a grid that ended there). The cache's size stays as given. A best setting at an end of its grid
+ * is reported (`gridEdges`): a wider grid might do better.
  */
 export const TUNING_GRIDS = {
-  dynamic: { lr: [0.0001, 0.0002, 0.0005, 0.001], lambda: [0.01, 0.03, 0.1, 0.3] },
+  dynamic: { lr: [0.0001, 0.0002, 0.0005, 0.001], lambda: [0.002, 0.005, 0.0125, 0.03] },
   cache: { theta: [0.3, 0.66, 1, 1.5, 2, 3, 4], lambda: [0.05, 0.1, 0.15, 0.2] },
 } as const;
+
+/** The window length `TUNING_GRIDS.dynamic` is written for. */
+export const DYNAMIC_GRID_WINDOW = 35;
+
+/**
+ * Dynamic evaluation's grid for windows of `bptt` tokens: `TUNING_GRIDS.dynamic` scaled by bptt / 35, as Krause
+ * et al.'s code scales its grid by the window length. A window is one update of mean-loss gradient, so over a
+ * text the weights move by about lr/bptt and decay by λ/bptt per token: scaling both keeps those rates.
+ */
+export function dynamicGrid(bptt: number): { lr: number[]; lambda: number[] } {
+  const scaled = (grid: readonly number[]): number[] => grid.map((value) => Number(((value * bptt) / DYNAMIC_GRID_WINDOW).toPrecision(3)));
+  return { lr: scaled(TUNING_GRIDS.dynamic.lr), lambda: scaled(TUNING_GRIDS.dynamic.lambda) };
+}
 
 /**
  * Tuning screens the grid before it chooses (successive halving; Jamieson & Talwalkar 2016): every setting is
@@ -49,10 +63,14 @@ export function describeSettings(adaptation: TunableAdaptation): string {
   return adaptation.method === 'dynamic' ? `lr ${adaptation.lr}, λ ${adaptation.lambda}` : `θ ${adaptation.theta}, λ ${adaptation.lambda}`;
 }
 
-/** The best setting's values that sit at an end of their grid, e.g. "θ 4 is the largest the grid tries". */
-export function gridEdges(best: TunableAdaptation): string[] {
+/**
+ * The best setting's values that sit at an end of their grid (for windows of `bptt` tokens), e.g. "θ 4 is the
+ * largest the grid tries".
+ */
+export function gridEdges(best: TunableAdaptation, bptt: number): string[] {
+  const dynamic = dynamicGrid(bptt);
   const named: [string, readonly number[], number][] = best.method === 'dynamic'
-    ? [['lr', TUNING_GRIDS.dynamic.lr, best.lr], ['λ', TUNING_GRIDS.dynamic.lambda, best.lambda]]
+    ? [['lr', dynamic.lr, best.lr], ['λ', dynamic.lambda, best.lambda]]
     : [['θ', TUNING_GRIDS.cache.theta, best.theta], ['λ', TUNING_GRIDS.cache.lambda, best.lambda]];
   return named.flatMap(([name, grid, value]) => {
     if (value === grid[grid.length - 1]) return [`${name} ${value} is the largest the grid tries`];
@@ -61,10 +79,10 @@ export function gridEdges(best: TunableAdaptation): string[] {
   });
 }
 
-/** Every setting of the method's grid, in the given adaptation's other values. */
-export function tuningCandidates(adaptation: TunableAdaptation): TunableAdaptation[] {
+/** Every setting of the method's grid (for windows of `bptt` tokens), in the given adaptation's other values. */
+export function tuningCandidates(adaptation: TunableAdaptation, bptt: number): TunableAdaptation[] {
   if (adaptation.method === 'dynamic') {
-    const { lr, lambda } = TUNING_GRIDS.dynamic;
+    const { lr, lambda } = dynamicGrid(bptt);
     return lr.flatMap((l) => lambda.map((d) => ({ ...adaptation, lr: l, lambda: d })));
   }
   const { theta, lambda } = TUNING_GRIDS.cache;
@@ -73,6 +91,8 @@ export function tuningCandidates(adaptation: TunableAdaptation): TunableAdaptati
 
 /** Scores a split under any setting of one method, sharing what the settings have in common. */
 export interface AdaptationScorer {
+  /** The window length it scores with. */
+  readonly bptt: number;
   score(ids: Int32Array, setting: TunableAdaptation, onWindow?: WindowProgress): PerplexityResult;
   /** Frees the shared gradient statistics. */
   dispose(): void;
@@ -91,6 +111,7 @@ export function adaptationScorer(
 ): AdaptationScorer {
   let rms: tf.Tensor[] | null = null;
   return {
+    bptt,
     score(ids, setting, onWindow) {
       if (setting.method === 'cache') return cachePerplexity(model, ids, batchSize, bptt, setting, onWindow);
       rms ??= gradientRms(model, train(), bptt, setting.statsWindows, onPass(STATISTICS_PASS));
@@ -104,8 +125,8 @@ export function adaptationScorer(
 }
 
 /**
- * Chooses a test-time method's settings on `valid` (its grid, `tuningCandidates`, screened as `TUNING_SCREEN`
- * says): the finalist with the lowest adapted perplexity on all of valid. Ties go to the earlier in grid order; a
+ * Chooses a test-time method's settings on `valid` (its grid for the scorer's window length, `tuningCandidates`,
+ * screened as `TUNING_SCREEN` says): the finalist with the lowest adapted perplexity on all of valid. Ties go to the earlier in grid order; a
  * setting whose perplexity is not a number (it diverged) is never preferred. `onTrial` hears each result as it comes,
  * `onPass` each trial's pass as it starts. `batchSize` is the scorer's, so that the screen gives each stream a token
  * to predict.
@@ -124,7 +145,7 @@ export function tuneAdaptation(
   const lowest = (trials: TuningTrial[]): TuningTrial[] =>
     trials.map((t, order) => ({ t, order })).sort((a, b) => rank(a.t) - rank(b.t) || a.order - b.order).map(({ t }) => t);
   const screenIds = valid.subarray(0, screenLength(valid.length, batchSize));
-  const screened = tuningCandidates(adaptation).map((candidate) => trial(candidate, screenIds, true));
+  const screened = tuningCandidates(adaptation, scorer.bptt).map((candidate) => trial(candidate, screenIds, true));
   const finals = lowest(screened).slice(0, TUNING_SCREEN.finalists).map((s) => trial(s.adaptation, valid, false));
   return { best: lowest(finals)[0].adaptation, trials: [...screened, ...finals] };
 }

@@ -24,7 +24,7 @@ test('rnnlm evaluate --dynamic, --cache and --mc-samples print the plain perplex
   const diverged = rnnlm(['evaluate', '--model', save, '--data', data, '--bptt', '5', '--dynamic', '--dynamic-lr', '1000000', '--dynamic-stats-windows', '5']);
   expect(diverged.status).toBe(3);
   expect(toolLines(diverged.stderr)).toEqual([expect.stringMatching(
-    /^rnnlm: dynamic evaluation diverged on the test split \(perplexity (Infinity|NaN)\) with lr 1000000, λ 0\.1: lower --dynamic-lr, or choose it on valid with --tune$/)]);
+    /^rnnlm: dynamic evaluation diverged on the test split \(perplexity (Infinity|NaN)\) with lr 1000000, λ 0\.0125: lower --dynamic-lr, or choose it on valid with --tune$/)]);
   const both = rnnlm(['evaluate', '--model', save, '--data', data, '--cache', '--mc-samples', '2']);
   expect(both.status).toBe(1);
   expect(toolLines(both.stderr)).toEqual(['rnnlm: --cache and --mc-samples cannot be combined: ask for one test-time method at a time']);

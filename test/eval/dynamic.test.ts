@@ -34,7 +34,7 @@ test('the second window is scored after the step w − lr·g/(RMS + ε) + λ·d�
   const carried = model.forward(inputs, null, null).state; // window 2 starts from the state of the trained weights
   const { grads } = tf.variableGrads(() => tf.div(tf.sum(tf.mul(tf.oneHot(tf.tensor1d(first.slice(1), 'int32'), 10),
     tf.neg(tf.logSoftmax(model.forward(inputs, null, null).logits)))), 10) as tf.Scalar, variables);
-  const total = rms.reduce((s, r) => s + tf.mean(r).dataSync()[0], 0);
+  const total = rms.reduce((s, r) => s + tf.mean(r).dataSync()[0], 0) / rms.length; // the mean over tensors
   variables.forEach((v, j) => {
     const decay = tf.minimum(tf.div(rms[j], total), 1 / options.lambda);
     v.assign(tf.add(tf.sub(v, tf.div(tf.mul(grads[v.name], options.lr), tf.add(rms[j], EPSILON))),

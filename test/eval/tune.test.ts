@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { cachePerplexity } from '../../src/eval/cache';
 import { dynamicPerplexity } from '../../src/eval/dynamic';
 import {
-  TUNING_GRIDS, TUNING_SCREEN, TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, gridEdges, screenLength, tuneAdaptation, tuningCandidates,
+  DYNAMIC_GRID_WINDOW, TUNING_GRIDS, TUNING_SCREEN, dynamicGrid, TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, gridEdges, screenLength, tuneAdaptation, tuningCandidates,
 } from '../../src/eval/tune';
 import { smallModel, patternIds } from '../model/fixtures';
 
@@ -12,24 +12,41 @@ const cache: TunableAdaptation = { method: 'cache', size: 20, theta: 1, lambda: 
 const dynamic: TunableAdaptation = { method: 'dynamic', lr: 0.002, lambda: 0.02, statsWindows: 4 };
 
 test('the grids: every lr × λ for dynamic evaluation, every θ × λ for the cache, the other settings kept', () => {
-  const dynamicGrid = tuningCandidates(dynamic);
-  expect(dynamicGrid).toHaveLength(TUNING_GRIDS.dynamic.lr.length * TUNING_GRIDS.dynamic.lambda.length);
-  expect(dynamicGrid.every((c) => c.method === 'dynamic' && c.statsWindows === 4)).toBe(true);
-  expect(new Set(dynamicGrid.map(describeSettings)).size).toBe(dynamicGrid.length);
-  const cacheGrid = tuningCandidates(cache);
+  const dynamicCandidates = tuningCandidates(dynamic, DYNAMIC_GRID_WINDOW);
+  expect(dynamicCandidates).toHaveLength(TUNING_GRIDS.dynamic.lr.length * TUNING_GRIDS.dynamic.lambda.length);
+  expect(dynamicCandidates.every((c) => c.method === 'dynamic' && c.statsWindows === 4)).toBe(true);
+  expect(new Set(dynamicCandidates.map(describeSettings)).size).toBe(dynamicCandidates.length);
+  expect(describeSettings(dynamicCandidates[0])).toBe(`lr ${TUNING_GRIDS.dynamic.lr[0]}, λ ${TUNING_GRIDS.dynamic.lambda[0]}`);
+  const cacheGrid = tuningCandidates(cache, 8);
   expect(cacheGrid).toHaveLength(TUNING_GRIDS.cache.theta.length * TUNING_GRIDS.cache.lambda.length);
   expect(cacheGrid.every((c) => c.method === 'cache' && c.size === 20)).toBe(true);
   expect(describeSettings(cacheGrid[0])).toBe(`θ ${TUNING_GRIDS.cache.theta[0]}, λ ${TUNING_GRIDS.cache.lambda[0]}`);
 });
 
+test("dynamic evaluation's grid scales with the window length, as Krause et al.'s does; the cache's does not", () => {
+  expect(dynamicGrid(DYNAMIC_GRID_WINDOW)).toEqual({ lr: [...TUNING_GRIDS.dynamic.lr], lambda: [...TUNING_GRIDS.dynamic.lambda] });
+  const { lr, lambda } = dynamicGrid(70);
+  expect(lr).toEqual(TUNING_GRIDS.dynamic.lr.map((value) => value * 2));
+  expect(lambda).toEqual(TUNING_GRIDS.dynamic.lambda.map((value) => value * 2));
+  // Three significant digits: 5-token windows take a seventh, printed without float noise.
+  expect(dynamicGrid(5).lr).toEqual([0.0000143, 0.0000286, 0.0000714, 0.000143]);
+  expect(tuningCandidates(dynamic, 5).map((c) => c.method === 'dynamic' && c.lr)).toContain(0.0000714);
+  expect(tuningCandidates(cache, 5)).toEqual(tuningCandidates(cache, 70));
+});
+
 test('a best setting at an end of its grid is named, one inside it is not', () => {
   const { theta, lambda } = TUNING_GRIDS.cache;
   const largestTheta = theta[theta.length - 1];
-  expect(gridEdges({ ...cache, theta: largestTheta, lambda: lambda[1] })).toEqual([`θ ${largestTheta} is the largest the grid tries`]);
-  expect(gridEdges({ ...cache, theta: theta[1], lambda: lambda[0] })).toEqual([`λ ${lambda[0]} is the smallest the grid tries`]);
-  expect(gridEdges({ ...cache, theta: theta[1], lambda: lambda[1] })).toEqual([]);
+  expect(gridEdges({ ...cache, theta: largestTheta, lambda: lambda[1] }, 35)).toEqual([`θ ${largestTheta} is the largest the grid tries`]);
+  expect(gridEdges({ ...cache, theta: theta[1], lambda: lambda[0] }, 35)).toEqual([`λ ${lambda[0]} is the smallest the grid tries`]);
+  expect(gridEdges({ ...cache, theta: theta[1], lambda: lambda[1] }, 35)).toEqual([]);
   const { lr } = TUNING_GRIDS.dynamic;
-  expect(gridEdges({ ...dynamic, lr: lr[0], lambda: TUNING_GRIDS.dynamic.lambda[1] })).toEqual([`lr ${lr[0]} is the smallest the grid tries`]);
+  expect(gridEdges({ ...dynamic, lr: lr[0], lambda: TUNING_GRIDS.dynamic.lambda[1] }, DYNAMIC_GRID_WINDOW))
+    .toEqual([`lr ${lr[0]} is the smallest the grid tries`]);
+  const short = dynamicGrid(5); // the ends of the grid the window length gives
+  expect(gridEdges({ ...dynamic, lr: short.lr[3], lambda: short.lambda[0] }, 5))
+    .toEqual([`lr ${short.lr[3]} is the largest the grid tries`, `λ ${short.lambda[0]} is the smallest the grid tries`]);
+  expect(gridEdges({ ...dynamic, lr: lr[0], lambda: TUNING_GRIDS.dynamic.lambda[1] }, 5)).toEqual([]);
 });
 
 /** What a trial scored: the screen's first part of valid, or all of it. */
@@ -67,7 +84,7 @@ test('cache: each trial is the cache perplexity of its setting on what it scored
     expect(trial.perplexity).toBeCloseTo(alone.perplexity, 6);
     expect(trial.tokens).toBe(alone.tokens);
   }
-  expectScreenedChoice(trials, best, tuningCandidates(cache).length);
+  expectScreenedChoice(trials, best, tuningCandidates(cache, 8).length);
   // The settings matter here, so the choice is not vacuous.
   const lowest = Math.min(...trials.map((t) => t.perplexity));
   expect(Math.max(...trials.map((t) => t.perplexity))).toBeGreaterThan(lowest * 1.001);
@@ -75,10 +92,11 @@ test('cache: each trial is the cache perplexity of its setting on what it scored
 });
 
 test('a diverged setting (NaN) is never a finalist ahead of a finite one, nor chosen', () => {
-  const settings = tuningCandidates(cache).map(describeSettings);
+  const settings = tuningCandidates(cache, 8).map(describeSettings);
   const diverged = new Set(settings.slice(0, 3));
   // Every finite setting scores the same: the ties go to grid order.
   const scorer = {
+    bptt: 8,
     score: (ids: Int32Array, setting: TunableAdaptation) => ({ perplexity: diverged.has(describeSettings(setting)) ? NaN : 50, nll: 0, tokens: ids.length - 1 }),
     dispose: () => undefined,
   };
@@ -107,6 +125,6 @@ test('dynamic: the statistics gathered once give each trial, and the final score
     const alone = dynamicPerplexity(model, scoredIds(trials[k]), train, 2, 8, trials[k].adaptation as Extract<TunableAdaptation, { method: 'dynamic' }>);
     expect(trials[k].perplexity).toBeCloseTo(alone.perplexity, 4);
   }
-  expectScreenedChoice(trials, best, tuningCandidates(dynamic).length);
+  expectScreenedChoice(trials, best, tuningCandidates(dynamic, 8).length);
   model.dispose();
 });
