@@ -147,9 +147,7 @@ export const EVALUATE_OPTIONS: OptionTable<EvaluateOptions> = {
   bptt: { type: positiveInteger, default: 35, description: 'window length (does not change the result beyond float rounding)' },
   dynamic: { type: onOff, default: false, description: 'also dynamic evaluation: a step on each window after scoring it (Krause et al. 2018)' },
   // Chosen by --tune for a 2×200 Penn Treebank LSTM (README, Results; its λ 0.1 under the earlier sum normaliser is
-  // 0.0125 for its 8 weight tensors: src/eval/dynamic.ts). Krause et al.'s code, with the same statistics and
-  // normaliser, defaults to lr 0.00005 and λ 0.002 for 5-token windows and scales its grid by the window length:
-  // 0.00035 and 0.014 for 35. The paper's lr 0.002, λ 0.02 go with its first code's statistics, a root of a sum.
+  // 0.0125 for its 8 weight tensors: src/eval/dynamic.ts). Krause et al.'s values: src/eval/tune.ts.
   dynamicLr: { type: positiveNumber, default: 0.0005, description: 'dynamic evaluation: step size of the RMS-normalised update' },
   dynamicLambda: { type: nonNegativeNumber, default: 0.0125, description: 'dynamic evaluation: decay back to the trained weights' },
   dynamicStatsWindows: {

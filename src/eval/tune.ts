@@ -126,10 +126,10 @@ export function adaptationScorer(
 
 /**
  * Chooses a test-time method's settings on `valid` (its grid for the scorer's window length, `tuningCandidates`,
- * screened as `TUNING_SCREEN` says): the finalist with the lowest adapted perplexity on all of valid. Ties go to the earlier in grid order; a
- * setting whose perplexity is not a number (it diverged) is never preferred. `onTrial` hears each result as it comes,
- * `onPass` each trial's pass as it starts. `batchSize` is the scorer's, so that the screen gives each stream a token
- * to predict.
+ * screened as `TUNING_SCREEN` says): the finalist with the lowest adapted perplexity on all of valid. Ties go to
+ * the earlier in grid order; a setting whose perplexity is not a number (it diverged) is never preferred.
+ * `onTrial` hears each result as it comes, `onPass` each trial's pass as it starts. `batchSize` is the scorer's,
+ * so that the screen gives each stream a token to predict.
  */
 export function tuneAdaptation(
   scorer: AdaptationScorer, valid: Int32Array, adaptation: TunableAdaptation, batchSize: number,
