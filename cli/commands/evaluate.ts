@@ -9,7 +9,7 @@ export function evaluateCommand(): Command {
   const command = new Command('evaluate').description('exact perplexity of a saved model on one split of a corpus');
   addOptions(command, MODEL_DIRECTORY_OPTIONS, EVALUATE_OPTIONS, BACKEND_OPTIONS);
   return command
-    .option('--json', 'print a JSON object with perplexity, tokens, nll, backend and adapted (the test-time method, or null)')
+    .option('--json', 'print a JSON object with perplexity, tokens, nll, split, batchSize, bptt, backend and adapted (the test-time method and its settings, or null)')
     .addHelpText('after', '\nExample:\n  rnnlm evaluate --model runs/small --data ../shared/data/ptb --split test\n')
     .action(async (parsed) => {
       const options = optionValues(EVALUATE_OPTIONS, parsed);
@@ -28,8 +28,9 @@ export function evaluateCommand(): Command {
       if (parsed.json) process.stdout.write(`${JSON.stringify({ ...result, backend: backendLine })}\n`);
       else {
         process.stdout.write(`perplexity: ${result.perplexity.toFixed(2)}\n`);
-        const chosen = result.tuned ? ` (${describeSettings(result.tuned.best)}, chosen on valid)` : '';
-        if (result.adapted) process.stdout.write(`${result.adapted.method} perplexity: ${result.adapted.perplexity.toFixed(2)}${chosen}\n`);
+        const { adapted } = result;
+        const settings = adapted && `${describeSettings(adapted)}${result.tuned ? ', chosen on valid' : ''}`;
+        if (adapted) process.stdout.write(`${adapted.method} perplexity: ${adapted.perplexity.toFixed(2)} (${settings})\n`);
       }
     });
 }

@@ -144,7 +144,11 @@ export const EVALUATE_OPTIONS: OptionTable<EvaluateOptions> = {
   data: { type: pathType('<dir>'), default: '', required: true, description: 'corpus directory' },
   split: { type: choice(SPLIT_NAMES), default: 'test', description: 'which split' },
   batchSize: { type: nullable(positiveInteger), default: null, defaultText: () => '1 for test, 10 otherwise', description: 'evaluation streams' },
-  bptt: { type: positiveInteger, default: 35, description: 'window length (does not change the result beyond float rounding)' },
+  bptt: {
+    type: positiveInteger, default: 35,
+    // The plain and cache scores carry the state across windows exactly; the other two act once per window.
+    description: 'window length: the plain and cache perplexities do not depend on it beyond float rounding; dynamic evaluation steps once a window, MC dropout draws its masks once a window',
+  },
   dynamic: { type: onOff, default: false, description: 'also dynamic evaluation: a step on each window after scoring it (Krause et al. 2018)' },
   // Chosen by --tune for a 2×200 Penn Treebank LSTM (README, Results; its λ 0.1 under the earlier sum normaliser is
   // 0.0125 for its 8 weight tensors: src/eval/dynamic.ts). Krause et al.'s values: src/eval/tune.ts.

@@ -22,8 +22,12 @@ export type Adaptation =
   | { method: 'mc-dropout'; samples: number };
 
 export interface EvaluationResult extends PerplexityResult {
-  /** The perplexity under the test-time method, when one was asked for. */
-  adapted: (PerplexityResult & { method: Adaptation['method'] }) | null;
+  /** What was scored and how: the split, its streams and the window length. */
+  split: SplitName;
+  batchSize: number;
+  bptt: number;
+  /** The perplexity under the test-time method, when one was asked for, with the settings that produced it. */
+  adapted: (PerplexityResult & Adaptation) | null;
   /** With tuning: every setting tried on the valid split and the one used. */
   tuned: { trials: TuningTrial[]; best: TunableAdaptation } | null;
 }
@@ -110,7 +114,8 @@ export function evaluateModelOnCorpus(
     throw new ModelFileError(`the perplexity on the ${split} split is ${plain.perplexity}: the model's weights are not usable numbers ` +
       '(a corrupted file or a diverged run); evaluate a model directory from a run that finished');
   }
-  if (!adaptation) return { ...plain, adapted: null, tuned: null };
+  const scored = { ...plain, split, batchSize, bptt };
+  if (!adaptation) return { ...scored, adapted: null, tuned: null };
   const train = (): Int32Array => loadSplit(dataDir, 'train', vocab);
   if (tuning && adaptation.method !== 'mc-dropout') {
     const scorer = adaptationScorer(model, batchSize, bptt, train, onPass);
@@ -118,13 +123,13 @@ export function evaluateModelOnCorpus(
       const tuned = tuneAdaptation(scorer, loadSplit(dataDir, 'valid', vocab), adaptation, batchSize, { onTrial: tuning.onTrial, onPass });
       const pass = `${methodPass(adaptation.method, split)} (${describeSettings(tuned.best)})`;
       const adapted = usable(scorer.score(ids, tuned.best, onPass(pass)), tuned.best, split, true);
-      return { ...plain, adapted: { ...adapted, method: tuned.best.method }, tuned };
+      return { ...scored, adapted: { ...tuned.best, ...adapted }, tuned };
     } finally {
       scorer.dispose();
     }
   }
   const adapted = usable(adaptedPerplexity(model, ids, batchSize, bptt, adaptation, train, split, onPass), adaptation, split, false);
-  return { ...plain, adapted: { ...adapted, method: adaptation.method }, tuned: null };
+  return { ...scored, adapted: { ...adaptation, ...adapted }, tuned: null };
 }
 
 /**

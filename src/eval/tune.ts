@@ -59,9 +59,16 @@ export function screenLength(validLength: number, batchSize: number): number {
   return Math.min(validLength, Math.max(batchSize + 1, Math.ceil(validLength * TUNING_SCREEN.fraction)));
 }
 
-/** A tuned setting in one line, e.g. "lr 0.002, λ 0.02" or "θ 0.66, λ 0.1". */
-export function describeSettings(adaptation: TunableAdaptation): string {
-  return adaptation.method === 'dynamic' ? `lr ${adaptation.lr}, λ ${adaptation.lambda}` : `θ ${adaptation.theta}, λ ${adaptation.lambda}`;
+/** A test-time method's settings in one line, e.g. "lr 0.002, λ 0.02", "θ 0.66, λ 0.1" or "8 samples". */
+export function describeSettings(adaptation: Adaptation): string {
+  switch (adaptation.method) {
+    case 'dynamic':
+      return `lr ${adaptation.lr}, λ ${adaptation.lambda}`;
+    case 'cache':
+      return `θ ${adaptation.theta}, λ ${adaptation.lambda}`;
+    case 'mc-dropout':
+      return `${adaptation.samples} samples`;
+  }
 }
 
 /**

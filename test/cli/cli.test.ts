@@ -33,6 +33,7 @@ test('rnnlm train --max-batches, then evaluate and generate, end to end', () => 
   expect(heard).toHaveLength(tunedResult.tuned.trials.length);
   expect(heard.filter((line) => line.includes('finalist'))).toHaveLength(TUNING_SCREEN.finalists);
   const { theta, lambda } = tunedResult.tuned.best;
+  expect(tunedResult.adapted).toMatchObject(tunedResult.tuned.best);
   // A best setting at an end of the grid is said on stderr, once per value (none when it lies inside).
   expect(tuned.stderr.match(/^tune: .* a wider grid may do better$/gm) ?? [])
     .toEqual(gridEdges(tunedResult.tuned.best, EVALUATE_OPTIONS.bptt.default).map((edge) => `tune: ${edge}; a wider grid may do better`));

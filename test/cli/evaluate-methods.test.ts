@@ -7,17 +7,21 @@ test('rnnlm evaluate --dynamic, --cache and --mc-samples print the plain perplex
   expect(rnnlm(['train', '--data', data, ...TINY_MODEL, '--dropout', '0.2', '--epochs', '1', '--max-batches', '20', '--save', save]).status).toBe(0);
   const plain = JSON.parse(rnnlm(['evaluate', '--model', save, '--data', data, '--json']).stdout);
   expect(plain.adapted).toBeNull();
-  for (const [flags, method] of [
-    [['--dynamic', '--dynamic-lr', '0.01', '--dynamic-lambda', '0.05', '--dynamic-stats-windows', '5'], 'dynamic'],
-    [['--cache', '--cache-size', '20', '--cache-theta', '1', '--cache-lambda', '0.2'], 'cache'],
-    [['--mc-samples', '3'], 'mc-dropout'],
+  expect(plain).toMatchObject({ split: 'test', batchSize: 1, bptt: 35 });
+  // Each method's flags, the settings they give, and how the text output names them.
+  for (const [flags, settings, named] of [
+    [['--dynamic', '--dynamic-lr', '0.01', '--dynamic-lambda', '0.05', '--dynamic-stats-windows', '5'],
+      { method: 'dynamic', lr: 0.01, lambda: 0.05, statsWindows: 5 }, 'lr 0.01, λ 0.05'],
+    [['--cache', '--cache-size', '20', '--cache-theta', '1', '--cache-lambda', '0.2'], { method: 'cache', size: 20, theta: 1, lambda: 0.2 }, 'θ 1, λ 0.2'],
+    [['--mc-samples', '3'], { method: 'mc-dropout', samples: 3 }, '3 samples'],
   ] as const) {
     const text = rnnlm(['evaluate', '--model', save, '--data', data, '--bptt', '5', ...flags]);
     expect(text.status).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`^perplexity: \\d+\\.\\d\\d\\n${method} perplexity: \\d+\\.\\d\\d\\n$`));
+    expect(text.stdout).toMatch(new RegExp(`^perplexity: \\d+\\.\\d\\d\\n${settings.method} perplexity: \\d+\\.\\d\\d \\(${named}\\)\\n$`));
     const json = JSON.parse(rnnlm(['evaluate', '--model', save, '--data', data, '--bptt', '5', ...flags, '--json']).stdout);
     expect(json.perplexity).toBeCloseTo(plain.perplexity, 4);
-    expect(json.adapted).toMatchObject({ method, tokens: plain.tokens });
+    expect(json).toMatchObject({ split: 'test', batchSize: 1, bptt: 5 });
+    expect(json.adapted).toEqual({ ...settings, perplexity: expect.any(Number), nll: expect.any(Number), tokens: plain.tokens });
     expect(json.adapted.perplexity).toBeGreaterThan(1);
   }
   // Dynamic evaluation that diverges is an error that says what to change, with a divergence's exit code.
