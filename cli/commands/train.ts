@@ -86,7 +86,7 @@ export function trainCommand(): Command {
           if (json) {
             process.stdout.write(`${JSON.stringify({
               epoch: m.epoch, lr: m.lr, train_ppl: m.trainPpl, valid_ppl: m.validPpl, words_per_s: m.wordsPerSecond,
-              elapsed_s: m.elapsedSeconds, backend: m.backend, cpu: m.cpu,
+              elapsed_s: m.elapsedSeconds, backend: m.backend, cpu: m.cpu, averaged: m.averaged === true,
             })}\n`);
             return;
           }

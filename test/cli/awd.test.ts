@@ -14,12 +14,15 @@ test('rnnlm train takes the AWD-LSTM flags, checkpoints the NT-ASGD state and re
     variableBptt: true });
   expect(checkpoint.modelConfig.dropout.weight).toBe(0.3);
   expect(checkpoint.progress.averaging.fromEpoch).toBeLessThanOrEqual(3); // after epoch 2 at the latest
+  // Each epoch's JSON line says whether valid scored the averaged weights: from the averaging's first epoch on.
+  const epochLines = train.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => 'epoch' in l);
+  expect(epochLines.map((l) => l.averaged)).toEqual(epochLines.map((l) => l.epoch >= checkpoint.progress.averaging.fromEpoch));
   expect(fs.existsSync(path.join(save, 'checkpoint/average.bin'))).toBe(true);
 
   const resumed = rnnlm(['train', '--save', save, '--resume', '--epochs', '4', '--average-after', '3', '--json']);
   expect(resumed.status).toBe(0);
   expect(JSON.parse(fs.readFileSync(path.join(save, 'checkpoint/checkpoint.json'), 'utf8')).trainConfig.averageAfter).toBe(3);
-  expect(resumed.stdout.trim().split('\n').map((l) => JSON.parse(l))[0].epoch).toBe(4);
+  expect(resumed.stdout.trim().split('\n').map((l) => JSON.parse(l))[0]).toMatchObject({ epoch: 4, averaged: true });
   const refused = rnnlm(['train', '--save', save, '--resume', '--alpha', '1']);
   expect(refused.stderr).toMatch(/--alpha cannot change/);
   const plainSgd = rnnlm(['train', '--data', data, ...TINY_MODEL, '--average-after', '2', '--epochs', '1']);

@@ -11,7 +11,7 @@ test('rnnlm train --max-batches, then evaluate and generate, end to end', () => 
   expect(train.status).toBe(0);
   const lines = train.stdout.trim().split('\n').map((l) => JSON.parse(l));
   expect(lines).toHaveLength(3);
-  expect(Object.keys(lines[0]).sort()).toEqual(['backend', 'cpu', 'elapsed_s', 'epoch', 'lr', 'train_ppl', 'valid_ppl', 'words_per_s']);
+  expect(Object.keys(lines[0]).sort()).toEqual(['averaged', 'backend', 'cpu', 'elapsed_s', 'epoch', 'lr', 'train_ppl', 'valid_ppl', 'words_per_s']);
   expect(lines[0].cpu).toBe(cpuDescription());
   expect(lines[2].test_ppl).toBeGreaterThan(1);
   for (const file of ['report.json', 'report.md', 'model/model.json', 'model/weights.bin', 'checkpoint/checkpoint.json']) {
