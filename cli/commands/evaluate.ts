@@ -28,9 +28,11 @@ export function evaluateCommand(): Command {
       if (parsed.json) process.stdout.write(`${JSON.stringify({ ...result, backend: backendLine })}\n`);
       else {
         process.stdout.write(`perplexity: ${result.perplexity.toFixed(2)}\n`);
-        const { adapted } = result;
-        const settings = adapted && `${describeSettings(adapted)}${result.tuned ? ', chosen on valid' : ''}`;
-        if (adapted) process.stdout.write(`${adapted.method} perplexity: ${adapted.perplexity.toFixed(2)} (${settings})\n`);
+        const { adapted, tuned } = result;
+        if (adapted) {
+          const settings = `${describeSettings(adapted)}${tuned ? ', chosen on valid' : ''}`;
+          process.stdout.write(`${adapted.method} perplexity: ${adapted.perplexity.toFixed(2)} (${settings})\n`);
+        }
       }
     });
 }
