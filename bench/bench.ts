@@ -124,6 +124,7 @@ async function main(): Promise<void> {
     .option('--warmup <n>', 'untimed training windows first (V8 heap reaches its working size in ~100)', '20')
     .option('--eval-batches <n>', 'timed evaluation windows per config', '50')
     .option('--dynamic-windows <n>', 'timed dynamic-evaluation windows (batch 1) per config, 0 = none', '0')
+    .option('--dynamic-bptt <n>', 'tokens in a dynamic-evaluation window (Krause et al. step every 5)', '35')
     .option('--no-baseline', 'skip the tfjs-layers baseline')
     .option('--pytorch', 'also run ../shared/peers/pytorch_lm_bench.py at each precision and thread count (python3 with torch)')
     .option('--data <dir>', 'corpus directory (default: ../shared/data/ptb if present, else synthetic)')
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
   program.parse();
   const opts = program.opts<{
     backend: BackendChoice; config: string; precision: string; threads: string; kernel: string; batches: string; warmup: string;
-    evalBatches: string; dynamicWindows: string; baseline: boolean; pytorch?: boolean; data?: string; out: string; child?: string;
+    evalBatches: string; dynamicWindows: string; dynamicBptt: string; baseline: boolean; pytorch?: boolean; data?: string; out: string; child?: string;
   }>();
   if (opts.child) {
     process.stdout.write(`${JSON.stringify(await runChild(JSON.parse(opts.child) as ChildJob))}\n`);
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
   const counts: Counts = {
     batches: Math.max(1, count(opts.batches, '--batches')), warmup: count(opts.warmup, '--warmup'),
     evalBatches: Math.max(1, count(opts.evalBatches, '--eval-batches')), dynamicWindows: count(opts.dynamicWindows, '--dynamic-windows'),
+    dynamicBptt: Math.max(1, count(opts.dynamicBptt, '--dynamic-bptt')),
   };
   const data = loadBenchData(opts.data);
   console.log(`CPU: ${cpuDescription()}; data: ${data.name} (${data.train.length.toLocaleString('en-US')} training tokens, ` +

@@ -19,6 +19,8 @@ export interface Counts {
   evalBatches: number;
   /** Batch-1 windows of dynamic evaluation to time (0: not measured). */
   dynamicWindows: number;
+  /** Tokens in each of those windows. */
+  dynamicBptt: number;
 }
 
 /** One measured system × config, as printed and as kept in bench/results.json. */

@@ -23,7 +23,7 @@ export async function benchOurs(configName: string, data: BenchData, counts: Cou
   const evalStarted = performance.now();
   const evaluated = evaluatePerplexity(model, data.valid.subarray(0, evalTokens), BATCH, BPTT);
   const evalSeconds = (performance.now() - evalStarted) / 1000;
-  const dynamicWordsPerSecond = counts.dynamicWindows > 0 ? timeDynamicEvaluation(model, data, counts.dynamicWindows) : null;
+  const dynamicWordsPerSecond = counts.dynamicWindows > 0 ? timeDynamicEvaluation(model, data, counts.dynamicWindows, counts.dynamicBptt) : null;
   model.dispose();
 
   const tokens = counts.batches * BATCH * BPTT;
@@ -40,15 +40,15 @@ export async function benchOurs(configName: string, data: BenchData, counts: Cou
 }
 
 /**
- * Dynamic evaluation as `evaluate --dynamic` runs it by default: one stream (Krause et al.'s), a step after each
- * window, its default lr and λ (they do not change the work). The gradient statistics come from a few training
- * windows, untimed.
+ * Dynamic evaluation as `evaluate --dynamic` runs it: one stream (Krause et al.'s), a step after each window of
+ * `bptt` tokens, its default lr and λ (they do not change the work). The gradient statistics come from a few
+ * training windows, untimed.
  */
-function timeDynamicEvaluation(model: LanguageModel, data: BenchData, windows: number): number {
-  const rms = gradientRms(model, data.train, BPTT, 3);
+function timeDynamicEvaluation(model: LanguageModel, data: BenchData, windows: number, bptt: number): number {
+  const rms = gradientRms(model, data.train, bptt, 3);
   const settings = { lr: EVALUATE_OPTIONS.dynamicLr.default, lambda: EVALUATE_OPTIONS.dynamicLambda.default };
   const started = performance.now();
-  const scored = dynamicPerplexityWith(model, data.valid.subarray(0, Math.min(data.valid.length, windows * BPTT + 1)), rms, 1, BPTT, settings);
+  const scored = dynamicPerplexityWith(model, data.valid.subarray(0, Math.min(data.valid.length, windows * bptt + 1)), rms, 1, bptt, settings);
   const seconds = (performance.now() - started) / 1000;
   tf.dispose(rms);
   return scored.tokens / seconds;

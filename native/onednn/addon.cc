@@ -1,5 +1,5 @@
-// The addon's entry point: registers the recurrent windows (rnn.cc, lstm.cc), the output layer (output.cc) and
-// the products' speed probe (probe.cc).
+// The addon's entry point: registers the recurrent windows (rnn.cc, lstm.cc), the output layer (output.cc),
+// dynamic evaluation's weight step (dynamic.cc) and the products' speed probe (probe.cc).
 #include "common.h"
 
 extern "C" void omp_set_num_threads(int);  // libgomp, which libdnnl links
@@ -73,6 +73,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"outputForward", nullptr, OutputForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"outputBackward", nullptr, OutputBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"productGflops", nullptr, ProductGflops, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"dynamicStep", nullptr, DynamicStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
   return exports;

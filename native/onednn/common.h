@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace rnnlm {
@@ -81,8 +82,8 @@ inline std::string stringProperty(napi_env env, napi_value object, const char* n
   return std::string(text, length);
 }
 
-/** The data of typed array `name` (of `type`), which must hold `bytes` bytes (or at least that many). */
-inline void* typedArray(napi_env env, napi_value object, const char* name, napi_typedarray_type type, size_t bytes, bool atLeast = false) {
+/** Typed array `name` (of `type`): its data and length in elements. */
+inline std::pair<void*, size_t> typedArrayOf(napi_env env, napi_value object, const char* name, napi_typedarray_type type) {
   napi_value value = property(env, object, name);
   bool isTyped = false;
   napi_is_typedarray(env, value, &isTyped);
@@ -92,6 +93,12 @@ inline void* typedArray(napi_env env, napi_value object, const char* name, napi_
   if (!isTyped || napi_get_typedarray_info(env, value, &actual, &length, &data, nullptr, nullptr) != napi_ok || actual != type) {
     throw ArgumentError(std::string(name) + (type == napi_float32_array ? " must be a Float32Array" : " must be an Int32Array"));
   }
+  return {data, length};
+}
+
+/** The data of typed array `name` (of `type`), which must hold `bytes` bytes (or at least that many). */
+inline void* typedArray(napi_env env, napi_value object, const char* name, napi_typedarray_type type, size_t bytes, bool atLeast = false) {
+  auto [data, length] = typedArrayOf(env, object, name, type);
   size_t have = length * 4;
   if (atLeast ? have < bytes : have != bytes) {
     throw ArgumentError(std::string(name) + " holds " + std::to_string(length) + " elements, expected " +
@@ -99,6 +106,9 @@ inline void* typedArray(napi_env env, napi_value object, const char* name, napi_
   }
   return data;
 }
+
+/** The length of Float32Array `name`. */
+inline size_t floatCount(napi_env env, napi_value object, const char* name) { return typedArrayOf(env, object, name, napi_float32_array).second; }
 
 inline float* floats(napi_env env, napi_value object, const char* name, size_t count) {
   return static_cast<float*>(typedArray(env, object, name, napi_float32_array, count * sizeof(float)));
@@ -299,5 +309,6 @@ napi_value LstmBackward(napi_env env, napi_callback_info info);
 napi_value OutputForward(napi_env env, napi_callback_info info);
 napi_value OutputBackward(napi_env env, napi_callback_info info);
 napi_value ProductGflops(napi_env env, napi_callback_info info);
+napi_value DynamicStep(napi_env env, napi_callback_info info);
 
 }  // namespace rnnlm

@@ -47,6 +47,17 @@ memory::desc matrix(int rows, int cols, dt type, int stride, bool transposed = f
   return transposed ? memory::desc({rows, cols}, type, {1, stride}) : memory::desc({rows, cols}, type, {stride, 1});
 }
 
+/**
+ * Fewer rows than this in a window (T·B) and the backward pass reads W_xᵀ and W_hᵀ as they are, in float32:
+ * packing a transposed W is a strided pass over all of it each window, which pays back only over many rows.
+ * AMD EPYC family 25 model 1 (AVX2), float32, one thread, backward medians of 21 windows (2026-12-05), packed
+ * against plain: 25 against 9–13 ms at 650 units, batch 1, 5 steps (dynamic evaluation's windows); 45 against
+ * 27–32 at batch 1, 35 steps (test's); 96–119 against 88–92 at batch 5 (175 rows); 143–146 against 143–146 at
+ * batch 10 (350 rows) and 265–304 against 257–261 at batch 20 (700); at 400 units 55–57 against 60–61 at batch
+ * 10 and 103 against 109–111 at batch 20, 37–38 against 35–36 at batch 5.
+ */
+constexpr size_t kPackedWeightsMinRows = 256;
+
 /** A buffer in the products' type (oneDNN allocates it). */
 struct Typed {
   memory mem;
@@ -56,8 +67,9 @@ struct Typed {
 };
 
 /**
- * C = A·B (+ bias) on oneDNN's matmul, its B operand converted and packed once (it is reused every step).
- * `accumulate` adds the product to C's values; `activation` (σ or tanh) is then applied to the sum.
+ * C = A·B (+ bias) on oneDNN's matmul, its B operand converted and packed once (it is reused every step), or
+ * with `plainWeights` read where it is (it must then be in A's type). `accumulate` adds the product to C's
+ * values; `activation` (σ or tanh) is then applied to the sum.
  */
 struct Product {
   dnnl::matmul::primitive_desc pd;
@@ -67,14 +79,14 @@ struct Product {
   const float* bias;
 
   Product(const memory::desc& aView, const memory::desc& bView, const void* bData, const memory::desc& cView, const float* biasData = nullptr,
-          bool accumulate = false, dnnl::algorithm activation = dnnl::algorithm::undef)
+          bool accumulate = false, dnnl::algorithm activation = dnnl::algorithm::undef, bool plainWeights = false)
       : a(aView), c(cView), bias(biasData) {
     dnnl::post_ops ops;
     if (accumulate) ops.append_sum(1.f);
     if (activation != dnnl::algorithm::undef) ops.append_eltwise(activation, 0.f, 0.f);
     dnnl::primitive_attr attr;
     attr.set_post_ops(ops);
-    memory::desc packed(bView.get_dims(), aView.get_data_type(), tag::any);
+    memory::desc packed = plainWeights ? bView : memory::desc(bView.get_dims(), aView.get_data_type(), tag::any);
     memory::desc biasDesc = bias ? memory::desc({1, cView.get_dims()[1]}, dt::f32, tag::ab) : memory::desc();
     pd = dnnl::matmul::primitive_desc(cpu(), aView, packed, biasDesc, cView, attr);
     primitive = dnnl::matmul(pd);
@@ -239,7 +251,9 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
     if (type == dt::bf16) dGatesBf16.emplace(w.rows() * width, type);
     auto typedGates = [&](size_t offset) -> void* { return dGatesBf16 ? dGatesBf16->at(offset) : dGates + offset; };
     // ∂L/∂h_{t−1} through the recurrent product: dG_t·W_hᵀ (W_h read transposed).
-    Product recurrent(matrix(B, width, type, width), matrix(width, u, dt::f32, width, true), in.wh, matrix(B, u, dt::f32, u));
+    const bool plainWeights = type == dt::f32 && w.rows() < kPackedWeightsMinRows;
+    Product recurrent(matrix(B, width, type, width), matrix(width, u, dt::f32, width, true), in.wh, matrix(B, u, dt::f32, u), nullptr, false,
+                      dnnl::algorithm::undef, plainWeights);
     // ∂L/∂h_t as it enters step t from later: the final state's, then dFed ⊙ m_{t+1} from step t + 1's product,
     // the mask applied where it is read.
     std::vector<float> dFed(w.state());
@@ -285,7 +299,8 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
     }
     // The three window-wide products: ∂x = dG·W_xᵀ, ∂W_x = xᵀ·dG, ∂W_h = (h_{t−1} ⊙ m_t)ᵀ·dG.
     float* dxTimeMajor = scratch<Scratch::InputGradients>(w.rows() * w.inputs);
-    Product(matrix(rows, width, type, width), matrix(width, w.inputs, dt::f32, width, true), in.wx, matrix(rows, w.inputs, dt::f32, w.inputs))
+    Product(matrix(rows, width, type, width), matrix(width, w.inputs, dt::f32, width, true), in.wx, matrix(rows, w.inputs, dt::f32, w.inputs),
+            nullptr, false, dnnl::algorithm::undef, plainWeights)
         .run(typedGates(0), dxTimeMajor);
     Typed x = in.typedInput(w);
     memory::desc dGatesView = matrix(rows, width, type, width);

@@ -1,5 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { StreamBatcher, Window } from '../data/batches';
+import { onednnInForce } from '../layers/kernel-choice';
+import { OnednnAddon } from '../layers/onednn/addon';
+import { host, rememberHostWeight } from '../layers/onednn/host';
+import { reusingOutputArrays } from '../layers/onednn/reused-outputs';
 import { LanguageModel, ModelState } from '../model/lm';
 import { outputCrossEntropy } from '../model/loss';
 import { PerplexityResult, WindowProgress } from './perplexity';
@@ -51,40 +55,90 @@ export function dynamicPerplexityWith(
 ): PerplexityResult {
   const variables = model.variables();
   const trained = variables.map((v) => tf.clone(v));
-  // The step regrouped as w ← (1 − λd)⊙w + λd⊙w₀ − (lr/(RMS + ε))⊙g, with the three factors computed once: three
-  // passes over the weights a window instead of eight, which were half of a batch-1 window's time at 2×650.
-  const { keep, anchor, negativeStep } = tf.tidy(() => {
-    const total = tf.div(tf.addN(rms.map((r) => tf.mean(r))), rms.length) as tf.Scalar;
-    const pull = rms.map((r) => tf.mul(tf.minimum(tf.div(r, total), 1 / Math.max(options.lambda, 1e-12)), options.lambda)); // λ·d
-    return {
-      keep: pull.map((p) => tf.keep(tf.sub(1, p))),
-      anchor: pull.map((p, j) => tf.keep(tf.mul(p, trained[j]))),
-      negativeStep: rms.map((r) => tf.keep(tf.div(-options.lr, tf.add(r, EPSILON)))),
-    };
-  });
+  const weightStep = stepper(variables, trained, rms, options);
   const batcher = new StreamBatcher(ids, batchSize, bptt, { exact: true });
   let state: ModelState | null = null;
   let nll = 0;
   try {
     for (let k = 0; k < batcher.numWindows; k++) {
-      const window = batcher.window(k);
-      const step = gradientStep(model, window, state);
-      nll += step.nll;
+      // The addon's large gradients go into reused arrays: each window's are disposed inside.
+      const scored = reusingOutputArrays(() => {
+        const step = gradientStep(model, batcher.window(k), state);
+        weightStep.apply(step.grads);
+        tf.dispose(Object.values(step.grads));
+        return step;
+      });
+      nll += scored.nll;
       if (state) tf.dispose(state.layers);
-      state = step.state;
-      tf.tidy(() => variables.forEach((v, j) => {
-        v.assign(tf.addN([tf.mul(keep[j], v), anchor[j], tf.mul(negativeStep[j], step.grads[v.name])]));
-      }));
-      tf.dispose(Object.values(step.grads));
+      state = scored.state;
       onWindow?.(k + 1, batcher.numWindows);
     }
   } finally {
     if (state) tf.dispose(state.layers);
     variables.forEach((v, j) => v.assign(trained[j]));
-    tf.dispose([...trained, ...keep, ...anchor, ...negativeStep]);
+    tf.dispose(trained);
+    weightStep.dispose();
   }
   const tokens = batcher.predictedTokens;
   return { perplexity: Math.exp(nll / tokens), nll, tokens };
+}
+
+/** One window's step on every weight, given the window's gradients, and what it holds until disposed. */
+interface WeightStep {
+  apply(grads: tf.NamedTensorMap): void;
+  dispose(): void;
+}
+
+/** The step's constant factors for one weight tensor: w ← keep⊙w + anchor + step⊙g (a type, so tf.tidy can return it). */
+type StepFactors = { keep: tf.Tensor; anchor: tf.Tensor; step: tf.Tensor };
+
+/**
+ * The step regrouped as w ← (1 − λd)⊙w + λd⊙w₀ − (lr/(RMS + ε))⊙g, with the three factors computed once: three
+ * passes over the weights a window instead of eight, which were half of a batch-1 window's time at 2×650. On the
+ * addon where its kernels are in force, else as tfjs ops.
+ */
+function stepper(variables: tf.Variable[], trained: tf.Tensor[], rms: tf.Tensor[], options: Omit<DynamicOptions, 'statsWindows'>): WeightStep {
+  const factors = tf.tidy(() => {
+    const total = tf.div(tf.addN(rms.map((r) => tf.mean(r))), rms.length) as tf.Scalar;
+    return rms.map((r, j): StepFactors => {
+      const pull = tf.mul(tf.minimum(tf.div(r, total), 1 / Math.max(options.lambda, 1e-12)), options.lambda); // λ·d
+      return { keep: tf.keep(tf.sub(1, pull)), anchor: tf.keep(tf.mul(pull, trained[j])), step: tf.keep(tf.div(-options.lr, tf.add(r, EPSILON))) };
+    });
+  });
+  const addon = onednnInForce();
+  return addon ? nativeStepper(addon, variables, factors) : tfjsStepper(variables, factors);
+}
+
+function tfjsStepper(variables: tf.Variable[], factors: StepFactors[]): WeightStep {
+  return {
+    apply: (grads) => tf.tidy(() => variables.forEach((v, j) => {
+      const { keep, anchor, step } = factors[j];
+      v.assign(tf.addN([tf.mul(keep, v), anchor, tf.mul(step, grads[v.name])]));
+    })),
+    dispose: () => tf.dispose(factors.flatMap(({ keep, anchor, step }) => [keep, anchor, step])),
+  };
+}
+
+/**
+ * The step on the addon (native/onednn/dynamic.cc): one pass per weight tensor over arrays kept on the JavaScript
+ * side, where the next window's kernels read the weights, instead of three tfjs ops and then a copy of every
+ * stepped weight out of TensorFlow. The weights are stepped in a copy, never in the trained weights' own array;
+ * each tensor made from it is replaced by the next window's before the array changes again.
+ */
+function nativeStepper(addon: OnednnAddon, variables: tf.Variable[], factors: StepFactors[]): WeightStep {
+  const copy = (t: tf.Tensor): Float32Array => host(t).slice();
+  const arrays = variables.map((v, j) => ({ weights: copy(v), keep: copy(factors[j].keep), anchor: copy(factors[j].anchor), step: copy(factors[j].step) }));
+  tf.dispose(factors.flatMap(({ keep, anchor, step }) => [keep, anchor, step]));
+  return {
+    apply: (grads) => variables.forEach((v, j) => {
+      addon.dynamicStep({ ...arrays[j], gradient: host(grads[v.name]) });
+      const stepped = tf.tensor(arrays[j].weights, v.shape);
+      rememberHostWeight(stepped, arrays[j].weights);
+      v.assign(stepped);
+      stepped.dispose();
+    }),
+    dispose: () => undefined,
+  };
 }
 
 /** RMS of each weight's gradient over (up to `maxWindows`) training windows, no dropout, the weights fixed. */
@@ -97,12 +151,16 @@ export function gradientRms(
   let squares: tf.Tensor[] = variables.map((v) => tf.zeros(v.shape));
   let state: ModelState | null = null;
   for (let k = 0; k < windows; k++) {
-    const step = gradientStep(model, batcher.window(k), state);
+    const step = reusingOutputArrays(() => {
+      const { grads, ...rest } = gradientStep(model, batcher.window(k), state);
+      const next = tf.tidy(() => variables.map((v, j) => tf.add(squares[j], tf.square(grads[v.name]))));
+      tf.dispose(Object.values(grads));
+      return { ...rest, next };
+    });
     if (state) tf.dispose(state.layers);
     state = step.state;
-    const next = tf.tidy(() => variables.map((v, j) => tf.add(squares[j], tf.square(step.grads[v.name]))));
-    tf.dispose([...squares, ...Object.values(step.grads)]);
-    squares = next;
+    tf.dispose(squares);
+    squares = step.next;
     onWindow?.(k + 1, windows);
   }
   if (state) tf.dispose(state.layers);

@@ -21,3 +21,12 @@ export function setKernelChoice(kernel: KernelChoice, precision: Precision, oned
 export function kernelChoice(): KernelSettings {
   return current;
 }
+
+/**
+ * The oneDNN addon where its kernels are in force: loaded, and `--kernel auto` or `onednn`. `explicit` and
+ * `fused` keep the tfjs compositions (the output layer, dynamic evaluation's step) as well as their windows.
+ */
+export function onednnInForce(): OnednnAddon | null {
+  const { kernel, onednn } = current;
+  return onednn && (kernel === 'auto' || kernel === 'onednn') ? onednn : null;
+}

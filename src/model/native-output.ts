@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { kernelChoice } from '../layers/kernel-choice';
+import { kernelChoice, onednnInForce } from '../layers/kernel-choice';
 import { OnednnAddon, OnednnOutputSizes } from '../layers/onednn/addon';
 import { ArrayPool } from '../layers/onednn/array-pool';
 import { host, hostWeight } from '../layers/onednn/host';
@@ -18,8 +18,8 @@ export interface NativeOutput {
  * [N, V] logits and probabilities never cross into TensorFlow. `explicit` and `fused` keep the tfjs composition.
  */
 export function nativeOutput(): NativeOutput | null {
-  const { kernel, precision, onednn } = kernelChoice();
-  return onednn && (kernel === 'auto' || kernel === 'onednn') ? { addon: onednn, bf16: precision === 'bf16' } : null;
+  const addon = onednnInForce();
+  return addon ? { addon, bf16: kernelChoice().precision === 'bf16' } : null;
 }
 
 /** How the output layer runs under the current settings, for reports: "oneDNN", "oneDNN (bf16)" or "tfjs ops". */

@@ -34,21 +34,21 @@ const [BATCH, TIME, INPUT, UNITS] = [3, 6, 5, 7];
 
 const KINDS: OnednnCell[] = ['lstm', 'peephole', 'gru', 'rnn'];
 
-function windowInputs(kind: OnednnCell, seed: number): {
+function windowInputs(kind: OnednnCell, seed: number, batch = BATCH): {
   inputs: WindowInputs; dOutputs: tf.Tensor3D; dState: tf.Tensor2D[]; kernels: (useBf16: boolean) => WindowKernel[];
 } {
   const { cell, next } = randomCell(kind, INPUT, UNITS, seed);
   const [wx, , b] = cell.trainableWeights.map((w) => w.read());
   const states = Array.from({ length: cell.stateCount }, (_, k) => k);
   const inputs: WindowInputs = {
-    x: randomTensor(next, [TIME, BATCH, INPUT]) as tf.Tensor3D,
-    initialState: states.map(() => randomTensor(next, [BATCH, UNITS], 0.8) as tf.Tensor2D),
+    x: randomTensor(next, [TIME, batch, INPUT]) as tf.Tensor3D,
+    initialState: states.map(() => randomTensor(next, [batch, UNITS], 0.8) as tf.Tensor2D),
     wx: wx as tf.Tensor2D, b: b as tf.Tensor1D, recurrent: cell.recurrentWeights(), masks: null,
   };
   return {
     inputs,
-    dOutputs: randomTensor(next, [TIME, BATCH, UNITS]) as tf.Tensor3D,
-    dState: states.map(() => randomTensor(next, [BATCH, UNITS]) as tf.Tensor2D),
+    dOutputs: randomTensor(next, [TIME, batch, UNITS]) as tf.Tensor3D,
+    dState: states.map(() => randomTensor(next, [batch, UNITS]) as tf.Tensor2D),
     kernels: (useBf16) => [explicitWindow(cell), onednnCellWindow(addon as OnednnAddon, kind, UNITS, useBf16)],
   };
 }
@@ -123,10 +123,12 @@ describeOnednn.each(KINDS)('oneDNN %s window', (kind) => {
 });
 
 /** Every output and gradient of the matmul LSTM and of the explicit window, on the same inputs (masked or not). */
-function matmulLstmAgainstExplicit(useBf16: boolean, masked: boolean, seed: number): { onednn: Record<string, tf.Tensor>; explicit: Record<string, tf.Tensor> } {
-  const { inputs, dOutputs, dState, kernels } = windowInputs('lstm', seed);
+function matmulLstmAgainstExplicit(useBf16: boolean, masked: boolean, seed: number, batch = BATCH): {
+  onednn: Record<string, tf.Tensor>; explicit: Record<string, tf.Tensor>;
+} {
+  const { inputs, dOutputs, dState, kernels } = windowInputs('lstm', seed, batch);
   // Variational dropout repeats one mask; a different mask every step checks that each step reads its own.
-  const masks = masked ? Array.from({ length: TIME }, (_, t) => dropoutMask([BATCH, UNITS], 0.3, seed + t) as tf.Tensor2D) : null;
+  const masks = masked ? Array.from({ length: TIME }, (_, t) => dropoutMask([batch, UNITS], 0.3, seed + t) as tf.Tensor2D) : null;
   const explicit = everything(kernels(useBf16)[0], { ...inputs, masks }, dOutputs, dState);
   const onednn = everything(onednnLstmWindow(addon as OnednnAddon, UNITS, useBf16), { ...inputs, masks }, dOutputs, dState);
   return { onednn, explicit };
@@ -136,6 +138,15 @@ describeOnednn.each([false, true])('oneDNN matmul LSTM window (recurrent masks: 
   test('float32: outputs, final state and every gradient equal the explicit window', () => {
     tf.tidy(() => {
       const { onednn, explicit } = matmulLstmAgainstExplicit(false, masked, 21);
+      expectFloat32Equal(onednn, explicit);
+    });
+  });
+
+  // From 256 rows (T·B) the backward pass reads W_xᵀ and W_hᵀ packed (kPackedWeightsMinRows in lstm.cc), below as they are.
+  test('float32 over a window of 258 rows, where the backward pass packs the weights: the same', () => {
+    tf.tidy(() => {
+      const { onednn, explicit } = matmulLstmAgainstExplicit(false, masked, 24, 43);
+      expect(onednn.dx.shape).toEqual([TIME, 43, INPUT]);
       expectFloat32Equal(onednn, explicit);
     });
   });

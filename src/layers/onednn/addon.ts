@@ -114,6 +114,11 @@ export interface OnednnAddon {
     into?: { dHidden: Float32Array; dWeight: Float32Array };
   }):
     { dHidden: Float32Array; dWeight: Float32Array; dBias: Float32Array };
+  /**
+   * Dynamic evaluation's step on one weight tensor, in place and in one pass (native/onednn/dynamic.cc):
+   * weights ← keep ⊙ weights + anchor + step ⊙ gradient. All five arrays have the same length.
+   */
+  dynamicStep(args: { weights: Float32Array; keep: Float32Array; anchor: Float32Array; step: Float32Array; gradient: Float32Array }): void;
   /** GFLOP/s of a square size×size product as the kernels run theirs (native/onednn/probe.cc), after a warm-up. */
   productGflops(args: { size: number; bf16: boolean; repeats: number }): number;
 }
