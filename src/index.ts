@@ -35,7 +35,9 @@ export type { PassProgress, PerplexityResult, WindowProgress } from './eval/perp
 export { passProgressPrinter } from './eval/progress';
 export { adaptationOf, adaptedPerplexity, evaluateModelOnCorpus, loadModelFromDirectory } from './eval/evaluate';
 export { DYNAMIC_GRID_WINDOW, TUNING_GRIDS, TUNING_SCREEN, adaptationScorer, dynamicGrid, describeSettings, gridEdges, screenLength, tuneAdaptation, tuningCandidates } from './eval/tune';
-export type { AdaptationScorer, TunableAdaptation, TuningTrial } from './eval/tune';
+export type { AdaptationScorer, StatisticsRecord, TrialRecord, TunableAdaptation, TuningTrial } from './eval/tune';
+export { STATISTICS_FILE, TUNING_FILE, TuningRecord, tuningIdentity } from './eval/tune-record';
+export type { TuningIdentity } from './eval/tune-record';
 export type { Adaptation, EvaluationResult } from './eval/evaluate';
 export { cachePerplexity } from './eval/cache';
 export type { CacheOptions } from './eval/cache';

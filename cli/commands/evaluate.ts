@@ -19,8 +19,9 @@ export function evaluateCommand(): Command {
       const batchSize = options.batchSize ?? (options.split === 'test' ? 1 : 10);
       const tuning = options.tune
         ? {
+          dir: options.tuneDir,
           onTrial: (trial: TuningTrial) => process.stderr.write(`tune: ${describeSettings(trial.adaptation)}: valid perplexity ` +
-            `${trial.perplexity.toFixed(2)} (${trial.screen ? 'screen, first' : 'finalist, all'} ${trial.tokens} tokens)\n`),
+            `${trial.perplexity.toFixed(2)} (${trial.screen ? 'screen, first' : 'finalist, all'} ${trial.tokens} tokens${trial.resumed ? ', recorded' : ''})\n`),
         }
         : null;
       const result = evaluateModelOnCorpus(model, vocab, options.data, options.split, batchSize, options.bptt, adaptation, tuning, passProgressPrinter());

@@ -138,6 +138,8 @@ export interface EvaluateOptions {
   mcSamples: number | null;
   /** Choose the dynamic evaluation's or the cache's settings on the valid split first (src/eval/tune.ts). */
   tune: boolean;
+  /** Keep the tuning's trials (and gradient statistics) here, and take those it already holds; null = keep none. */
+  tuneDir: string | null;
 }
 
 export const EVALUATE_OPTIONS: OptionTable<EvaluateOptions> = {
@@ -169,6 +171,10 @@ export const EVALUATE_OPTIONS: OptionTable<EvaluateOptions> = {
   tune: {
     type: onOff, default: false,
     description: "choose --dynamic's lr and λ, or --cache's θ and λ, on the valid split (a grid around the papers' values), then report --split with the best",
+  },
+  tuneDir: {
+    type: nullable(pathType('<dir>')), default: null, defaultText: () => 'none',
+    description: '--tune: keep each trial (and the gradient statistics) in this directory as it finishes; run again with it, --tune skips what it holds',
   },
 };
 

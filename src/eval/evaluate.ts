@@ -13,6 +13,7 @@ import { CacheOptions, cachePerplexity } from './cache';
 import { DynamicOptions, dynamicPerplexity } from './dynamic';
 import { mcDropoutPerplexity } from './mc-dropout';
 import { STATISTICS_PASS, TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, tuneAdaptation } from './tune';
+import { TuningRecord, tuningIdentity } from './tune-record';
 import { PassProgress, PerplexityResult, evaluatePerplexity } from './perplexity';
 
 /** A test-time method computed beside the plain perplexity. */
@@ -33,7 +34,7 @@ export interface EvaluationResult extends PerplexityResult {
 }
 
 const METHOD_KEYS = [
-  'dynamic', 'dynamicLr', 'dynamicLambda', 'dynamicStatsWindows', 'cache', 'cacheSize', 'cacheTheta', 'cacheLambda', 'mcSamples', 'tune',
+  'dynamic', 'dynamicLr', 'dynamicLambda', 'dynamicStatsWindows', 'cache', 'cacheSize', 'cacheTheta', 'cacheLambda', 'mcSamples', 'tune', 'tuneDir',
 ] as const satisfies readonly (keyof EvaluateOptions)[];
 
 const nothingToTune = (): ConfigError =>
@@ -47,6 +48,9 @@ export function adaptationOf(options: Pick<EvaluateOptions, (typeof METHOD_KEYS)
     throw new ConfigError((option) => `${asked.map(option).join(' and ')} cannot be combined: ask for one test-time method at a time`);
   }
   if (options.tune && !options.dynamic && !options.cache) throw nothingToTune();
+  if (options.tuneDir !== null && !options.tune) {
+    throw new ConfigError((option) => `${option('tuneDir')} keeps the trials of ${option('tune')}: ask for ${option('tune')} too, or leave it out`);
+  }
   if (options.dynamic) return { method: 'dynamic', lr: options.dynamicLr, lambda: options.dynamicLambda, statsWindows: options.dynamicStatsWindows };
   if (options.cache) return { method: 'cache', size: options.cacheSize, theta: options.cacheTheta, lambda: options.cacheLambda };
   if (options.mcSamples !== null) return { method: 'mc-dropout', samples: options.mcSamples };
@@ -93,7 +97,7 @@ export function loadModelFromDirectory(dir: string): LoadedModel {
  */
 export function evaluateModelOnCorpus(
   model: LanguageModel, vocab: Vocabulary, dataDir: string, split: SplitName, batchSize: number, bptt: number,
-  adaptation: Adaptation | null = null, tuning: { onTrial?: (trial: TuningTrial) => void } | null = null,
+  adaptation: Adaptation | null = null, tuning: { onTrial?: (trial: TuningTrial) => void; dir?: string | null } | null = null,
   onPass: PassProgress = () => undefined,
 ): EvaluationResult {
   if (tuning && (!adaptation || adaptation.method === 'mc-dropout')) throw nothingToTune();
@@ -118,9 +122,11 @@ export function evaluateModelOnCorpus(
   if (!adaptation) return { ...scored, adapted: null, tuned: null };
   const train = (): Int32Array => loadSplit(dataDir, 'train', vocab);
   if (tuning && adaptation.method !== 'mc-dropout') {
-    const scorer = adaptationScorer(model, batchSize, bptt, train, onPass);
+    const valid = loadSplit(dataDir, 'valid', vocab);
+    const record = tuning.dir ? TuningRecord.open(tuning.dir, tuningIdentity(model, valid, train, adaptation, batchSize, bptt)) : null;
+    const scorer = adaptationScorer(model, batchSize, bptt, train, onPass, record);
     try {
-      const tuned = tuneAdaptation(scorer, loadSplit(dataDir, 'valid', vocab), adaptation, batchSize, { onTrial: tuning.onTrial, onPass });
+      const tuned = tuneAdaptation(scorer, valid, adaptation, batchSize, { onTrial: tuning.onTrial, onPass, record });
       const pass = `${methodPass(adaptation.method, split)} (${describeSettings(tuned.best)})`;
       const adapted = usable(scorer.score(ids, tuned.best, onPass(pass)), tuned.best, split, true);
       return { ...scored, adapted: { ...tuned.best, ...adapted }, tuned };

@@ -52,6 +52,20 @@ export interface TuningTrial {
   tokens: number;
   /** Whether this is the screen's score on the first part of valid (or a finalist's on all of it). */
   screen: boolean;
+  /** Read back from the tuning's record (`--tune-dir`) rather than scored by this run. */
+  resumed: boolean;
+}
+
+/** Where a tuning keeps its trials and finds those an earlier run of it scored (`TuningRecord`). */
+export interface TrialRecord {
+  find(adaptation: TunableAdaptation, screen: boolean): TuningTrial | null;
+  add(trial: TuningTrial): void;
+}
+
+/** Where dynamic evaluation's gradient statistics are kept between runs (`TuningRecord`). */
+export interface StatisticsRecord {
+  statistics(): tf.Tensor[] | null;
+  saveStatistics(rms: tf.Tensor[]): void;
 }
 
 /** How many of the valid split's tokens the screen scores: its first quarter, and enough for every stream. */
@@ -112,17 +126,26 @@ export const STATISTICS_PASS = 'gradient statistics on train';
 /**
  * A scorer of settings of one method: dynamic evaluation's gradient statistics are gathered from the training
  * split (the first dynamic setting's `statsWindows` windows) on the first score and shared by all later ones,
- * so tuning and the final score take one pass over the training split between them, not one each.
+ * so tuning and the final score take one pass over the training split between them, not one each. With a
+ * `record`, statistics it holds are used instead of that pass, and those gathered are recorded.
  */
 export function adaptationScorer(
   model: LanguageModel, batchSize: number, bptt: number, train: () => Int32Array, onPass: PassProgress = () => undefined,
+  record: StatisticsRecord | null = null,
 ): AdaptationScorer {
   let rms: tf.Tensor[] | null = null;
+  const gather = (statsWindows: number | null): tf.Tensor[] => {
+    const recorded = record?.statistics();
+    if (recorded) return recorded;
+    const gathered = gradientRms(model, train(), bptt, statsWindows, onPass(STATISTICS_PASS));
+    record?.saveStatistics(gathered);
+    return gathered;
+  };
   return {
     bptt,
     score(ids, setting, onWindow) {
       if (setting.method === 'cache') return cachePerplexity(model, ids, batchSize, bptt, setting, onWindow);
-      rms ??= gradientRms(model, train(), bptt, setting.statsWindows, onPass(STATISTICS_PASS));
+      rms ??= gather(setting.statsWindows);
       return dynamicPerplexityWith(model, ids, rms, batchSize, bptt, setting, onWindow);
     },
     dispose() {
@@ -137,16 +160,23 @@ export function adaptationScorer(
  * screened as `TUNING_SCREEN` says): the finalist with the lowest adapted perplexity on all of valid. Ties go to
  * the earlier in grid order; a setting whose perplexity is not a number (it diverged) is never preferred.
  * `onTrial` hears each result as it comes, `onPass` each trial's pass as it starts. `batchSize` is the scorer's,
- * so that the screen gives each stream a token to predict.
+ * so that the screen gives each stream a token to predict. With a `record`, a trial it holds is taken from it
+ * instead of scored again, and each trial scored is added to it as it finishes.
  */
 export function tuneAdaptation(
   scorer: AdaptationScorer, valid: Int32Array, adaptation: TunableAdaptation, batchSize: number,
-  { onTrial = () => undefined, onPass = () => undefined }: { onTrial?: (trial: TuningTrial) => void; onPass?: PassProgress } = {},
+  { onTrial = () => undefined, onPass = () => undefined, record = null }: {
+    onTrial?: (trial: TuningTrial) => void; onPass?: PassProgress; record?: TrialRecord | null;
+  } = {},
 ): { best: TunableAdaptation; trials: TuningTrial[] } {
   const trial = (candidate: TunableAdaptation, ids: Int32Array, screen: boolean): TuningTrial => {
-    const pass = `tune ${describeSettings(candidate)} on valid (${screen ? 'screen' : 'finalist'})`;
-    const { perplexity, tokens } = scorer.score(ids, candidate, onPass(pass));
-    const result = { adaptation: candidate, perplexity, tokens, screen };
+    let result = record?.find(candidate, screen) ?? null;
+    if (!result) {
+      const pass = `tune ${describeSettings(candidate)} on valid (${screen ? 'screen' : 'finalist'})`;
+      const { perplexity, tokens } = scorer.score(ids, candidate, onPass(pass));
+      result = { adaptation: candidate, perplexity, tokens, screen, resumed: false };
+      record?.add(result);
+    }
     onTrial(result);
     return result;
   };

@@ -29,6 +29,24 @@ test('rnnlm evaluate --dynamic, --cache and --mc-samples print the plain perplex
   expect(diverged.status).toBe(3);
   expect(toolLines(diverged.stderr)).toEqual([expect.stringMatching(
     /^rnnlm: dynamic evaluation diverged on the test split \(perplexity (Infinity|NaN)\) with lr 1000000, λ 0\.0125: lower --dynamic-lr, or choose it on valid with --tune$/)]);
+  // --tune-dir keeps each trial: run again, --tune scores none of them again and reports the same.
+  const record = path.join(tempDir('rnnlm-tune-'), 'tuning');
+  const tuneArgs = ['evaluate', '--model', save, '--data', data, '--cache', '--cache-size', '20', '--tune', '--tune-dir', record, '--json'];
+  const first = rnnlm(tuneArgs);
+  const second = rnnlm(tuneArgs);
+  expect([first.status, second.status]).toEqual([0, 0]);
+  const [firstResult, secondResult] = [JSON.parse(first.stdout), JSON.parse(second.stdout)];
+  expect(first.stderr).not.toMatch(/recorded/);
+  expect(second.stderr.match(/^tune: θ [\d.]+, λ [\d.]+: valid perplexity \d+\.\d\d \((screen, first|finalist, all) \d+ tokens, recorded\)$/gm))
+    .toHaveLength(firstResult.tuned.trials.length);
+  expect(secondResult.tuned.trials).toEqual(firstResult.tuned.trials.map((trial: object) => ({ ...trial, resumed: true })));
+  expect(secondResult.adapted).toEqual(firstResult.adapted);
+  const otherWindow = rnnlm([...tuneArgs, '--bptt', '5']);
+  expect(otherWindow.status).toBe(1);
+  expect(toolLines(otherWindow.stderr)).toEqual([`rnnlm: --tune-dir ${record} holds another tuning (its bptt was 35, not 5): give another directory, or remove it to tune from the start`]);
+  const untuned = rnnlm(['evaluate', '--model', save, '--data', data, '--cache', '--tune-dir', record]);
+  expect(untuned.status).toBe(1);
+  expect(toolLines(untuned.stderr)).toEqual(['rnnlm: --tune-dir keeps the trials of --tune: ask for --tune too, or leave it out']);
   const both = rnnlm(['evaluate', '--model', save, '--data', data, '--cache', '--mc-samples', '2']);
   expect(both.status).toBe(1);
   expect(toolLines(both.stderr)).toEqual(['rnnlm: --cache and --mc-samples cannot be combined: ask for one test-time method at a time']);
