@@ -9,10 +9,11 @@ import { ConfigError, DataError, DivergenceError, ModelFileError } from '../erro
 import { LoadedModel, loadModel } from '../model/io';
 import { LanguageModel } from '../model/lm';
 import { runPaths } from '../util/run-directory';
+import { acquireRunLock } from '../util/run-lock';
 import { CacheOptions, cachePerplexity } from './cache';
 import { DynamicOptions, dynamicPerplexity } from './dynamic';
 import { mcDropoutPerplexity } from './mc-dropout';
-import { STATISTICS_PASS, TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, tuneAdaptation } from './tune';
+import { AdaptationScorer, STATISTICS_PASS, TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, tuneAdaptation } from './tune';
 import { TuningRecord, tuningIdentity } from './tune-record';
 import { PassProgress, PerplexityResult, evaluatePerplexity } from './perplexity';
 
@@ -123,15 +124,18 @@ export function evaluateModelOnCorpus(
   const train = (): Int32Array => loadSplit(dataDir, 'train', vocab);
   if (tuning && adaptation.method !== 'mc-dropout') {
     const valid = loadSplit(dataDir, 'valid', vocab);
-    const record = tuning.dir ? TuningRecord.open(tuning.dir, tuningIdentity(model, valid, train, adaptation, batchSize, bptt)) : null;
-    const scorer = adaptationScorer(model, batchSize, bptt, train, onPass, record);
+    const lock = tuning.dir ? acquireRunLock(tuning.dir, `tuning ${METHOD_NAMES[adaptation.method]} on valid`, 'tuneDir') : null;
+    let scorer: AdaptationScorer | null = null;
     try {
+      const record = tuning.dir ? TuningRecord.open(tuning.dir, tuningIdentity(model, valid, train, adaptation, batchSize, bptt)) : null;
+      scorer = adaptationScorer(model, batchSize, bptt, train, onPass, record);
       const tuned = tuneAdaptation(scorer, valid, adaptation, batchSize, { onTrial: tuning.onTrial, onPass, record });
       const pass = `${methodPass(adaptation.method, split)} (${describeSettings(tuned.best)})`;
       const adapted = usable(scorer.score(ids, tuned.best, onPass(pass)), tuned.best, split, true);
       return { ...scored, adapted: { ...tuned.best, ...adapted }, tuned };
     } finally {
-      scorer.dispose();
+      scorer?.dispose();
+      lock?.release();
     }
   }
   const adapted = usable(adaptedPerplexity(model, ids, batchSize, bptt, adaptation, train, split, onPass), adaptation, split, false);

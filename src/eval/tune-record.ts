@@ -5,10 +5,12 @@ import * as path from 'path';
 import { ConfigError, ModelFileError } from '../errors';
 import { LanguageModel } from '../model/lm';
 import { writeFileAtomically } from '../util/atomic-files';
+import { runPaths } from '../util/run-directory';
 import type { TunableAdaptation, TuningTrial } from './tune';
 
 /**
- * A tuning's trials, and dynamic evaluation's gradient statistics, kept in a directory as they are computed, so
+ * A tuning's trials, and dynamic evaluation's gradient statistics, kept in a directory as they are computed (its
+ * user holds the directory's lock, `acquireRunLock`, as training holds a run's), so
  * that `--tune` started again with the same directory scores only what is still missing: a 5-token tuning of a
  * medium model on one thread is hours of batch-1 passes (README, Test-time methods). `tuning.json` is rewritten
  * whole after every trial (a temporary file, fsynced, checked and renamed, as checkpoints are), so a kill or a full
@@ -100,7 +102,8 @@ export class TuningRecord {
     const file = path.join(dir, TUNING_FILE);
     if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new ConfigError((option) => `${option('tuneDir')} ${dir} is a file, not a directory`);
     if (!fs.existsSync(file)) {
-      if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+      const lock = path.basename(runPaths(dir).lock); // the tuning's own lock, and what a takeover set aside
+      if (fs.existsSync(dir) && fs.readdirSync(dir).some((entry) => !entry.startsWith(lock))) {
         throw new ConfigError((option) => `${option('tuneDir')} ${dir} is not empty and holds no ${TUNING_FILE}: give a new or empty directory`);
       }
       return new TuningRecord(dir, { format: FORMAT, identity, trials: [], statistics: null });

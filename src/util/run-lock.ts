@@ -84,10 +84,10 @@ function describeHolder(holder: LockHolder): string {
   return `${who} (${holder.command}${holder.since ? `, since ${holder.since}` : ''})`;
 }
 
-function unwritable(runDir: string, error: unknown): ConfigError {
+function unwritable(runDir: string, error: unknown, flag: string): ConfigError {
   const reason = (error as Error).message.split('\n')[0];
   return new ConfigError((option) =>
-    `${option('save')} ${runDir} cannot be written (${reason}): choose a directory you can write, or fix its permissions`);
+    `${option(flag)} ${runDir} cannot be written (${reason}): choose a directory you can write, or fix its permissions`);
 }
 
 export interface RunLock {
@@ -97,9 +97,10 @@ export interface RunLock {
 
 /**
  * Takes the lock of `runDir`, creating the directory if needed. A directory that cannot be created or
- * written is a ConfigError now, before any training; a live holder is a RunLockedError naming it.
+ * written is a ConfigError naming the option that gave it (`flag`: a run's `save`, a tuning's `tuneDir`) now,
+ * before any work; a live holder is a RunLockedError naming it.
  */
-export function acquireRunLock(runDir: string, command: string): RunLock {
+export function acquireRunLock(runDir: string, command: string, flag = 'save'): RunLock {
   const created = !fs.existsSync(runDir);
   try {
     fs.mkdirSync(runDir, { recursive: true });
@@ -108,9 +109,9 @@ export function acquireRunLock(runDir: string, command: string): RunLock {
     try {
       fs.mkdirSync(runDir);
     } catch (reason) {
-      throw unwritable(runDir, reason);
+      throw unwritable(runDir, reason, flag);
     }
-    throw unwritable(runDir, error);
+    throw unwritable(runDir, error, flag);
   }
   const file = runPaths(runDir).lock;
   const mine: LockHolder = {
@@ -122,7 +123,7 @@ export function acquireRunLock(runDir: string, command: string): RunLock {
     try {
       fd = fs.openSync(file, 'wx');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unwritable(runDir, error);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unwritable(runDir, error, flag);
       takeOverIfStale(runDir, file);
       continue;
     }
@@ -131,7 +132,7 @@ export function acquireRunLock(runDir: string, command: string): RunLock {
       fs.fsyncSync(fd);
     } catch (error) {
       fs.rmSync(file, { force: true });
-      throw unwritable(runDir, error);
+      throw unwritable(runDir, error, flag);
     } finally {
       fs.closeSync(fd);
     }

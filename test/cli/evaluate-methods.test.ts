@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { TINY_MODEL, rnnlm, tempDir, tinyCorpus, toolLines } from './run-cli';
 
@@ -41,6 +43,14 @@ test('rnnlm evaluate --dynamic, --cache and --mc-samples print the plain perplex
     .toHaveLength(firstResult.tuned.trials.length);
   expect(secondResult.tuned.trials).toEqual(firstResult.tuned.trials.map((trial: object) => ({ ...trial, resumed: true })));
   expect(secondResult.adapted).toEqual(firstResult.adapted);
+  // One tuning at a time in a directory: a live holder of its lock is named, and the record is left alone.
+  expect(fs.readdirSync(record).sort()).toEqual(['tuning.json']);
+  const lock = path.join(record, 'run.lock');
+  fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, hostname: os.hostname(), processStart: null, command: 'another tuning', since: '' }));
+  const locked = rnnlm(tuneArgs);
+  expect(locked.status).toBe(1);
+  expect(toolLines(locked.stderr)).toEqual([expect.stringMatching(new RegExp(`^rnnlm: ${record} is in use by process ${process.pid} \\(another tuning\\)`))]);
+  fs.rmSync(lock);
   const otherWindow = rnnlm([...tuneArgs, '--bptt', '5']);
   expect(otherWindow.status).toBe(1);
   expect(toolLines(otherWindow.stderr)).toEqual([`rnnlm: --tune-dir ${record} holds another tuning (its bptt was 35, not 5): give another directory, or remove it to tune from the start`]);
