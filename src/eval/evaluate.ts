@@ -91,7 +91,8 @@ export function loadModelFromDirectory(dir: string): LoadedModel {
 /**
  * Perplexity of a saved model on one split of a corpus directory, and with `adaptation` also under a
  * test-time method (dynamic evaluation, the cache pointer or MC dropout); with `tuning`, that method's settings
- * are first chosen on the valid split (`tuneAdaptation`) and the split is scored with the best. The split is encoded with the model's own
+ * are first chosen on the valid split (`tuneAdaptation`; with `tuning.dir`, kept there and resumed: `TuningRecord`)
+ * and the split is scored with the best. The split is encoded with the model's own
  * vocabulary; when the directory has a training split whose vocabulary (rebuilt with the model's size limit,
  * as --max-vocab would) differs from the model's, that is an error rather than a silent re-mapping of ids; so
  * is a NaN or infinite perplexity. `onPass` names every pass over a split (for progress lines).
