@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError, ModelFileError } from '../errors';
 import { LanguageModel } from '../model/lm';
-import { writeFileAtomically } from '../util/atomic-files';
+import { cleanLeftovers, writeFileAtomically } from '../util/atomic-files';
 import { runPaths } from '../util/run-directory';
 import type { TunableAdaptation, TuningTrial } from './tune';
 
@@ -95,15 +95,18 @@ export class TuningRecord {
   private constructor(private readonly dir: string, private readonly file: TuningFile) {}
 
   /**
-   * The record in `dir` (created when missing) for a tuning of `identity`; an existing record of another tuning,
-   * or one that cannot be read, is an error that leaves it as it is.
+   * The record in `dir` (created when missing) for a tuning of `identity`, whose caller holds the directory's
+   * lock; an existing record of another tuning, or one that cannot be read, is an error that leaves it as it is.
    */
   static open(dir: string, identity: TuningIdentity): TuningRecord {
     const file = path.join(dir, TUNING_FILE);
     if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new ConfigError((option) => `${option('tuneDir')} ${dir} is a file, not a directory`);
+    for (const name of [TUNING_FILE, STATISTICS_FILE]) cleanLeftovers(path.join(dir, name)); // what killed writes left
     if (!fs.existsSync(file)) {
-      const lock = path.basename(runPaths(dir).lock); // the tuning's own lock, and what a takeover set aside
-      if (fs.existsSync(dir) && fs.readdirSync(dir).some((entry) => !entry.startsWith(lock))) {
+      // Its own files may be there without tuning.json: the lock (and what a takeover set aside), the statistics
+      // of a run killed before its first trial, the temporary copies of a killed write.
+      const own = [path.basename(runPaths(dir).lock), TUNING_FILE, STATISTICS_FILE];
+      if (fs.existsSync(dir) && fs.readdirSync(dir).some((entry) => !own.some((name) => entry.startsWith(name)))) {
         throw new ConfigError((option) => `${option('tuneDir')} ${dir} is not empty and holds no ${TUNING_FILE}: give a new or empty directory`);
       }
       return new TuningRecord(dir, { format: FORMAT, identity, trials: [], statistics: null });

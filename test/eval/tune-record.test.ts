@@ -71,6 +71,19 @@ test('dynamic evaluation: the gradient statistics are recorded once and read bac
   expect(passes).toEqual([STATISTICS_PASS]);
   expect(fs.statSync(path.join(dir, STATISTICS_FILE)).size).toBe(4 * model.variables().reduce((n, v) => n + v.size, 0));
 
+  // Killed after the statistics and before tuning.json named them: the directory is still this tuning's, and the
+  // statistics are gathered again.
+  const killed = freshDir();
+  fs.mkdirSync(killed);
+  fs.copyFileSync(path.join(dir, STATISTICS_FILE), path.join(killed, STATISTICS_FILE));
+  fs.writeFileSync(path.join(killed, `${TUNING_FILE}.tmp-1-2-3`), '{"for');
+  const again = adaptationScorer(model, 2, 8, () => train, onPass, TuningRecord.open(killed, identity));
+  expect(again.score(valid, setting).perplexity).toBe(before);
+  again.dispose();
+  expect(passes).toEqual([STATISTICS_PASS, STATISTICS_PASS]);
+  expect(fs.readdirSync(killed).sort()).toEqual([STATISTICS_FILE, TUNING_FILE]); // the killed write's copy is gone
+  passes.length = 1;
+
   const tensors = tf.memory().numTensors;
   const second = adaptationScorer(model, 2, 8, () => { throw new Error('the training split is not read again'); }, onPass, TuningRecord.open(dir, identity));
   expect(second.score(valid, setting).perplexity).toBe(before);
