@@ -123,7 +123,7 @@ function tfjsStepper(variables: tf.Variable[], factors: StepFactors[]): WeightSt
  * The step on the addon (native/onednn/dynamic.cc): one pass per weight tensor over arrays kept on the JavaScript
  * side, where the next window's kernels read the weights, instead of three tfjs ops and then a copy of every
  * stepped weight out of TensorFlow. The weights are stepped in a copy, never in the trained weights' own array;
- * each tensor made from it is replaced by the next window's before the array changes again.
+ * the copy changes only inside `apply`, which then replaces the tensor made from it: nothing reads it in between.
  */
 function nativeStepper(addon: OnednnAddon, variables: tf.Variable[], factors: StepFactors[]): WeightStep {
   const copy = (t: tf.Tensor): Float32Array => host(t).slice();

@@ -25,7 +25,7 @@ export function hostWeight(t: tf.Tensor): Float32Array {
 /**
  * Records `values` as `t`'s, so that `hostWeight(t)` returns them without reading the backend: for weights made
  * from an array the caller keeps (dynamic evaluation's stepped weights), which may have moved into TensorFlow
- * by the time a kernel asks for them (the embedding, read by a gather). `values` must not change while `t` lives.
+ * by the time a kernel asks for them (the embedding, read by a gather). `values` must not change while `t` is read.
  */
 export function rememberHostWeight(t: tf.Tensor, values: Float32Array): void {
   hostWeights.set(t.dataId as object, values);
