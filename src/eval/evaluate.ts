@@ -122,7 +122,8 @@ export function evaluateModelOnCorpus(
   }
   const scored = { ...plain, split, batchSize, bptt };
   if (!adaptation) return { ...scored, adapted: null, tuned: null };
-  const train = (): Int32Array => loadSplit(dataDir, 'train', vocab);
+  let trainIds: Int32Array | null = null; // read once: a tuning's identity and its statistics both read it
+  const train = (): Int32Array => (trainIds ??= loadSplit(dataDir, 'train', vocab));
   if (tuning && adaptation.method !== 'mc-dropout') {
     const valid = loadSplit(dataDir, 'valid', vocab);
     const lock = tuning.dir ? acquireRunLock(tuning.dir, `tuning ${METHOD_NAMES[adaptation.method]} on valid`, 'tuneDir') : null;

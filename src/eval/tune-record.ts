@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError, ModelFileError } from '../errors';
 import { LanguageModel } from '../model/lm';
 import { cleanLeftovers, writeFileAtomically } from '../util/atomic-files';
 import { runPaths } from '../util/run-directory';
+import { sha256 } from '../util/sha256';
 import type { TunableAdaptation, TuningTrial } from './tune';
 
 /**
@@ -50,12 +50,6 @@ interface TuningFile {
   /** The gradient RMS in STATISTICS_FILE: each tensor's shape, and the file's SHA-256. */
   statistics: { shapes: number[][]; sha256: string } | null;
 }
-
-const sha256 = (...parts: (Uint8Array | string)[]): string => {
-  const hash = crypto.createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return hash.digest('hex');
-};
 
 const bytesOf = (values: ArrayBufferView): Uint8Array => new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 
@@ -147,14 +141,10 @@ export class TuningRecord {
     const file = path.join(this.dir, STATISTICS_FILE);
     const bytes = fs.existsSync(file) ? fs.readFileSync(file) : null;
     if (!bytes || sha256(bytes) !== recorded.sha256) return null; // gathered again, and recorded again
-    const values = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-    let offset = 0;
-    return recorded.shapes.map((shape) => {
-      const size = shape.reduce((a, b) => a * b, 1);
-      const tensor = tf.tensor(values.slice(offset, offset + size), shape);
-      offset += size;
-      return tensor;
-    });
+    // As a model's weights are read (src/model/io.ts): float32 tensors one after another, described by specs.
+    const specs = recorded.shapes.map((shape, k): tf.io.WeightsManifestEntry => ({ name: String(k), shape, dtype: 'float32' }));
+    const tensors = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length), specs);
+    return specs.map(({ name }) => tensors[name]);
   }
 
   /** Records the gradient RMS: its values first, then the file that names them. */

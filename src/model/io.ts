@@ -1,4 +1,3 @@
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
@@ -6,6 +5,7 @@ import { ModelConfig, validateModelConfig } from '../config/model';
 import { Vocabulary } from '../data/vocabulary';
 import { ModelFileError } from '../errors';
 import { resolveDirectory, writeDirectoryAtomically } from '../util/atomic-files';
+import { sha256 } from '../util/sha256';
 import { LanguageModel } from './lm';
 
 /**
@@ -33,8 +33,6 @@ export interface TensorBundle {
 
 /** File name → sha256 of each binary file of a model or checkpoint directory. */
 export type Checksums = Record<string, string>;
-
-const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /** Encodes named tensors as one tfjs weights manifest group and its binary file. */
 export async function encodeBundle(tensors: NamedTensor[], file: string): Promise<TensorBundle> {
