@@ -17,7 +17,7 @@ import * as path from 'path';
 import { Command, Option } from 'commander';
 import { selectBackend } from '../src/backend';
 import { cpuDescription } from '../src/backend/cpu';
-import { matMulGflops } from '../src/backend/info';
+import { matMulGflops, onednnProductGflops } from '../src/backend/info';
 import { BACKEND_CHOICES, BackendChoice, KERNEL_CHOICES, KernelChoice, PRECISIONS, Precision } from '../src/config';
 import { PACKAGE_ROOT } from '../src/package';
 import { BenchData, loadBenchData } from './data';
@@ -51,19 +51,27 @@ const count = (value: string, flag: string): number => {
   return n;
 };
 
-/** The machine's matmul limit at a precision and thread count: a large square product, 2·n³ flops. */
+/**
+ * The machine's matmul limit at a precision and thread count: a large square product, 2·n³ flops, by
+ * TensorFlow's matMul (what tfjs-layers runs on) and by the oneDNN addon (what our kernels run on; null
+ * without it).
+ */
 export interface MatmulLimit {
   precision: Precision;
   threads: number | null;
   size: number;
   gflops: number;
+  onednnGflops: number | null;
 }
 
 const LIMIT_SIZE = 2048;
 
 async function runChild(job: ChildJob): Promise<{ rows: Row[]; limit: MatmulLimit }> {
   const backend = await selectBackend({ backend: job.backend, precision: job.precision, threads: job.threads });
-  const limit: MatmulLimit = { precision: job.precision, threads: job.threads, size: LIMIT_SIZE, gflops: matMulGflops(LIMIT_SIZE, 10) };
+  const limit: MatmulLimit = {
+    precision: job.precision, threads: job.threads, size: LIMIT_SIZE,
+    gflops: matMulGflops(LIMIT_SIZE, 10), onednnGflops: onednnProductGflops(LIMIT_SIZE, job.precision, 10),
+  };
   const data: BenchData = loadBenchData(job.data);
   const rows: Row[] = [];
   for (const config of job.configs) {
@@ -182,7 +190,8 @@ async function main(): Promise<void> {
   }
   printTable(rows);
   for (const l of limits) {
-    console.log(`matmul limit (${l.size}x${l.size}, ${l.precision}, threads ${l.threads ?? 'default'}): ${l.gflops.toFixed(1)} GFLOP/s`);
+    console.log(`matmul limit (${l.size}x${l.size}, ${l.precision}, threads ${l.threads ?? 'default'}): TensorFlow ${l.gflops.toFixed(1)} GFLOP/s` +
+      `${l.onednnGflops === null ? '' : `, oneDNN ${l.onednnGflops.toFixed(1)} GFLOP/s`}`);
   }
   const previous = fs.existsSync(opts.out) ? (JSON.parse(fs.readFileSync(opts.out, 'utf8')) as { runs?: unknown[] }).runs ?? [] : [];
   const run = { measured: new Date().toISOString(), cpu: cpuDescription(), cpus: os.cpus().length, node: process.version, counts, limits, rows };

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Command, Option } from 'commander';
 import { selectBackend } from '../src/backend';
 import { cpuDescription } from '../src/backend/cpu';
-import { matMulGflops } from '../src/backend/info';
+import { matMulGflops, onednnProductGflops } from '../src/backend/info';
 import { DEFAULT_HYPER, HyperParameters, KERNEL_CHOICES, KernelChoice, PRECISIONS, Precision, toModelConfig, toTrainConfig } from '../src/config';
 import { StreamBatcher } from '../src/data/batches';
 import { LanguageModel } from '../src/model/lm';
@@ -113,7 +113,9 @@ async function profile(configName: string, precision: Precision, threads: number
   console.log(`\n${configName} (${hyper.layers}×${hyper.hidden} ${hyper.cell}, tied, batch ${BATCH}, bptt ${BPTT}), ${backend.name} ${precision}, ` +
     `threads ${threads ?? 'default'}, kernel ${backend.kernel}; ${cpuDescription()}; median of ${repeats}`);
   for (const [name, ms] of parts) console.log(`${name.padEnd(52)} ${ms.toFixed(1).padStart(8)} ms`);
-  console.log(`matmul limit 2048³ at ${precision}: ${matMulGflops(2048, 5).toFixed(1)} GFLOP/s`);
+  const onednnLimit = onednnProductGflops(2048, precision, 5);
+  console.log(`matmul limit 2048³ at ${precision}: TensorFlow ${matMulGflops(2048, 5).toFixed(1)} GFLOP/s` +
+    `${onednnLimit === null ? '' : `, oneDNN ${onednnLimit.toFixed(1)} GFLOP/s`}`);
   tf.dispose([inputs, targets, x0, probe, hidden, ...Object.values(fakeGrads)]);
   trainer.dispose();
   model.dispose();

@@ -54,6 +54,16 @@ export function matMulGflops(size: number, repeats: number): number {
 export const NATIVE_PROBE_SIZE = 1024;
 
 /**
+ * The oneDNN addon's square product throughput (2·n³ flops per product) at a precision, at the threads the
+ * backend set; null without the addon. In bf16 on an AMX CPU this, not TensorFlow's matMul, is the limit our
+ * kernels run against: TensorFlow's bf16 fpmath mode reaches a fraction of it.
+ */
+export function onednnProductGflops(size: number, precision: Precision, repeats: number): number | null {
+  const onednn = loadOnednn();
+  return typeof onednn === 'string' ? null : onednn.productGflops({ size, bf16: precision === 'bf16', repeats });
+}
+
+/**
  * The native matMul speed at a precision other than this process's: the precision is fixed when the native
  * library starts, so a child process measures it (dist/src/backend/matmul-probe.js).
  */
@@ -93,12 +103,8 @@ export async function backendInfo(options: Partial<BackendOptions>): Promise<Bac
   await selectBackend(options);
   const onednn = loadOnednn();
   const onednnGflops: Record<Precision, number | null> = { fp32: null, bf16: null };
-  if (typeof onednn !== 'string') {
-    for (const precision of PRECISIONS) {
-      if (precision === 'fp32' || bf16 === true) {
-        onednnGflops[precision] = onednn.productGflops({ size: NATIVE_PROBE_SIZE, bf16: precision === 'bf16', repeats: 10 });
-      }
-    }
+  for (const precision of PRECISIONS) {
+    if (precision === 'fp32' || bf16 === true) onednnGflops[precision] = onednnProductGflops(NATIVE_PROBE_SIZE, precision, 10);
   }
   const wasmThreads = available.wasm === true ? `wasm ${wasmThreadCount()}` : 'wasm —';
   return {
