@@ -165,7 +165,7 @@ function takeOverIfStale(runDir: string, file: string): void {
   if (!stale) {
     const named = holder === 'unreadable' ? unknownHolder() : holder;
     const stop = named.pid > 0 && named.hostname === os.hostname() ? `, or stop it (kill ${named.pid})` : '';
-    throw new RunLockedError(`${runDir} is in use by ${describeHolder(named)}: wait for it to finish${stop}; one run directory takes one writer`);
+    throw new RunLockedError(`${runDir} is in use by ${describeHolder(named)}: wait for it to finish${stop}; a directory takes one writer at a time`);
   }
   // Renamed, not removed: if another process took the stale lock over first, what we moved is its fresh lock.
   const moved = staleName(file, process.pid);

@@ -29,7 +29,7 @@ test('a second writer is refused naming the process; kill -9 leaves "stopped" in
     expect({ status: second.status, lines: toolLines(second.stderr) }).toEqual({
       status: 1,
       lines: [expect.stringMatching(new RegExp(`^rnnlm: ${runDir} is in use by process ${pid} \\(rnnlm train --data .*, since .*\\): ` +
-        `wait for it to finish, or stop it \\(kill ${pid}\\); one run directory takes one writer$`))],
+        `wait for it to finish, or stop it \\(kill ${pid}\\); a directory takes one writer at a time$`))],
     });
   }
   expect(rnnlm(['report', runDir]).stdout).toMatch(/^- status: running\n/);
