@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Command } from 'commander';
 import {
   BACKEND_OPTIONS, CORPUS_OPTIONS, DEFAULT_CORPUS_DIR, FINE_TUNE_OPTIONS, HYPER_OPTIONS, RUN_DIRECTORY_OPTIONS, TENSORBOARD_OPTIONS,
-  cpuDescription, describeModel, epochTable, presetNames, progressPrinter, trainLanguageModel,
+  cpuDescription, describeModel, epochTable, passProgressPrinter, presetNames, progressPrinter, trainLanguageModel,
 } from '../../src';
 import { cliTrainCommand, givenOptions, addOptions, shellLine } from '../options';
 
@@ -79,9 +79,12 @@ export function trainCommand(): Command {
           process.stderr.write(`backend: ${backend}\ncpu: ${cpuDescription()}\ncorpus: ${source} (${corpus.level} level, vocabulary ${corpus.vocab.size})\n` +
             `model: ${describeModel(model.config, model.parameterCount)}` +
             `${options.initFrom ? `, starting from ${options.initFrom} (its vocabulary locked)` : ''}\n` +
-            (resumedAt ? `resuming at epoch ${resumedAt.epoch}, batch ${resumedAt.batch}\n` : ''));
+            (resumedAt ? `${resumedAt.epoch > resumedAt.epochs
+              ? `resuming: all ${resumedAt.epochs} epochs are trained; scoring the best weights on test`
+              : `resuming at epoch ${resumedAt.epoch}, batch ${resumedAt.batch}`}\n` : ''));
         },
         onBatch: json ? undefined : progressPrinter(),
+        onPass: passProgressPrinter(undefined, undefined, 'train'),
         onEpoch: (m) => {
           if (json) {
             process.stdout.write(`${JSON.stringify({

@@ -25,24 +25,59 @@ export type PassProgress = (pass: string) => WindowProgress | undefined;
 export function evaluatePerplexity(
   model: LanguageModel, ids: Int32Array, batchSize: number, bptt: number, onWindow?: WindowProgress,
 ): PerplexityResult {
-  const batcher = new StreamBatcher(ids, batchSize, bptt, { exact: true });
-  let state: ModelState | null = null;
-  let nll = 0;
-  for (let k = 0; k < batcher.numWindows; k++) {
-    const window = batcher.window(k);
+  const pass = new PerplexityPass(model, ids, batchSize, bptt, onWindow);
+  while (!pass.done) pass.step();
+  return pass.result;
+}
+
+/**
+ * `evaluatePerplexity` a window at a time, for a caller that lets other work run between windows (a training
+ * run's Ctrl-C during its validation or test pass): `step()` scores the next window; `dispose()` frees the
+ * state carried by a pass left before its end.
+ */
+export class PerplexityPass {
+  private readonly batcher: StreamBatcher;
+  private state: ModelState | null = null;
+  private nll = 0;
+  private scored = 0;
+
+  constructor(
+    private readonly model: LanguageModel, ids: Int32Array, batchSize: number, bptt: number, private readonly onWindow?: WindowProgress,
+  ) {
+    this.batcher = new StreamBatcher(ids, batchSize, bptt, { exact: true });
+  }
+
+  get done(): boolean {
+    return this.scored === this.batcher.numWindows;
+  }
+
+  step(): void {
+    const window = this.batcher.window(this.scored);
+    const state = this.state;
     const result = tf.tidy(() => {
       const inputs = tf.tensor2d(window.inputs, [window.batchSize, window.steps], 'int32');
-      const { nll: perToken, state: next } = model.tokenNll(inputs, tf.tensor1d(window.targets, 'int32'), state, null, { inference: true });
+      const { nll: perToken, state: next } = this.model.tokenNll(inputs, tf.tensor1d(window.targets, 'int32'), state, null, { inference: true });
       const sum = window.mask ? tf.sum(tf.mul(perToken, window.mask)) : tf.sum(perToken);
       return { sum, next: next.layers };
     });
-    nll += result.sum.dataSync()[0];
+    this.nll += result.sum.dataSync()[0];
     result.sum.dispose();
-    if (state) tf.dispose(state.layers);
-    state = { layers: result.next };
-    onWindow?.(k + 1, batcher.numWindows);
+    this.dispose();
+    this.state = { layers: result.next };
+    this.scored += 1;
+    if (this.done) this.dispose();
+    this.onWindow?.(this.scored, this.batcher.numWindows);
   }
-  if (state) tf.dispose(state.layers);
-  const tokens = batcher.predictedTokens;
-  return { perplexity: Math.exp(nll / tokens), nll, tokens };
+
+  /** The whole split's figures, once every window is scored. */
+  get result(): PerplexityResult {
+    if (!this.done) throw new Error(`the perplexity pass has scored ${this.scored} of its ${this.batcher.numWindows} windows`);
+    const tokens = this.batcher.predictedTokens;
+    return { perplexity: Math.exp(this.nll / tokens), nll: this.nll, tokens };
+  }
+
+  dispose(): void {
+    if (this.state) tf.dispose(this.state.layers);
+    this.state = null;
+  }
 }

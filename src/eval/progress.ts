@@ -10,14 +10,16 @@ const LINE_EVERY_MS = 60_000;
 const REDRAW_EVERY_MS = 500;
 
 /**
- * Progress of an evaluation's long passes (dynamic evaluation of a 2×650 model at batch 1 takes ~18 minutes
- * over Penn Treebank's valid split, and `--tune` makes 8 such passes): `evaluate: <pass>: window k/n, ETA …`
- * after the first few seconds, on a terminal as one line redrawn in place (erased when the pass ends), otherwise
- * a line a minute and one at the end. The rate is measured from the first window reported.
+ * Progress of long evaluation passes (dynamic evaluation of a 2×650 model at batch 1 takes ~18 minutes over
+ * Penn Treebank's valid split, and `--tune` makes 8 such passes; a training run's test pass at batch 1 takes
+ * minutes): `<command>: <pass>: window k/n, ETA …` after the first few seconds, on a terminal as one line
+ * redrawn in place (erased when the pass ends), otherwise a line a minute and one at the end. The rate is
+ * measured from the first window reported.
  */
 export function passProgressPrinter(
   output: ProgressOutput = { write: (text) => process.stderr.write(text), isTTY: Boolean(process.stderr.isTTY) },
   now: () => number = Date.now,
+  command = 'evaluate',
 ): PassProgress {
   return (pass) => {
     let first: { at: number; done: number } | null = null;
@@ -30,8 +32,8 @@ export function passProgressPrinter(
       const perWindow = elapsed / Math.max(1, done - first.done);
       const ended = done === total;
       const line = ended
-        ? `evaluate: ${pass}: ${total} windows in ${formatDuration(elapsed / 1000)}`
-        : `evaluate: ${pass}: window ${done}/${total}, ETA ${formatDuration((perWindow * (total - done)) / 1000)}`;
+        ? `${command}: ${pass}: ${total} windows in ${formatDuration(elapsed / 1000)}`
+        : `${command}: ${pass}: window ${done}/${total}, ETA ${formatDuration((perWindow * (total - done)) / 1000)}`;
       if (output.isTTY) {
         if (ended) {
           if (shownAt !== null) output.write('\r\x1b[K');

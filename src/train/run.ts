@@ -8,6 +8,7 @@ import {
 } from '../config';
 import { Corpus, DEFAULT_CORPUS_DIR, loadCorpus } from '../data/corpus';
 import { ConfigError, DataError, DiskFullError, DivergenceError, OptionNamer, TrainCommandNamer, TrainCommandOptions, UserError } from '../errors';
+import { PassProgress } from '../eval/perplexity';
 import { saveModel } from '../model/io';
 import { LanguageModel } from '../model/lm';
 import { outputKernelName } from '../model/native-output';
@@ -36,9 +37,11 @@ export interface TrainRunOptions
   signal?: AbortSignal;
   /** Recorded in the report. */
   command?: string;
-  onStart?(info: { backend: string; corpus: Corpus; model: LanguageModel; resumedAt: { epoch: number; batch: number } | null }): void;
+  onStart?(info: { backend: string; corpus: Corpus; model: LanguageModel; resumedAt: { epoch: number; batch: number; epochs: number } | null }): void;
   onBatch?(progress: BatchProgress): void;
   onEpoch?(metrics: EpochMetrics): void;
+  /** Hears the windows of each validation pass and of the final test pass. */
+  onPass?: PassProgress;
 }
 
 export interface TrainRunResult extends TrainResult {
@@ -214,7 +217,8 @@ async function train(options: TrainRunOptions, save: string | null, previous: Ru
     }
     const trainConfig = resumedTrainConfig(checkpoint.trainConfig, options.hyper ?? {});
     const progress = checkpoint.progress;
-    if (progress.epoch > trainConfig.epochs) {
+    // A run stopped (or killed) during its final test pass has trained every epoch: its resume scores test.
+    if (progress.epoch > trainConfig.epochs && previous?.testPpl != null) {
       disposeLoadedCheckpoint(checkpoint);
       throw runComplete(save, progress.epoch - 1, previous?.testPpl ?? null);
     }
@@ -249,7 +253,7 @@ async function train(options: TrainRunOptions, save: string | null, previous: Ru
     throw error;
   }
   const backendLine = describeBackend(backend);
-  const resumedAt = options.resume ? { epoch: trainer.progress.epoch, batch: trainer.progress.batch } : null;
+  const resumedAt = options.resume ? { epoch: trainer.progress.epoch, batch: trainer.progress.batch, epochs: trainer.config.epochs } : null;
   options.onStart?.({ backend: backendLine, corpus, model, resumedAt });
 
   const report = (status: RunReport['status'], testPpl: number | null): RunReport => ({
@@ -280,6 +284,7 @@ async function train(options: TrainRunOptions, save: string | null, previous: Ru
         options.onBatch?.(progress);
       },
       onCheckpoint: checkpoint,
+      onPass: options.onPass,
       onEpoch: async (metrics, isBest) => {
         board?.epoch(metrics, trainer.batchesPerEpoch);
         if (save) {

@@ -3,7 +3,7 @@ import { TrainConfig } from '../config/hyper';
 import { StreamBatcher, Window } from '../data/batches';
 import { cpuDescription } from '../backend/cpu';
 import { ConfigError, DivergenceError } from '../errors';
-import { evaluatePerplexity } from '../eval/perplexity';
+import { PassProgress, PerplexityPass, WindowProgress } from '../eval/perplexity';
 import { reusingOutputArrays } from '../layers/onednn/reused-outputs';
 import { LanguageModel, ModelState } from '../model/lm';
 import { IterateAverage, averagingStarts } from './asgd';
@@ -73,12 +73,14 @@ export interface TrainHooks {
   /** Every `checkpointEvery` batches, and when a stop was requested. */
   onCheckpoint?(reason: 'interval' | 'stop'): Promise<void> | void;
   checkpointEvery?: number | null;
+  /** Hears the windows of each validation pass ("validation") and of the final test pass ("test"). */
+  onPass?: PassProgress;
 }
 
 export interface TrainResult {
   history: EpochMetrics[];
   bestValidPpl: number | null;
-  /** Test perplexity of the best-valid weights; null when training was stopped early. */
+  /** Test perplexity of the best-valid weights; null when training was stopped before it was scored. */
   testPpl: number | null;
   stopped: boolean;
 }
@@ -266,8 +268,12 @@ export class Trainer {
           await hooks.onCheckpoint?.('interval');
         }
       }
-      const validPpl = this.withAveragedWeights(() =>
-        evaluatePerplexity(this.model, this.data.valid, config.evalBatchSize, config.bptt).perplexity);
+      const validPpl = await this.withAveragedWeights(() => this.perplexityUnlessStopped(this.data.valid, config.evalBatchSize, hooks.onPass?.('validation')));
+      if (validPpl === null) {
+        // Every window of the epoch is trained: the checkpoint resumes at this validation.
+        await hooks.onCheckpoint?.('stop');
+        return { history: p.history, bestValidPpl: p.bestValidPpl, testPpl: null, stopped: true };
+      }
       // Checked before anything is saved, so the last checkpoint keeps the last good weights.
       if (!Number.isFinite(validPpl)) throw this.diverged(`validation perplexity ${validPpl}`, null);
       const improved = p.bestValidPpl === null || validPpl < p.bestValidPpl;
@@ -299,7 +305,9 @@ export class Trainer {
       await hooks.onEpoch?.(metrics, improved);
       if (this.stopRequested) return { history: p.history, bestValidPpl: p.bestValidPpl, testPpl: null, stopped: true };
     }
-    return { history: this.progress.history, bestValidPpl: this.progress.bestValidPpl, testPpl: this.testBest(), stopped: false };
+    const testPpl = await this.testBest(hooks.onPass?.('test'));
+    if (testPpl === null) await hooks.onCheckpoint?.('stop'); // a resume scores test and trains nothing
+    return { history: this.progress.history, bestValidPpl: this.progress.bestValidPpl, testPpl, stopped: testPpl === null };
   }
 
   /** A DivergenceError naming where it happened and what to do. */
@@ -309,14 +317,37 @@ export class Trainer {
       `training diverged at ${where}: ${what}; lower ${option('lr')} or ${option('clip')}`);
   }
 
-  /** Test perplexity of the best-valid weights (the current weights when no epoch was validated). */
-  testBest(): number {
+  /**
+   * Test perplexity of the best-valid weights (the current weights when no epoch was validated); null when a
+   * stop was requested during the pass.
+   */
+  private async testBest(onWindow?: WindowProgress): Promise<number | null> {
     const current = this.model.variables().map((v) => tf.clone(v));
     if (this.bestWeights) this.assignWeights(this.bestWeights);
-    const { perplexity } = evaluatePerplexity(this.model, this.data.test, this.config.testBatchSize, this.config.bptt);
-    this.assignWeights(current);
-    tf.dispose(current);
-    return perplexity;
+    try {
+      return await this.perplexityUnlessStopped(this.data.test, this.config.testBatchSize, onWindow);
+    } finally {
+      this.assignWeights(current);
+      tf.dispose(current);
+    }
+  }
+
+  /**
+   * The perplexity of `ids`, letting pending events run after each window: a pass takes minutes on a medium
+   * model (test at batch 1), and a Ctrl-C must neither wait for it nor be lost. Null when a stop was requested.
+   */
+  private async perplexityUnlessStopped(ids: Int32Array, batchSize: number, onWindow?: WindowProgress): Promise<number | null> {
+    const pass = new PerplexityPass(this.model, ids, batchSize, this.config.bptt, onWindow);
+    try {
+      while (!pass.done) {
+        await yieldToEventLoop();
+        if (this.stopRequested) return null;
+        pass.step();
+      }
+      return pass.result.perplexity;
+    } finally {
+      pass.dispose();
+    }
   }
 
   /** The best weights so far (for saving), or null before the first validation. */
@@ -345,13 +376,13 @@ export class Trainer {
   }
 
   /** Runs `f` with the averaged weights in the model (when averaging), then puts the iterate back. */
-  private withAveragedWeights<T>(f: () => T): T {
+  private async withAveragedWeights<T>(f: () => Promise<T>): Promise<T> {
     const averaged = this.averaged;
     if (!averaged) return f();
     const current = this.model.variables().map((v) => tf.clone(v));
     this.assignWeights(averaged.average);
     try {
-      return f();
+      return await f();
     } finally {
       this.assignWeights(current);
       tf.dispose(current);

@@ -8,11 +8,11 @@ const LINE = 'the cat sat on the mat and the dog sat on the log';
 const scratchRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlm-run-test-'));
 afterAll(() => fs.rmSync(scratchRoot, { recursive: true, force: true }));
 
-function corpus(valid: string): string {
+function corpus(valid: string, test = 'the dog sat\n'): string {
   const dir = fs.mkdtempSync(path.join(scratchRoot, 'corpus-'));
   fs.writeFileSync(path.join(dir, 'train.txt'), `${Array.from({ length: 100 }, () => LINE).join('\n')}\n`);
   fs.writeFileSync(path.join(dir, 'valid.txt'), valid);
-  fs.writeFileSync(path.join(dir, 'test.txt'), 'the dog sat\n');
+  fs.writeFileSync(path.join(dir, 'test.txt'), test);
   return dir;
 }
 
@@ -89,4 +89,50 @@ test('a resume keeps the checkpoint interval the run was started with unless it 
   const named = await trainLanguageModel({ save, resume: true, hyper: { epochs: 3 }, backend, checkpointEvery: 3, onBatch: () => seen.push(checkpointed()) });
   named.model.dispose();
   expect(seen).toEqual(['3:0', '3:0', '3:0', '3:3', '3:3', '3:3']);
+});
+
+test('a stop during a validation or the final test pass checkpoints, and the resumes end with the figures of a run never stopped', async () => {
+  const backend = tf.getBackend() as BackendName;
+  const data = corpus(`${LINE}\n`.repeat(40), `${LINE}\n`.repeat(4));
+  const run = { data, hyper: { ...hyper, epochs: 2, maxBatches: 12 }, backend };
+  const whole = await trainLanguageModel(run);
+  whole.model.dispose();
+
+  const save = path.join(scratchRoot, 'stopped-in-passes');
+  const before = tf.memory().numTensors;
+  const windowsSeen: Record<string, number> = {};
+  /** A run (or resume) whose `pass` is stopped at its third window, as a Ctrl-C there would. */
+  const stoppedIn = async (pass: 'validation' | 'test', options: object) => {
+    const controller = new AbortController();
+    const result = await trainLanguageModel({
+      ...options, save, signal: controller.signal, backend,
+      onPass: (name) => (done) => {
+        windowsSeen[name] = Math.max(windowsSeen[name] ?? 0, done);
+        if (name === pass && done === 3) controller.abort();
+      },
+    });
+    result.model.dispose();
+    return result;
+  };
+  const inValidation = await stoppedIn('validation', run);
+  expect(inValidation.stopped).toBe(true);
+  expect(inValidation.history).toEqual([]); // epoch 1's validation was left at its third window
+  expect(windowsSeen.validation).toBe(3);
+  expect(tf.memory().numTensors).toBe(before); // the abandoned pass freed its carried state
+
+  const inTest = await stoppedIn('test', { resume: true });
+  expect(inTest.stopped).toBe(true);
+  expect(inTest.testPpl).toBeNull();
+  expect(inTest.history.map((m) => m.validPpl)).toEqual(whole.history.map((m) => m.validPpl));
+  expect(JSON.parse(fs.readFileSync(path.join(save, 'report.json'), 'utf8')).status).toBe('stopped');
+
+  const resumedAt: { epoch: number; batch: number; epochs: number }[] = [];
+  const tested = await trainLanguageModel({ save, resume: true, backend, onStart: (info) => { if (info.resumedAt) resumedAt.push(info.resumedAt); } });
+  expect(resumedAt).toEqual([{ epoch: 3, batch: 0, epochs: 2 }]); // every epoch trained: only test is left
+  expect(tested.testPpl).toBe(whole.testPpl);
+  expect(tested.history).toEqual(inTest.history);
+  expect(tested.report.status).toBe('finished');
+  tested.model.dispose();
+  expect(tf.memory().numTensors).toBe(before);
+  await expect(trainLanguageModel({ save, resume: true, backend })).rejects.toThrow(/is complete: it trained all 2 epochs, test ppl/);
 });
