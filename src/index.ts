@@ -46,7 +46,7 @@ export type { DynamicOptions } from './eval/dynamic';
 export { mcDropoutPerplexity } from './eval/mc-dropout';
 export { Trainer, initialProgress } from './train/trainer';
 export type { BatchProgress, EpochMetrics, TrainHooks, TrainingProgress, TrainResult } from './train/trainer';
-export { trainLanguageModel } from './train/run';
+export { trainLanguageModel, trainingCautions } from './train/run';
 export type { TrainRunOptions, TrainRunResult } from './train/run';
 export {
   cpusByEpoch, describeModel, epochTable, readReport, reportCurveSvg, reportMarkdown, reportSummary, writeLearningCurve, writeReport,

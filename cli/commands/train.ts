@@ -27,6 +27,12 @@ function detachedOnPurpose(): boolean {
   }
 }
 
+/** Where a resumed run picks up: a position in an epoch, or, with every epoch trained, the test pass alone. */
+function resumeLine({ epoch, batch, epochs }: { epoch: number; batch: number; epochs: number }): string {
+  if (epoch <= epochs) return `resuming at epoch ${epoch}, batch ${batch}`;
+  return `resuming: ${epochs === 1 ? 'its epoch is' : `all ${epochs} epochs are`} trained; scoring the best weights on test`;
+}
+
 export function trainCommand(): Command {
   const command = new Command('train')
     .description('train a language model by truncated BPTT; without --data, on the embedded Brown corpus sample')
@@ -74,14 +80,12 @@ export function trainCommand(): Command {
         ...givenOptions(FINE_TUNE_OPTIONS, options), ...givenOptions(TENSORBOARD_OPTIONS, options),
         preset: options.preset ?? null, hyper: givenOptions(HYPER_OPTIONS, options), signal: controller.signal,
         command: shellLine(['rnnlm', ...process.argv.slice(2)]),
-        onStart: ({ backend, corpus, model, resumedAt }) => {
+        onStart: ({ backend, corpus, model, resumedAt, cautions }) => {
           const source = corpus.dir === DEFAULT_CORPUS_DIR ? `embedded default corpus: ${corpus.dir}` : corpus.dir;
           process.stderr.write(`backend: ${backend}\ncpu: ${cpuDescription()}\ncorpus: ${source} (${corpus.level} level, vocabulary ${corpus.vocab.size})\n` +
             `model: ${describeModel(model.config, model.parameterCount)}` +
             `${options.initFrom ? `, starting from ${options.initFrom} (its vocabulary locked)` : ''}\n` +
-            (resumedAt ? `${resumedAt.epoch > resumedAt.epochs
-              ? `resuming: all ${resumedAt.epochs} epochs are trained; scoring the best weights on test`
-              : `resuming at epoch ${resumedAt.epoch}, batch ${resumedAt.batch}`}\n` : ''));
+            (resumedAt ? `${resumeLine(resumedAt)}\n` : '') + cautions.map((caution) => `caution: ${caution}\n`).join(''));
         },
         onBatch: json ? undefined : progressPrinter(),
         onPass: passProgressPrinter(undefined, undefined, 'train'),

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { BackendName, trainLanguageModel } from '../../src';
+import { BackendName, DEFAULT_HYPER, toModelConfig, trainLanguageModel, trainingCautions } from '../../src';
 
 const LINE = 'the cat sat on the mat and the dog sat on the log';
 const scratchRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlm-run-test-'));
@@ -135,4 +135,13 @@ test('a stop during a validation or the final test pass checkpoints, and the res
   tested.model.dispose();
   expect(tf.memory().numTensors).toBe(before);
   await expect(trainLanguageModel({ save, resume: true, backend })).rejects.toThrow(/is complete: it trained all 2 epochs, test ppl/);
+});
+
+test('a run in bf16 with weight drop is cautioned as it starts; float32, or bf16 without weight drop, is not', () => {
+  const model = (weightDrop: number) => toModelConfig({ ...DEFAULT_HYPER, weightDrop }, 100);
+  expect(trainingCautions('bf16', model(0.5))).toEqual([
+    'bf16 with weight drop (0.5) trained awd-medium 8-10% worse than float32 (README: "bf16 against float32 on the medium runs"); --precision fp32 avoids it',
+  ]);
+  expect(trainingCautions('fp32', model(0.5))).toEqual([]);
+  expect(trainingCautions('bf16', model(0))).toEqual([]);
 });
