@@ -321,7 +321,7 @@ export class Trainer {
    * Test perplexity of the best-valid weights (the current weights when no epoch was validated); null when a
    * stop was requested during the pass.
    */
-  private async testBest(onWindow?: WindowProgress): Promise<number | null> {
+  async testBest(onWindow?: WindowProgress): Promise<number | null> {
     const current = this.model.variables().map((v) => tf.clone(v));
     if (this.bestWeights) this.assignWeights(this.bestWeights);
     try {
