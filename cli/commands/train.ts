@@ -53,7 +53,7 @@ export function trainCommand(): Command {
         if (signalCode) return; // a stop is already under way
         signalCode = code;
         const keep = options.save ? 'writing a checkpoint' : 'nothing is kept without --save';
-        process.stderr.write(`\nrnnlm: ${why}stopping after this batch, ${keep} (Ctrl-C again to quit at once)\n`);
+        process.stderr.write(`\nrnnlm: ${why}stopping after this batch or evaluation window, ${keep} (Ctrl-C again to quit at once)\n`);
         controller.abort();
       };
       process.on('SIGINT', stop(130, 'SIGINT'));

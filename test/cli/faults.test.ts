@@ -98,7 +98,7 @@ test.each([
   const progressLines = run.stderr().split('\n').filter((line) => line.startsWith('epoch '));
   expect(progressLines[0]).toMatch(/^epoch 1 batch 7\/70 loss \d+\.\d{3} ppl \d+\.\d\d \d+ words\/s ETA (\d+m\d\ds|—)$/);
   expect(run.stderr()).not.toContain('\r');
-  expect(run.stderr()).toContain('rnnlm: stopping after this batch, writing a checkpoint');
+  expect(run.stderr()).toContain('rnnlm: stopping after this batch or evaluation window, writing a checkpoint');
   expect(toolLines(run.stderr()).pop()).toBe(`rnnlm: stopped; checkpoint written; resume with: rnnlm train --save ${runDir} --resume`);
   const progress = loadableProgress(runDir);
   expect(progress.epoch).toBe(1);
@@ -162,7 +162,7 @@ test('when the process that started it is killed (npx under docker stop), the tr
   // The parent stands in for npm.
   const { trainer, stderr } = await killParentOfTrainer(process.execPath, [CLI, ...TRAIN, '--epochs', '50', '--save', runDir]);
   await waitFor(() => (processAlive(trainer) ? undefined : true), 'the orphaned trainer to stop', 30_000);
-  expect(stderr()).toMatch(/rnnlm: the parent process \d+ ended: stopping after this batch, writing a checkpoint/);
+  expect(stderr()).toMatch(/rnnlm: the parent process \d+ ended: stopping after this batch or evaluation window, writing a checkpoint/);
   expect(toolLines(stderr()).pop()).toBe(`rnnlm: stopped; checkpoint written; resume with: rnnlm train --save ${runDir} --resume`);
   // The trainer notices within half a second, by when a tiny model may be well into its next epoch.
   const { epoch, batch } = loadableProgress(runDir);
