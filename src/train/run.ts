@@ -222,9 +222,10 @@ async function train(options: TrainRunOptions, save: string | null, previous: Ru
     const trainConfig = resumedTrainConfig(checkpoint.trainConfig, options.hyper ?? {});
     const progress = checkpoint.progress;
     // A run stopped (or killed) during its final test pass has trained every epoch: its resume scores test.
-    if (progress.epoch > trainConfig.epochs && previous?.testPpl != null) {
+    const testPpl = previous?.testPpl ?? null;
+    if (progress.epoch > trainConfig.epochs && testPpl !== null) {
       disposeLoadedCheckpoint(checkpoint);
-      throw runComplete(save, progress.epoch - 1, previous?.testPpl ?? null);
+      throw runComplete(save, progress.epoch - 1, testPpl);
     }
     if (options.hyper?.lr !== undefined) progress.lr = scheduledLearningRate(trainConfig, progress.epoch, trainConfig.lr);
     trainer = new Trainer(checkpoint.model, corpus, trainConfig, progress);
@@ -335,11 +336,10 @@ export function trainingCautions(precision: Precision, model: ModelConfig): stri
   return [`bf16 with weight drop (${weightDrop}) trained awd-medium 8-10% worse than float32 (README: "bf16 against float32 on the medium runs"); --precision fp32 avoids it`];
 }
 
-/** A resume of a run that has trained all its epochs: nothing to do but train it further. */
-function runComplete(save: string, epochs: number, testPpl: number | null): UserError {
-  const test = testPpl === null ? '' : `, test ppl ${testPpl.toFixed(2)}`;
+/** A resume of a run that has trained all its epochs and scored test: nothing to do but train it further. */
+function runComplete(save: string, epochs: number, testPpl: number): UserError {
   return new ConfigError((option, command) =>
-    `${save} is complete: it trained all ${epochs} epoch${epochs === 1 ? '' : 's'}${test}; to train it further, resume with a larger ${option('epochs')}, ` +
+    `${save} is complete: it trained all ${epochs} epoch${epochs === 1 ? '' : 's'}, test ppl ${testPpl.toFixed(2)}; to train it further, resume with a larger ${option('epochs')}, ` +
       `e.g. ${command({ save, resume: true, hyper: { epochs: epochs + 5 } })}`);
 }
 
