@@ -17,6 +17,7 @@ import * as path from 'path';
 import { Command, Option } from 'commander';
 import { selectBackend } from '../src/backend';
 import { cpuDescription } from '../src/backend/cpu';
+import { DYNAMIC_WINDOW } from '../src/eval/windows';
 import { matMulGflops, onednnProductGflops } from '../src/backend/info';
 import { BACKEND_CHOICES, BackendChoice, KERNEL_CHOICES, KernelChoice, PRECISIONS, Precision } from '../src/config';
 import { PACKAGE_ROOT } from '../src/package';
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
     .option('--warmup <n>', 'untimed training windows first (V8 heap reaches its working size in ~100)', '20')
     .option('--eval-batches <n>', 'timed evaluation windows per config', '50')
     .option('--dynamic-windows <n>', 'timed dynamic-evaluation windows (batch 1) per config, 0 = none', '0')
-    .option('--dynamic-bptt <n>', 'tokens in a dynamic-evaluation window (Krause et al. step every 5)', '35')
+    .option('--dynamic-bptt <n>', 'tokens in a dynamic-evaluation window (evaluate --dynamic\'s default, Krause et al.\'s)', String(DYNAMIC_WINDOW))
     .option('--no-baseline', 'skip the tfjs-layers baseline')
     .option('--pytorch', 'also run ../shared/peers/pytorch_lm_bench.py at each precision and thread count (python3 with torch)')
     .option('--data <dir>', 'corpus directory (default: ../shared/data/ptb if present, else synthetic)')

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendReport } from '../src/backend';
-import { DEFAULT_HYPER, EVALUATE_OPTIONS, HyperParameters, toModelConfig, toTrainConfig } from '../src/config';
+import { DEFAULT_HYPER, HyperParameters, toModelConfig, toTrainConfig } from '../src/config';
 import { StreamBatcher } from '../src/data/batches';
 import { dynamicPerplexityWith, gradientRms } from '../src/eval/dynamic';
 import { evaluatePerplexity } from '../src/eval/perplexity';
+import { dynamicRates } from '../src/eval/windows';
 import { LanguageModel } from '../src/model/lm';
 import { Trainer } from '../src/train/trainer';
 import { BenchData } from './data';
@@ -46,7 +47,7 @@ export async function benchOurs(configName: string, data: BenchData, counts: Cou
  */
 function timeDynamicEvaluation(model: LanguageModel, data: BenchData, windows: number, bptt: number): number {
   const rms = gradientRms(model, data.train, bptt, 3);
-  const settings = { lr: EVALUATE_OPTIONS.dynamicLr.default, lambda: EVALUATE_OPTIONS.dynamicLambda.default };
+  const settings = dynamicRates(bptt);
   const started = performance.now();
   const scored = dynamicPerplexityWith(model, data.valid.subarray(0, Math.min(data.valid.length, windows * bptt + 1)), rms, 1, bptt, settings);
   const seconds = (performance.now() - started) / 1000;

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import {
   BACKEND_OPTIONS, EVALUATE_OPTIONS, MODEL_DIRECTORY_OPTIONS, TuningTrial, adaptationOf, describeBackend, describeSettings,
-  evaluateModelOnCorpus, gridEdges, loadModelFromDirectory, passProgressPrinter, selectBackend,
+  evaluateModelOnCorpus, evaluationWindow, gridEdges, loadModelFromDirectory, passProgressPrinter, selectBackend,
 } from '../../src';
 import { givenOptions, optionValues, addOptions } from '../options';
 
@@ -17,6 +17,7 @@ export function evaluateCommand(): Command {
       const backendLine = describeBackend(await selectBackend(givenOptions(BACKEND_OPTIONS, parsed)));
       const { model, vocab } = loadModelFromDirectory(parsed.model);
       const batchSize = options.batchSize ?? (options.split === 'test' ? 1 : 10);
+      const bptt = evaluationWindow(options);
       const tuning = options.tune
         ? {
           dir: options.tuneDir,
@@ -24,8 +25,8 @@ export function evaluateCommand(): Command {
             `${trial.perplexity.toFixed(2)} (${trial.screen ? 'screen, first' : 'finalist, all'} ${trial.tokens} tokens${trial.resumed ? ', recorded' : ''})\n`),
         }
         : null;
-      const result = evaluateModelOnCorpus(model, vocab, options.data, options.split, batchSize, options.bptt, adaptation, tuning, passProgressPrinter());
-      for (const edge of result.tuned ? gridEdges(result.tuned.best, options.bptt) : []) process.stderr.write(`tune: ${edge}; a wider grid may do better\n`);
+      const result = evaluateModelOnCorpus(model, vocab, options.data, options.split, batchSize, bptt, adaptation, tuning, passProgressPrinter());
+      for (const edge of result.tuned ? gridEdges(result.tuned.best, bptt) : []) process.stderr.write(`tune: ${edge}; a wider grid may do better\n`);
       if (parsed.json) process.stdout.write(`${JSON.stringify({ ...result, backend: backendLine })}\n`);
       else {
         process.stdout.write(`perplexity: ${result.perplexity.toFixed(2)}\n`);

@@ -1,4 +1,5 @@
 import { BACKEND_CHOICES, BackendChoice, KERNEL_CHOICES, KernelChoice, PRECISIONS, Precision, SPLIT_NAMES, SplitName } from './names';
+import { DYNAMIC_RATES, DYNAMIC_WINDOW, EVALUATION_WINDOW, RATES_WINDOW, dynamicRates } from '../eval/windows';
 import {
   OptionTable, choice, factor, integerType, nonNegativeNumber, nullable, onOff, pathType, positiveInteger, positiveNumber, integer, rate, text,
 } from './options';
@@ -123,11 +124,13 @@ export interface EvaluateOptions {
   split: SplitName;
   /** Evaluation streams; null = 1 for test, 10 otherwise (as in the literature). */
   batchSize: number | null;
-  bptt: number;
+  /** Tokens a window; null = `DYNAMIC_WINDOW` with dynamic evaluation, else `EVALUATION_WINDOW` (`evaluationWindow`). */
+  bptt: number | null;
   /** Dynamic evaluation (Krause et al. 2018): a gradient step on each window after scoring it. */
   dynamic: boolean;
-  dynamicLr: number;
-  dynamicLambda: number;
+  /** Step size and decay; null = `DYNAMIC_RATES` scaled to the window (`dynamicRates`). */
+  dynamicLr: number | null;
+  dynamicLambda: number | null;
   dynamicStatsWindows: number | null;
   /** Continuous cache pointer (Grave et al. 2017) over the last `cacheSize` hidden states. */
   cache: boolean;
@@ -147,15 +150,22 @@ export const EVALUATE_OPTIONS: OptionTable<EvaluateOptions> = {
   split: { type: choice(SPLIT_NAMES), default: 'test', description: 'which split' },
   batchSize: { type: nullable(positiveInteger), default: null, defaultText: () => '1 for test, 10 otherwise', description: 'evaluation streams' },
   bptt: {
-    type: positiveInteger, default: 35,
+    type: nullable(positiveInteger), default: null,
+    defaultText: (option) => `${EVALUATION_WINDOW}; ${DYNAMIC_WINDOW} with ${option('dynamic')}, as Krause et al. step`,
     // The plain and cache scores carry the state across windows exactly; the other two act once per window.
     description: 'window length: the plain and cache perplexities do not depend on it beyond float rounding; dynamic evaluation steps once a window, MC dropout draws its masks once a window',
   },
   dynamic: { type: onOff, default: false, description: 'also dynamic evaluation: a step on each window after scoring it (Krause et al. 2018)' },
-  // Chosen by --tune for a 2×200 Penn Treebank LSTM (README, Results; its λ 0.1 under the earlier sum normaliser is
-  // 0.0125 for its 8 weight tensors: src/eval/dynamic.ts). Krause et al.'s values: src/eval/tune.ts.
-  dynamicLr: { type: positiveNumber, default: 0.0005, description: 'dynamic evaluation: step size of the RMS-normalised update' },
-  dynamicLambda: { type: nonNegativeNumber, default: 0.0125, description: 'dynamic evaluation: decay back to the trained weights' },
+  dynamicLr: {
+    type: nullable(positiveNumber), default: null,
+    defaultText: (option) => `${DYNAMIC_RATES.lr} × ${option('bptt')}/${RATES_WINDOW}, ${dynamicRates(DYNAMIC_WINDOW).lr} at ${DYNAMIC_WINDOW} tokens`,
+    description: 'dynamic evaluation: step size of the RMS-normalised update',
+  },
+  dynamicLambda: {
+    type: nullable(nonNegativeNumber), default: null,
+    defaultText: (option) => `${DYNAMIC_RATES.lambda} × ${option('bptt')}/${RATES_WINDOW}, ${dynamicRates(DYNAMIC_WINDOW).lambda} at ${DYNAMIC_WINDOW} tokens`,
+    description: 'dynamic evaluation: decay back to the trained weights',
+  },
   dynamicStatsWindows: {
     type: nullable(positiveInteger), default: null, defaultText: () => 'the whole training split',
     description: 'dynamic evaluation: training windows that estimate the gradient RMS',

@@ -16,6 +16,7 @@ import { mcDropoutPerplexity } from './mc-dropout';
 import { AdaptationScorer, STATISTICS_PASS, TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, tuneAdaptation } from './tune';
 import { TuningRecord, tuningIdentity } from './tune-record';
 import { PassProgress, PerplexityResult, evaluatePerplexity } from './perplexity';
+import { DYNAMIC_WINDOW, EVALUATION_WINDOW, dynamicRates } from './windows';
 
 /** A test-time method computed beside the plain perplexity. */
 export type Adaptation =
@@ -35,13 +36,24 @@ export interface EvaluationResult extends PerplexityResult {
 }
 
 const METHOD_KEYS = [
-  'dynamic', 'dynamicLr', 'dynamicLambda', 'dynamicStatsWindows', 'cache', 'cacheSize', 'cacheTheta', 'cacheLambda', 'mcSamples', 'tune', 'tuneDir',
+  'bptt', 'dynamic', 'dynamicLr', 'dynamicLambda', 'dynamicStatsWindows', 'cache', 'cacheSize', 'cacheTheta', 'cacheLambda', 'mcSamples', 'tune', 'tuneDir',
 ] as const satisfies readonly (keyof EvaluateOptions)[];
 
 const nothingToTune = (): ConfigError =>
   new ConfigError((option) => `${option('tune')} chooses the settings of ${option('dynamic')} or ${option('cache')}: ask for one of them`);
 
-/** The test-time method the evaluate options ask for (at most one), or null; the values are checked. */
+/**
+ * The window length the evaluate options ask for: `bptt` as given, else Krause et al.'s `DYNAMIC_WINDOW` for
+ * dynamic evaluation and `EVALUATION_WINDOW` otherwise.
+ */
+export function evaluationWindow(options: Pick<EvaluateOptions, 'bptt' | 'dynamic'>): number {
+  return options.bptt ?? (options.dynamic ? DYNAMIC_WINDOW : EVALUATION_WINDOW);
+}
+
+/**
+ * The test-time method the evaluate options ask for (at most one), or null; the values are checked. Dynamic
+ * evaluation's lr and λ not given are `dynamicRates` for the window (`evaluationWindow`).
+ */
 export function adaptationOf(options: Pick<EvaluateOptions, (typeof METHOD_KEYS)[number]>): Adaptation | null {
   checkOptions(EVALUATE_OPTIONS, Object.fromEntries(METHOD_KEYS.map((key) => [key, options[key]])));
   const asked = [options.dynamic && 'dynamic', options.cache && 'cache', options.mcSamples !== null && 'mcSamples'].filter(Boolean) as string[];
@@ -52,7 +64,11 @@ export function adaptationOf(options: Pick<EvaluateOptions, (typeof METHOD_KEYS)
   if (options.tuneDir !== null && !options.tune) {
     throw new ConfigError((option) => `${option('tuneDir')} keeps the trials of ${option('tune')}: ask for ${option('tune')} too, or leave it out`);
   }
-  if (options.dynamic) return { method: 'dynamic', lr: options.dynamicLr, lambda: options.dynamicLambda, statsWindows: options.dynamicStatsWindows };
+  if (options.dynamic) {
+    const rates = dynamicRates(evaluationWindow(options));
+    const { dynamicLr, dynamicLambda, dynamicStatsWindows } = options;
+    return { method: 'dynamic', lr: dynamicLr ?? rates.lr, lambda: dynamicLambda ?? rates.lambda, statsWindows: dynamicStatsWindows };
+  }
   if (options.cache) return { method: 'cache', size: options.cacheSize, theta: options.cacheTheta, lambda: options.cacheLambda };
   if (options.mcSamples !== null) return { method: 'mc-dropout', samples: options.mcSamples };
   return null;

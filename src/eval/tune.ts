@@ -4,33 +4,30 @@ import { cachePerplexity } from './cache';
 import { dynamicPerplexityWith, gradientRms } from './dynamic';
 import type { Adaptation } from './evaluate';
 import { PassProgress, PerplexityResult, WindowProgress } from './perplexity';
+import { perWindow } from './windows';
 
 /**
  * The settings `--tune` tries on the valid split, each method's grid around its published values. Dynamic
- * evaluation's lr and λ, for windows of `DYNAMIC_GRID_WINDOW` tokens: Krause et al.'s code (benkrause/dynamic-
- * evaluation, the statistics and normaliser of src/eval/dynamic.ts) defaults to lr 0.00005, λ 0.002 for 5-token
- * windows (0.00035 and 0.014 scaled to 35) and searches lr 0.00003–0.0001 × λ 0.001–0.005 there; a 2×200 LSTM
- * here chose lr 0.0005 and the λ that is 0.0125 with this normaliser. The cache's θ and λ (Grave et al. 2017 choose
- * both on valid; salesforce/awd-lstm-lm's pointer.py settled on θ 0.662, λ 0.1279 for PTB; that 2×200 LSTM chose
- * θ 2, the top of a grid that ended there, and the 2×650 `zaremba-medium` θ 0.3, the bottom of θ 0.3–4, where
- * θ 0.2 and 0.1 scored worse on valid). The cache's size stays as given. A best setting at an end of its grid is
- * reported (`gridEdges`): a wider grid might do better.
+ * evaluation's lr and λ, for windows of `RATES_WINDOW` tokens (src/eval/windows.ts): Krause et al.'s code
+ * (benkrause/dynamic-evaluation, the statistics and normaliser of src/eval/dynamic.ts) defaults to lr 0.00005, λ
+ * 0.002 for 5-token windows (0.00035 and 0.014 scaled to 35) and searches lr 0.00003–0.0001 × λ 0.001–0.005
+ * there; a 2×200 LSTM here chose lr 0.0005 and the λ that is 0.0125 with this normaliser. The cache's θ and λ
+ * (Grave et al. 2017 choose both on valid; salesforce/awd-lstm-lm's pointer.py settled on θ 0.662, λ 0.1279 for
+ * PTB; that 2×200 LSTM chose θ 2, the top of a grid that ended there, and the 2×650 `zaremba-medium` θ 0.3, the
+ * bottom of θ 0.3–4, where θ 0.2 and 0.1 scored worse on valid). The cache's size stays as given. A best setting
+ * at an end of its grid is reported (`gridEdges`): a wider grid might do better.
  */
 export const TUNING_GRIDS = {
   dynamic: { lr: [0.0001, 0.0002, 0.0005, 0.001], lambda: [0.002, 0.005, 0.0125, 0.03] },
   cache: { theta: [0.2, 0.3, 0.45, 0.66, 1, 1.5, 2, 3, 4], lambda: [0.05, 0.1, 0.15, 0.2] },
 } as const;
 
-/** The window length `TUNING_GRIDS.dynamic` is written for. */
-export const DYNAMIC_GRID_WINDOW = 35;
-
 /**
- * Dynamic evaluation's grid for windows of `bptt` tokens: `TUNING_GRIDS.dynamic` scaled by bptt / 35, as Krause
- * et al.'s code scales its grid by the window length. A window is one update of mean-loss gradient, so over a
- * text the weights move by about lr/bptt and decay by λ/bptt per token: scaling both keeps those rates.
+ * Dynamic evaluation's grid for windows of `bptt` tokens: `TUNING_GRIDS.dynamic`, written for `RATES_WINDOW`
+ * tokens, at the same rates per token (`perWindow`).
  */
 export function dynamicGrid(bptt: number): { lr: number[]; lambda: number[] } {
-  const scaled = (grid: readonly number[]): number[] => grid.map((value) => Number(((value * bptt) / DYNAMIC_GRID_WINDOW).toPrecision(3)));
+  const scaled = (grid: readonly number[]): number[] => grid.map((rate) => perWindow(rate, bptt));
   return { lr: scaled(TUNING_GRIDS.dynamic.lr), lambda: scaled(TUNING_GRIDS.dynamic.lambda) };
 }
 

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EVALUATE_OPTIONS, TUNING_SCREEN, cpuDescription, gridEdges, nativeAvailability, readReport } from '../../src';
+import { EVALUATION_WINDOW, TUNING_SCREEN, cpuDescription, gridEdges, nativeAvailability, readReport } from '../../src';
 import { TINY_MODEL, rnnlm, rnnlmStderrThrough, tempDir, tinyCorpus, toolLines } from './run-cli';
 
 test('rnnlm train --max-batches, then evaluate and generate, end to end', () => {
@@ -36,7 +36,7 @@ test('rnnlm train --max-batches, then evaluate and generate, end to end', () => 
   expect(tunedResult.adapted).toMatchObject(tunedResult.tuned.best);
   // A best setting at an end of the grid is said on stderr, once per value (none when it lies inside).
   expect(tuned.stderr.match(/^tune: .* a wider grid may do better$/gm) ?? [])
-    .toEqual(gridEdges(tunedResult.tuned.best, EVALUATE_OPTIONS.bptt.default).map((edge) => `tune: ${edge}; a wider grid may do better`));
+    .toEqual(gridEdges(tunedResult.tuned.best, EVALUATION_WINDOW).map((edge) => `tune: ${edge}; a wider grid may do better`));
   const direct = JSON.parse(rnnlm(['evaluate', '--model', save, '--data', data, '--cache', '--cache-size', '20', '--cache-theta', String(theta),
     '--cache-lambda', String(lambda), '--json']).stdout);
   expect(tunedResult.adapted.perplexity).toBeCloseTo(direct.adapted.perplexity, 6);

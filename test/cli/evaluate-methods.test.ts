@@ -26,11 +26,14 @@ test('rnnlm evaluate --dynamic, --cache and --mc-samples print the plain perplex
     expect(json.adapted).toEqual({ ...settings, perplexity: expect.any(Number), nll: expect.any(Number), tokens: plain.tokens });
     expect(json.adapted.perplexity).toBeGreaterThan(1);
   }
+  // Dynamic evaluation without --bptt takes Krause et al.'s 5-token windows, and its rates scaled to them.
+  const krause = JSON.parse(rnnlm(['evaluate', '--model', save, '--data', data, '--dynamic', '--dynamic-stats-windows', '5', '--json']).stdout);
+  expect(krause).toMatchObject({ bptt: 5, adapted: { method: 'dynamic', lr: 0.0000714, lambda: 0.00179 } });
   // Dynamic evaluation that diverges is an error that says what to change, with a divergence's exit code.
   const diverged = rnnlm(['evaluate', '--model', save, '--data', data, '--bptt', '5', '--dynamic', '--dynamic-lr', '1000000', '--dynamic-stats-windows', '5']);
   expect(diverged.status).toBe(3);
   expect(toolLines(diverged.stderr)).toEqual([expect.stringMatching(
-    /^rnnlm: dynamic evaluation diverged on the test split \(perplexity (Infinity|NaN)\) with lr 1000000, λ 0\.0125: lower --dynamic-lr, or choose it on valid with --tune$/)]);
+    /^rnnlm: dynamic evaluation diverged on the test split \(perplexity (Infinity|NaN)\) with lr 1000000, λ 0\.00179: lower --dynamic-lr, or choose it on valid with --tune$/)]);
   // --tune-dir keeps each trial: run again, --tune scores none of them again and reports the same.
   const record = path.join(tempDir('rnnlm-tune-'), 'tuning');
   const tuneArgs = ['evaluate', '--model', save, '--data', data, '--cache', '--cache-size', '20', '--tune', '--tune-dir', record, '--json'];

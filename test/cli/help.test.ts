@@ -13,14 +13,19 @@ test.each(['train', 'evaluate', 'generate', 'score', 'export', 'serve', 'report'
   for (const flag of example?.match(/--[a-z-]+/g) ?? []) expect(help.stdout).toContain(`  ${flag} `);
 });
 
-test('--help shows the defaults: every train hyper-parameter (from the library defaults), evaluate --split, generate --length', () => {
+test('--help shows the defaults: every train hyper-parameter (from the library defaults), evaluate --split, --bptt and the dynamic rates, generate --length', () => {
   const help = rnnlm(['train', '--help']).stdout.replace(/\s+/g, ' ');
   const flags: [string, keyof typeof DEFAULT_HYPER][] = [['--cell', 'cell'], ['--layers', 'layers'], ['--hidden', 'hidden'],
     ['--embedding', 'embedding'], ['--dropout', 'dropout'], ['--batch-size', 'batchSize'], ['--bptt', 'bptt'],
     ['--epochs', 'epochs'], ['--optimizer', 'optimizer'], ['--lr', 'lr'], ['--schedule', 'schedule'], ['--clip', 'clip'],
     ['--seed', 'seed'], ['--init-scale', 'initScale']];
   for (const [flag, key] of flags) expect(help).toMatch(new RegExp(` ${flag} <[^>]+> (?:(?! --).)*?\\(default ${DEFAULT_HYPER[key]}\\)`));
-  expect(rnnlm(['evaluate', '--help']).stdout.replace(/\s+/g, ' ')).toContain('which split (default test)');
+  const evaluate = rnnlm(['evaluate', '--help']).stdout.replace(/\s+/g, ' ');
+  expect(evaluate).toContain('which split (default test)');
+  // Defaults that depend on other flags say how (src/eval/windows.ts).
+  expect(evaluate).toContain('(default 35; 5 with --dynamic, as Krause et al. step)');
+  expect(evaluate).toContain('(default 0.0005 × --bptt/35, 0.0000714 at 5 tokens)');
+  expect(evaluate).toContain('(default 0.0125 × --bptt/35, 0.00179 at 5 tokens)');
   expect(rnnlm(['generate', '--help']).stdout.replace(/\s+/g, ' ')).toContain('tokens to sample (default 50)');
 });
 

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { cachePerplexity } from '../../src/eval/cache';
 import { dynamicPerplexity } from '../../src/eval/dynamic';
+import { RATES_WINDOW } from '../../src/eval/windows';
 import {
-  DYNAMIC_GRID_WINDOW, TUNING_GRIDS, TUNING_SCREEN, dynamicGrid, TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, gridEdges, screenLength, tuneAdaptation, tuningCandidates,
+  TUNING_GRIDS, TUNING_SCREEN, dynamicGrid, TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, gridEdges, screenLength, tuneAdaptation, tuningCandidates,
 } from '../../src/eval/tune';
 import { smallModel, patternIds } from '../model/fixtures';
 
@@ -12,7 +13,7 @@ const cache: TunableAdaptation = { method: 'cache', size: 20, theta: 1, lambda: 
 const dynamic: TunableAdaptation = { method: 'dynamic', lr: 0.002, lambda: 0.02, statsWindows: 4 };
 
 test('the grids: every lr × λ for dynamic evaluation, every θ × λ for the cache, the other settings kept', () => {
-  const dynamicCandidates = tuningCandidates(dynamic, DYNAMIC_GRID_WINDOW);
+  const dynamicCandidates = tuningCandidates(dynamic, RATES_WINDOW);
   expect(dynamicCandidates).toHaveLength(TUNING_GRIDS.dynamic.lr.length * TUNING_GRIDS.dynamic.lambda.length);
   expect(dynamicCandidates.every((c) => c.method === 'dynamic' && c.statsWindows === 4)).toBe(true);
   expect(new Set(dynamicCandidates.map(describeSettings)).size).toBe(dynamicCandidates.length);
@@ -24,7 +25,7 @@ test('the grids: every lr × λ for dynamic evaluation, every θ × λ for the c
 });
 
 test("dynamic evaluation's grid scales with the window length, as Krause et al.'s does; the cache's does not", () => {
-  expect(dynamicGrid(DYNAMIC_GRID_WINDOW)).toEqual({ lr: [...TUNING_GRIDS.dynamic.lr], lambda: [...TUNING_GRIDS.dynamic.lambda] });
+  expect(dynamicGrid(RATES_WINDOW)).toEqual({ lr: [...TUNING_GRIDS.dynamic.lr], lambda: [...TUNING_GRIDS.dynamic.lambda] });
   const { lr, lambda } = dynamicGrid(70);
   expect(lr).toEqual(TUNING_GRIDS.dynamic.lr.map((value) => value * 2));
   expect(lambda).toEqual(TUNING_GRIDS.dynamic.lambda.map((value) => value * 2));
@@ -41,7 +42,7 @@ test('a best setting at an end of its grid is named, one inside it is not', () =
   expect(gridEdges({ ...cache, theta: theta[1], lambda: lambda[0] }, 35)).toEqual([`λ ${lambda[0]} is the smallest the grid tries`]);
   expect(gridEdges({ ...cache, theta: theta[1], lambda: lambda[1] }, 35)).toEqual([]);
   const { lr } = TUNING_GRIDS.dynamic;
-  expect(gridEdges({ ...dynamic, lr: lr[0], lambda: TUNING_GRIDS.dynamic.lambda[1] }, DYNAMIC_GRID_WINDOW))
+  expect(gridEdges({ ...dynamic, lr: lr[0], lambda: TUNING_GRIDS.dynamic.lambda[1] }, RATES_WINDOW))
     .toEqual([`lr ${lr[0]} is the smallest the grid tries`]);
   const short = dynamicGrid(5); // the ends of the grid the window length gives
   expect(gridEdges({ ...dynamic, lr: short.lr[3], lambda: short.lambda[0] }, 5))
