@@ -108,8 +108,8 @@ export const HYPER_OPTIONS: OptionTable<HyperParameters> = {
     description: 'ntasgd: start averaging once valid is worse than the best of more than N epochs ago (Merity et al. 2017)',
   },
   averageAfter: {
-    type: nullable(positiveInteger), default: null, resumable: true, defaultText: () => 'only the non-monotone trigger',
-    description: 'ntasgd: start averaging after this epoch at the latest, to fit a fixed epoch budget (none if ≥ epochs)',
+    type: nullable(wholeNumber), default: null, resumable: true, defaultText: () => 'only the non-monotone trigger',
+    description: "ntasgd: start averaging after this epoch at the latest, to fit a fixed epoch budget (none if ≥ epochs); 0 = from the first step, as AWD-LSTM's finetune.py does after training",
   },
   variableBptt: {
     type: onOff, default: false, negatable: true,

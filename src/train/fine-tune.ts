@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { HyperParameters, ModelConfig, toModelConfig } from '../config';
+import { DropoutConfig, HyperParameters } from '../config';
 import { Corpus, findSplitFile, loadSplit } from '../data/corpus';
 import { tokenize } from '../data/tokens';
 import { UNK, Vocabulary, quote } from '../data/vocabulary';
@@ -12,7 +12,6 @@ import { SPLIT_NAMES, SplitName } from '../config/names';
 
 /** Settings that shape or initialise a model: a fine-tuned model has its starting model's. */
 const ARCHITECTURE_KEYS = ['cell', 'layers', 'hidden', 'embedding', 'tied', 'init', 'initScale', 'forgetBias'] as const;
-const DROPOUT_KEYS = ['dropout', 'dropoutKind', 'dropoutInput', 'dropoutHidden', 'dropoutOutput', 'dropoutRecurrent', 'dropoutEmbedding'] as const;
 
 /** Refuses options that a fine-tuning run cannot honour: they would be silently ignored otherwise. */
 export function checkFineTuneOptions(
@@ -53,12 +52,25 @@ export function loadCorpusWithVocabulary(dir: string, vocab: Vocabulary, source:
 }
 
 /**
- * The model to fine-tune: the starting model's architecture and weights, with its dropout unless the run
- * sets dropout (`dropout` is the run's, from its hyper-parameters).
+ * A fine-tuning run's dropout: each rate the run sets (`--dropout` the input, between-layer and output ones, as
+ * when training), and the starting model's for the rest, so that setting one rate keeps, say, its weight drop.
  */
-function fineTuneModel(start: LoadedModel, explicit: Partial<HyperParameters>, dropout: ModelConfig['dropout']): LanguageModel {
-  const setsDropout = Object.keys(explicit).some((key) => (DROPOUT_KEYS as readonly string[]).includes(key));
-  if (!setsDropout) return start.model;
+export function fineTuneDropout(start: DropoutConfig, explicit: Partial<HyperParameters>): DropoutConfig {
+  return {
+    input: explicit.dropoutInput ?? explicit.dropout ?? start.input,
+    hidden: explicit.dropoutHidden ?? explicit.dropout ?? start.hidden,
+    output: explicit.dropoutOutput ?? explicit.dropout ?? start.output,
+    recurrent: explicit.dropoutRecurrent ?? start.recurrent,
+    embedding: explicit.dropoutEmbedding ?? start.embedding,
+    weight: explicit.weightDrop ?? start.weight,
+    kind: explicit.dropoutKind ?? start.kind,
+  };
+}
+
+/** The model to fine-tune: the starting model's architecture and weights, with the run's dropout (`fineTuneDropout`). */
+function fineTuneModel(start: LoadedModel, explicit: Partial<HyperParameters>): LanguageModel {
+  const dropout = fineTuneDropout(start.model.config.dropout, explicit);
+  if (JSON.stringify(dropout) === JSON.stringify(start.model.config.dropout)) return start.model;
   const model = new LanguageModel({ ...start.model.config, dropout });
   const weights = start.model.variables();
   model.variables().forEach((variable, k) => variable.assign(weights[k]));
@@ -68,15 +80,13 @@ function fineTuneModel(start: LoadedModel, explicit: Partial<HyperParameters>, d
 
 /**
  * What a fine-tuning run starts from (on the current backend): the model in `initFrom` and corpus directory
- * `dataDir` encoded with its vocabulary. `hyper` are the run's hyper-parameters, `explicit` those it was given.
+ * `dataDir` encoded with its vocabulary. `explicit` are the hyper-parameters the run was given.
  */
-export function startFineTuning(
-  initFrom: string, dataDir: string, hyper: HyperParameters, explicit: Partial<HyperParameters>,
-): { model: LanguageModel; corpus: Corpus } {
+export function startFineTuning(initFrom: string, dataDir: string, explicit: Partial<HyperParameters>): { model: LanguageModel; corpus: Corpus } {
   const start = loadModelFromDirectory(initFrom);
   try {
     const corpus = loadCorpusWithVocabulary(dataDir, start.vocab, initFrom);
-    return { model: fineTuneModel(start, explicit, toModelConfig(hyper, start.vocab.size).dropout), corpus };
+    return { model: fineTuneModel(start, explicit), corpus };
   } catch (error) {
     start.model.dispose();
     throw error;

@@ -86,9 +86,11 @@ export interface TrainResult {
 }
 
 export function initialProgress(config: TrainConfig): TrainingProgress {
+  // NT-ASGD with averageAfter 0 averages from the first step: AWD-LSTM's fine-tuning stage (finetune.py).
+  const averaging = config.optimizer === 'ntasgd' && config.averageAfter === 0 ? { fromEpoch: 1, steps: 0 } : null;
   return {
     epoch: 1, batch: 0, lr: scheduledLearningRate(config, 1, config.lr), bestValidPpl: null, bestEpoch: null,
-    history: [], epochNll: 0, epochTokens: 0, epochTrainSeconds: 0, elapsedSeconds: 0, averaging: null, epochCpus: [],
+    history: [], epochNll: 0, epochTokens: 0, epochTrainSeconds: 0, elapsedSeconds: 0, averaging, epochCpus: [],
   };
 }
 
@@ -218,7 +220,8 @@ export class Trainer {
     if (![nll, loss, norm].every(Number.isFinite)) {
       throw this.diverged(`loss ${loss}, gradient norm ${norm}; the weights were not updated`, this.progress.batch + 1);
     }
-    if (this.averager && this.progress.averaging) {
+    if (this.progress.averaging) {
+      this.averager ??= new IterateAverage(variables); // a run that averages from its first step has none yet
       this.averager.update(variables);
       this.progress.averaging.steps = this.averager.count;
     }

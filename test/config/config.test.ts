@@ -56,6 +56,8 @@ test('unknown API keys are refused, not ignored', () => {
 test('averageAfter asked for needs NT-ASGD; a preset\'s goes unused when the optimizer is changed', () => {
   expect(() => resolveHyper(null, { averageAfter: 2 })).toThrow(/averageAfter starts NT-ASGD's averaging: it needs optimizer ntasgd$/);
   expect(resolveHyper(null, { optimizer: 'ntasgd', averageAfter: 5 }).averageAfter).toBe(5);
+  expect(resolveHyper(null, { optimizer: 'ntasgd', averageAfter: 0 }).averageAfter).toBe(0); // from the first step
+  expect(() => resolveHyper(null, { optimizer: 'ntasgd', averageAfter: -1 })).toThrow(/averageAfter must be a whole number ≥ 0, got -1/);
   expect(resolveHyper('awd-medium', { optimizer: 'sgd' }).averageAfter).toBe(40);
   expect(resolveHyper('awd-medium', { epochs: 1 }).epochs).toBe(1); // a short trial of the preset: no averaging
 });

@@ -85,6 +85,22 @@ test('averageAfter starts the averaging after that epoch although valid has not 
   trainer.dispose();
 });
 
+test('averageAfter 0 averages from the first step (AWD-LSTM\'s fine-tuning stage): every iterate, every validation', async () => {
+  const fromStart = { ...config, nonmono: 5, averageAfter: 0 };
+  expect(initialProgress(fromStart).averaging).toEqual({ fromEpoch: 1, steps: 0 });
+  expect(initialProgress({ ...fromStart, optimizer: 'sgd' }).averaging).toBeNull();
+  const lm = model();
+  const trainer = new Trainer(lm, data, fromStart, initialProgress(fromStart));
+  const iterates: number[][][] = [];
+  await traceRun(trainer, () => iterates.push(values(lm.variables())));
+  expect(trainer.progress.averaging).toEqual({ fromEpoch: 1, steps: iterates.length });
+  expect(trainer.progress.history.map((m) => m.averaged)).toEqual([true, true, true]);
+  const mean = iterates[0].map((w, v) => w.map((_, j) => iterates.reduce((s, it) => s + it[v][j], 0) / iterates.length));
+  values(trainer.averageWeights!).forEach((w, v) => expect(relativeError(w, mean[v])).toBeLessThan(1e-4));
+  trainer.dispose();
+  lm.dispose();
+});
+
 test('a run stopped after the trigger resumes from its checkpoint with the same average, losses and valid perplexities', async () => {
   const whole = await traceRun(new Trainer(model(), data, config, triggered()));
   const resumed = await interruptedRun(model(), data, config, { epoch: 2, batch: 6 }, triggered());

@@ -5,8 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import { Vocabulary } from '../../src/data/vocabulary';
 import { ConfigError, DataError } from '../../src/errors';
 import { loadModel, saveModel } from '../../src/model/io';
+import { fineTuneDropout } from '../../src/train/fine-tune';
 import { trainLanguageModel } from '../../src/train/run';
-import { smallModel } from '../model/fixtures';
+import { smallConfig, smallModel } from '../model/fixtures';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlm-fine-tune-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -19,10 +20,12 @@ function corpus(name: string, line: string): string {
   return dir;
 }
 
+const AWD_DROPOUT = { input: 0.4, hidden: 0.25, output: 0.4, recurrent: 0, embedding: 0.1, weight: 0.5, kind: 'variational' } as const;
+
 /** A saved model over `words` (untrained: what matters is that fine-tuning starts from exactly these weights). */
-async function savedModel(name: string, words: string[]): Promise<string> {
+async function savedModel(name: string, words: string[], dropout = smallConfig().dropout): Promise<string> {
   const dir = path.join(scratch, name);
-  const model = smallModel({ vocabSize: words.length, initScale: 0.3 });
+  const model = smallModel({ vocabSize: words.length, initScale: 0.3, dropout });
   await saveModel(dir, model, new Vocabulary(words, 'word'));
   model.dispose();
   return dir;
@@ -68,6 +71,22 @@ test('a fine-tuning run that sets dropout keeps the weights and takes the new dr
   const original = loadModel(start);
   expect(seen).toEqual({ dropout: 0.3, weights: Array.from(original.model.embedding.dataSync()) });
   original.model.dispose();
+  result.model.dispose();
+});
+
+test('a fine-tuning run takes each dropout rate it sets and keeps the starting model\'s others (its weight drop too)', async () => {
+  expect(fineTuneDropout(AWD_DROPOUT, {})).toEqual(AWD_DROPOUT);
+  expect(fineTuneDropout(AWD_DROPOUT, { weightDrop: 0.3 })).toEqual({ ...AWD_DROPOUT, weight: 0.3 });
+  expect(fineTuneDropout(AWD_DROPOUT, { dropout: 0.2, dropoutHidden: 0.1 })).toEqual({ ...AWD_DROPOUT, input: 0.2, hidden: 0.1, output: 0.2 });
+  expect(fineTuneDropout(AWD_DROPOUT, { dropoutEmbedding: 0, dropoutRecurrent: 0.2, dropoutKind: 'standard' }))
+    .toEqual({ ...AWD_DROPOUT, embedding: 0, recurrent: 0.2, kind: 'standard' });
+  const start = await savedModel('awd', WORDS, AWD_DROPOUT);
+  let seen: object | null = null;
+  const result = await trainLanguageModel({
+    data: corpus('awd-data', 'the cat sat on the mat'), initFrom: start, hyper: { ...hyper, weightDrop: 0.3 },
+    onStart: ({ model }) => { seen = model.config.dropout; },
+  });
+  expect(seen).toEqual({ ...AWD_DROPOUT, weight: 0.3 });
   result.model.dispose();
 });
 
