@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { DropoutConfig, HyperParameters } from '../config';
+import { DropoutConfig, HyperParameters, ModelConfig, combineHyper, loadPreset, toModelConfig } from '../config';
 import { Corpus, findSplitFile, loadSplit } from '../data/corpus';
 import { tokenize } from '../data/tokens';
 import { UNK, Vocabulary, quote } from '../data/vocabulary';
@@ -9,16 +9,19 @@ import { loadModelFromDirectory } from '../eval/evaluate';
 import { LoadedModel } from '../model/io';
 import { LanguageModel } from '../model/lm';
 import { SPLIT_NAMES, SplitName } from '../config/names';
+import { describeLayers } from './report';
 
 /** Settings that shape or initialise a model: a fine-tuned model has its starting model's. */
 const ARCHITECTURE_KEYS = ['cell', 'layers', 'hidden', 'embedding', 'tied', 'init', 'initScale', 'forgetBias'] as const;
 
-/** Refuses options that a fine-tuning run cannot honour: they would be silently ignored otherwise. */
+/**
+ * Refuses options that a fine-tuning run cannot honour: they would be silently ignored otherwise. A preset may be
+ * given for its training settings; its architecture must be the model's (`startFineTuning` checks it).
+ */
 export function checkFineTuneOptions(
-  options: { preset?: string | null; char?: boolean; maxVocab?: number | null; resume?: boolean; hyper?: Partial<HyperParameters> },
+  options: { char?: boolean; maxVocab?: number | null; resume?: boolean; hyper?: Partial<HyperParameters> },
 ): void {
   const given = Object.keys(options.hyper ?? {}).filter((key) => (ARCHITECTURE_KEYS as readonly string[]).includes(key));
-  if (options.preset != null) given.unshift('preset');
   if (options.maxVocab != null) given.unshift('maxVocab');
   if (options.char !== undefined) given.unshift('char');
   if (options.resume) given.unshift('resume');
@@ -78,15 +81,30 @@ function fineTuneModel(start: LoadedModel, explicit: Partial<HyperParameters>): 
   return model;
 }
 
+/** The layers a configuration describes, for comparing a preset with a model: sizes, cell, tying, embedding width. */
+const layersOf = (config: ModelConfig): string => `${describeLayers(config)}, ${config.embeddingSize}-d embedding`;
+
 /**
  * What a fine-tuning run starts from (on the current backend): the model in `initFrom` and corpus directory
- * `dataDir` encoded with its vocabulary. `explicit` are the hyper-parameters the run was given.
+ * `dataDir` encoded with its vocabulary. `explicit` are the hyper-parameters the run was given; a `preset`'s
+ * count as given too (AWD-LSTM's fine-tuning stage is its training run's settings again), and its architecture
+ * must be the model's.
  */
-export function startFineTuning(initFrom: string, dataDir: string, explicit: Partial<HyperParameters>): { model: LanguageModel; corpus: Corpus } {
+export function startFineTuning(
+  initFrom: string, dataDir: string, preset: string | null, explicit: Partial<HyperParameters>,
+): { model: LanguageModel; corpus: Corpus } {
+  const presetHyper = preset ? loadPreset(preset).hyper : {};
   const start = loadModelFromDirectory(initFrom);
   try {
+    if (preset) {
+      const [wanted, held] = [layersOf(toModelConfig(combineHyper(presetHyper, {}), start.vocab.size)), layersOf(start.model.config)];
+      if (wanted !== held) {
+        throw new ConfigError((option) => `${option('preset')} ${preset} describes a ${wanted}, and the model in ${option('initFrom')} ` +
+          `${initFrom} is a ${held}: give its training settings as options instead`);
+      }
+    }
     const corpus = loadCorpusWithVocabulary(dataDir, start.vocab, initFrom);
-    return { model: fineTuneModel(start, explicit), corpus };
+    return { model: fineTuneModel(start, { ...presetHyper, ...explicit }), corpus };
   } catch (error) {
     start.model.dispose();
     throw error;

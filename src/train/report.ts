@@ -57,11 +57,16 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-/** "2x200 lstm tied, 4,651,000 parameters" (layers of different sizes: "650/200 gru"). */
-export function describeModel(config: ModelConfig, parameters: number): string {
+/** "2x200 lstm tied" (layers of different sizes: "650/200 gru"). */
+export function describeLayers(config: ModelConfig): string {
   const sizes = config.hiddenSizes;
   const shape = sizes.every((size) => size === sizes[0]) ? `${sizes.length}x${sizes[0]}` : sizes.join('/');
-  return `${shape} ${config.cell}${config.tied ? ' tied' : ''}, ${parameters.toLocaleString('en-US')} parameters`;
+  return `${shape} ${config.cell}${config.tied ? ' tied' : ''}`;
+}
+
+/** "2x200 lstm tied, 4,651,000 parameters". */
+export function describeModel(config: ModelConfig, parameters: number): string {
+  return `${describeLayers(config)}, ${parameters.toLocaleString('en-US')} parameters`;
 }
 
 /** Consecutive items with the same key, grouped in order. */

@@ -238,7 +238,7 @@ async function train(options: TrainRunOptions, save: string | null, previous: Ru
     let model: LanguageModel;
     if (options.initFrom) {
       backend = await selectBackend(pickOptions(BACKEND_OPTIONS, options));
-      ({ model, corpus } = startFineTuning(options.initFrom, dir, options.hyper ?? {}));
+      ({ model, corpus } = startFineTuning(options.initFrom, dir, preset, options.hyper ?? {}));
       corpusRef = { ...corpusRef, char: corpus.level === 'char', lockedVocabulary: true };
     } else {
       corpus = loadCorpus(dir, { char: corpusRef.char, maxVocab: corpusRef.maxVocab ?? undefined });

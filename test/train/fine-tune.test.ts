@@ -7,7 +7,8 @@ import { ConfigError, DataError } from '../../src/errors';
 import { loadModel, saveModel } from '../../src/model/io';
 import { fineTuneDropout } from '../../src/train/fine-tune';
 import { trainLanguageModel } from '../../src/train/run';
-import { smallConfig, smallModel } from '../model/fixtures';
+import { ModelConfig } from '../../src/config';
+import { smallModel } from '../model/fixtures';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnlm-fine-tune-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -23,9 +24,9 @@ function corpus(name: string, line: string): string {
 const AWD_DROPOUT = { input: 0.4, hidden: 0.25, output: 0.4, recurrent: 0, embedding: 0.1, weight: 0.5, kind: 'variational' } as const;
 
 /** A saved model over `words` (untrained: what matters is that fine-tuning starts from exactly these weights). */
-async function savedModel(name: string, words: string[], dropout = smallConfig().dropout): Promise<string> {
+async function savedModel(name: string, words: string[], overrides: Partial<ModelConfig> = {}): Promise<string> {
   const dir = path.join(scratch, name);
-  const model = smallModel({ vocabSize: words.length, initScale: 0.3, dropout });
+  const model = smallModel({ vocabSize: words.length, initScale: 0.3, ...overrides });
   await saveModel(dir, model, new Vocabulary(words, 'word'));
   model.dispose();
   return dir;
@@ -80,7 +81,7 @@ test('a fine-tuning run takes each dropout rate it sets and keeps the starting m
   expect(fineTuneDropout(AWD_DROPOUT, { dropout: 0.2, dropoutHidden: 0.1 })).toEqual({ ...AWD_DROPOUT, input: 0.2, hidden: 0.1, output: 0.2 });
   expect(fineTuneDropout(AWD_DROPOUT, { dropoutEmbedding: 0, dropoutRecurrent: 0.2, dropoutKind: 'standard' }))
     .toEqual({ ...AWD_DROPOUT, embedding: 0, recurrent: 0.2, kind: 'standard' });
-  const start = await savedModel('awd', WORDS, AWD_DROPOUT);
+  const start = await savedModel('awd', WORDS, { dropout: AWD_DROPOUT });
   let seen: object | null = null;
   const result = await trainLanguageModel({
     data: corpus('awd-data', 'the cat sat on the mat'), initFrom: start, hyper: { ...hyper, weightDrop: 0.3 },
@@ -98,7 +99,23 @@ test('without <unk>, words outside the model\'s vocabulary are an error that nam
 });
 
 test('the architecture and vocabulary come from the model, so options that would change them are refused', async () => {
-  const attempt = trainLanguageModel({ data: corpus('cats', 'the cat sat'), initFrom: 'anything', preset: 'zaremba-small', hyper: { hidden: 50 } });
+  const attempt = trainLanguageModel({ data: corpus('cats', 'the cat sat'), initFrom: 'anything', maxVocab: 5, hyper: { hidden: 50 } });
   await expect(attempt).rejects.toThrow(ConfigError);
-  await expect(attempt).rejects.toThrow(/^initFrom takes the architecture and vocabulary of the model it starts from, so preset, hidden cannot be given/);
+  await expect(attempt).rejects.toThrow(/^initFrom takes the architecture and vocabulary of the model it starts from, so maxVocab, hidden cannot be given/);
+});
+
+test('a preset gives a fine-tuning run its training settings and dropout when its architecture is the model\'s', async () => {
+  const data = corpus('preset-data', 'the cat sat on the mat');
+  const tied = await savedModel('tied-2x200', WORDS, { hiddenSizes: [200, 200], embeddingSize: 200, tied: true });
+  let seen: object | null = null;
+  const result = await trainLanguageModel({
+    data, initFrom: tied, preset: 'small-tied-vd', hyper: hyper, onStart: ({ model }) => { seen = model.config.dropout; },
+  });
+  expect(seen).toEqual({ input: 0.3, hidden: 0.3, output: 0.3, recurrent: 0.15, embedding: 0.1, weight: 0, kind: 'variational' });
+  expect(result.report.trainConfig).toMatchObject({ ...hyper, clip: 0.25, schedule: 'fixed', lrDecay: 0.87 });
+  result.model.dispose();
+  const other = trainLanguageModel({ data, initFrom: tied, preset: 'zaremba-small', hyper });
+  await expect(other).rejects.toThrow(ConfigError);
+  await expect(other).rejects.toThrow(
+    /^preset zaremba-small describes a 2x200 lstm, 200-d embedding, and the model in initFrom .*tied-2x200 is a 2x200 lstm tied, 200-d embedding: give its training settings as options instead$/);
 });
