@@ -3,7 +3,9 @@
 // it needs only a C++ compiler and Node's headers (scripts/provision-process.js).
 #include <node_api.h>
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <initializer_list>
@@ -65,10 +67,48 @@ napi_value HoldAsyncSignals(napi_env env, napi_callback_info) {
   return out;
 }
 
+/**
+ * stderrToNull() → a descriptor that holds what fd 2 was, for restoreStderr, or −1 if it could not be done; fd 2
+ * then points at /dev/null. TensorFlow's C library writes its start-up lines straight to fd 2 as it loads (absl,
+ * before any log level applies). A duplicate shares the original's open file description, offset included, so
+ * whatever fd 2 was (a terminal, a pipe, a socket, a file opened with or without O_APPEND) is put back exactly,
+ * where reopening it through /proc gives a plain file an offset of its own (src/backend/quiet-stderr.ts).
+ */
+napi_value StderrToNull(napi_env env, napi_callback_info) {
+  int saved = fcntl(2, F_DUPFD_CLOEXEC, 3);
+  if (saved >= 0) {
+    const int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    const bool pointed = null >= 0 && dup2(null, 2) == 2;
+    if (null >= 0) close(null);
+    if (!pointed) {
+      close(saved);
+      saved = -1;
+    }
+  }
+  napi_value out;
+  napi_create_int32(env, saved, &out);
+  return out;
+}
+
+/** restoreStderr(saved) → whether fd 2 is again what stderrToNull found; `saved` is closed either way. */
+napi_value RestoreStderr(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  int32_t saved = -1;
+  if (napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr) == napi_ok && argc == 1) napi_get_value_int32(env, arg, &saved);
+  const bool restored = saved >= 0 && dup2(saved, 2) == 2;
+  if (saved >= 0) close(saved);
+  napi_value out;
+  napi_get_boolean(env, restored, &out);
+  return out;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"keepFreedMemory", nullptr, KeepFreedMemory, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"holdAsyncSignals", nullptr, HoldAsyncSignals, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"stderrToNull", nullptr, StderrToNull, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"restoreStderr", nullptr, RestoreStderr, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
   return exports;

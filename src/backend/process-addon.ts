@@ -15,6 +15,10 @@ export interface ProcessAddon {
   holdAsyncSignals(): boolean;
   /** Freed blocks of up to 32 MB stay in the process's heap (glibc's mallopt); false where the C library is not glibc. */
   keepFreedMemory(): boolean;
+  /** Points fd 2 at /dev/null; returns a descriptor holding what it was (for `restoreStderr`), or −1 if it could not. */
+  stderrToNull(): number;
+  /** Points fd 2 back at what `stderrToNull` saved, and closes `saved`; false if it could not. */
+  restoreStderr(saved: number): boolean;
 }
 
 let loaded: ProcessAddon | string | undefined; // undefined = not tried yet

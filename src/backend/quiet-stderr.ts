@@ -1,17 +1,34 @@
 import * as fs from 'fs';
+import { loadProcessAddon } from './process-addon';
 
 /**
- * Runs `load` with file descriptor 2 pointed at /dev/null, then points it back at what it was.
- * TensorFlow's C library writes its start-up lines ("oneDNN custom operations are on", the CPU features)
- * through absl before any log level applies, straight to fd 2, so no environment variable silences them.
- * Node has no dup2, but closing fd 2 makes it the lowest free descriptor, which the next open takes, and
- * /proc/self/fd/N reopens the original stderr: a terminal, a pipe, or a file opened for appending (`2>>log`,
- * nohup.out). A file opened otherwise (`2>log`) is not: reopened, it would get an offset of its own, and
- * lines written to it later through the shell's descriptor would overwrite ours. There, and where it cannot
+ * Runs `load` with file descriptor 2 pointed at /dev/null, then points it back at what it was. TensorFlow's C
+ * library writes its start-up lines ("oneDNN custom operations are on", the CPU features) through absl before
+ * any log level applies, straight to fd 2, so no environment variable silences them. The process addon does it
+ * with dup and dup2 (native/process/process.cc), which put back any kind of stderr exactly. Without the addon
+ * (no C++ compiler at install) it is done from JavaScript, which has no dup2 (`withStderrReopened`); where
+ * neither can, `load` runs as it is.
+ */
+export function withStderrSilenced<T>(load: () => T): T {
+  const addon = loadProcessAddon();
+  const saved = typeof addon === 'string' ? -1 : addon.stderrToNull();
+  if (typeof addon === 'string' || saved < 0) return withStderrReopened(load);
+  try {
+    return load();
+  } finally {
+    addon.restoreStderr(saved);
+  }
+}
+
+/**
+ * `withStderrSilenced` without dup2: closing fd 2 makes it the lowest free descriptor, which the next open takes,
+ * and /proc/self/fd/N reopens the original stderr: a terminal, a pipe, or a file opened for appending (`2>>log`,
+ * nohup.out). A file opened otherwise (`2>log`, `>log 2>&1`) is not: reopened, it would get an offset of its own,
+ * and lines written to it later through the shell's descriptor would overwrite ours. There, and where it cannot
  * be done at all (a socket, no /proc, fd 0 or 1 closed so that 2 would not be the descriptor reused), `load`
  * runs as it is.
  */
-export function withStderrSilenced<T>(load: () => T): T {
+function withStderrReopened<T>(load: () => T): T {
   let saved: number;
   try {
     fs.fstatSync(0);

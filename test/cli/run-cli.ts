@@ -69,19 +69,30 @@ export async function waitFor<T>(condition: () => T | undefined, what: string, t
 
 /**
  * The lines of stderr that the tool wrote. TensorFlow's C library prints absl/oneDNN lines of its own when the
- * native backend loads; the tool silences them on a terminal or a pipe, but these helpers' children get
- * sockets from Node, which cannot be reopened (src/backend/quiet-stderr.ts), so they are dropped here.
+ * native backend loads; the tool silences them, but without the process addon it cannot on the sockets these
+ * helpers' children get from Node (src/backend/quiet-stderr.ts), so they are dropped here.
  */
 export function toolLines(stderr: string): string[] {
   return stderr.split('\n').filter((line) => line !== '' && !line.startsWith('I0000') && !line.startsWith('WARNING: All log messages'));
 }
 
+/** How `rnnlmStderrThrough` gives the tool its stderr. */
+export const STDERR_KINDS = ['pipe', 'appended file', 'file'] as const;
+
 /**
- * `rnnlm` run by a shell with its stderr a pipe (`2>&1 | cat`) or appended to a file (`2>>log`); stdout is
- * discarded. Its stderr as one string.
+ * `rnnlm` run by a shell with its stderr a pipe (`2>&1 | cat`), appended to a file (`2>>log`) or a file the
+ * shell opened for writing (`2>log`), where the shell then writes its status line through its own descriptor:
+ * it must come after the tool's lines, not over them. stdout is discarded. Its stderr as one string.
  */
-export function rnnlmStderrThrough(how: 'pipe' | 'appended file', args: string[]): { status: number | null; stderr: string } {
+export function rnnlmStderrThrough(how: (typeof STDERR_KINDS)[number], args: string[]): { status: number | null; stderr: string } {
   const command = quote([process.execPath, CLI, ...args]);
+  if (how === 'file') {
+    const log = path.join(tempDir('rnnlm-log-'), 'log');
+    spawnSync('sh', ['-c', `{ ${command} >/dev/null; echo "status $?" >&2; } 2>${quote([log])}`], { encoding: 'utf8', env: cliEnv() });
+    const lines = fs.readFileSync(log, 'utf8').trimEnd().split('\n');
+    const status = /^status (\d+)$/.exec(lines.pop() ?? '')?.[1];
+    return { status: status === undefined ? null : Number(status), stderr: lines.join('\n') };
+  }
   if (how === 'pipe') {
     const result = spawnSync('sh', ['-c', `{ ${command} 2>&1 >/dev/null; echo "status $?"; } | cat`], { encoding: 'utf8', env: cliEnv() });
     const lines = result.stdout.trimEnd().split('\n');
