@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { activationPenalty, temporalActivationPenalty } from '../../src/regularizers/activation';
+import { relativeError } from '../helpers';
 import { smallModel } from '../model/fixtures';
 
 // h[b][t][u] for 2 sequences, 3 steps, 2 units.
@@ -18,6 +19,24 @@ test('TAR is β·mean((h_t − h_{t−1})²) over the consecutive pairs of each 
   // Differences: (2, 2), (−3, 1); (−1.5, 1.5), (3, 0) → squares 4+4+9+1 + 2.25+2.25+9+0 = 31.5 over 8 elements.
   expect(temporalActivationPenalty(tf.tensor3d(H), 0.5).dataSync()[0]).toBeCloseTo((0.5 * 31.5) / 8, 6);
   expect(temporalActivationPenalty(tf.tensor3d([[[1, 2]]]), 1).dataSync()[0]).toBe(0); // one step: no pair
+});
+
+test('their gradients are the formulas\' (written out rather than through tf.mean, whose gradient fills ones in JavaScript)', () => {
+  tf.tidy(() => {
+    const h = tf.tensor3d(H);
+    const meanSquare = (x: tf.Tensor): tf.Tensor => tf.mean(tf.square(x));
+    const pairs = (x: tf.Tensor): tf.Tensor => tf.sub(tf.slice(x, [0, 1, 0], [2, 2, 2]), tf.slice(x, [0, 0, 0], [2, 2, 2]));
+    const cases: [(x: tf.Tensor) => tf.Tensor, (x: tf.Tensor) => tf.Tensor][] = [
+      [(x) => activationPenalty(x, 2), (x) => tf.mul(2, meanSquare(x))],
+      [(x) => temporalActivationPenalty(x as tf.Tensor3D, 0.5), (x) => tf.mul(0.5, meanSquare(pairs(x)))],
+    ];
+    for (const [penalty, formula] of cases) {
+      const [ours, reference] = [tf.grad(penalty)(h), tf.grad(formula)(h)];
+      expect(relativeError(ours.dataSync(), Array.from(reference.dataSync()))).toBeLessThan(1e-6);
+    }
+    // AR's by hand: 2α·h/n.
+    expect(relativeError(tf.grad((x: tf.Tensor) => activationPenalty(x, 2))(h).dataSync(), H.flat(2).map((v) => (2 * 2 * v) / 12))).toBeLessThan(1e-6);
+  });
 });
 
 test('the model adds AR on the dropped output and TAR on the undropped one to the training loss, not to the nll', () => {
