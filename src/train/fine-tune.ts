@@ -72,8 +72,9 @@ export function fineTuneDropout(start: DropoutConfig, explicit: Partial<HyperPar
 
 /** The model to fine-tune: the starting model's architecture and weights, with the run's dropout (`fineTuneDropout`). */
 function fineTuneModel(start: LoadedModel, explicit: Partial<HyperParameters>): LanguageModel {
-  const dropout = fineTuneDropout(start.model.config.dropout, explicit);
-  if (JSON.stringify(dropout) === JSON.stringify(start.model.config.dropout)) return start.model;
+  const held = start.model.config.dropout;
+  const dropout = fineTuneDropout(held, explicit);
+  if ((Object.keys(dropout) as (keyof DropoutConfig)[]).every((key) => dropout[key] === held[key])) return start.model;
   const model = new LanguageModel({ ...start.model.config, dropout });
   const weights = start.model.variables();
   model.variables().forEach((variable, k) => variable.assign(weights[k]));

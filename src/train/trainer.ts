@@ -177,7 +177,7 @@ export class Trainer {
     if (average) tf.dispose(average); // the average keeps its own variables
   }
 
-  /** NT-ASGD's average of the iterates, in `model.variables()` order; null before averaging starts. */
+  /** NT-ASGD's average of the iterates, in `model.variables()` order; null until the first averaged step. */
   get averageWeights(): tf.Tensor[] | null {
     return this.averager?.average ?? null;
   }
@@ -221,7 +221,7 @@ export class Trainer {
       throw this.diverged(`loss ${loss}, gradient norm ${norm}; the weights were not updated`, this.progress.batch + 1);
     }
     if (this.progress.averaging) {
-      this.averager ??= new IterateAverage(variables); // a run that averages from its first step has none yet
+      this.averager ??= new IterateAverage(variables); // the first averaged step (or a resume before it) starts it
       this.averager.update(variables);
       this.progress.averaging.steps = this.averager.count;
     }
@@ -292,8 +292,7 @@ export class Trainer {
       }
       const previous = p.history.map((m) => m.validPpl);
       if (config.optimizer === 'ntasgd' && !p.averaging && averagingStarts(previous, validPpl, p.epoch, config)) {
-        p.averaging = { fromEpoch: p.epoch + 1, steps: 0 };
-        this.averager = new IterateAverage(this.model.variables());
+        p.averaging = { fromEpoch: p.epoch + 1, steps: 0 }; // the next step starts the average
       }
       p.history.push(metrics);
       p.lr = afterValidation(config, p.lr, improved);
