@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { alea } from 'seedrandom';
+import alea from 'seedrandom/lib/alea';
 import { DropoutKind } from '../config/names';
 
 /*
