@@ -2,7 +2,8 @@
 /*
  * provision-process.js — build the process addon (native/process/process.cc)
  * into native/build/rnnlm_process.node: the signal mask that keeps signals off
- * the threads running oneDNN's JIT sgemm, and glibc's allocator settings.
+ * the threads running oneDNN's JIT sgemm, glibc's allocator settings, fd 2's
+ * silencing while TensorFlow loads, and the dropout masks' loop.
  *
  * It is apart from the oneDNN addon (provision-onednn.js) because TensorFlow's
  * own kernels need the mask too, also where oneDNN's wheel cannot be had or
@@ -37,10 +38,12 @@ const t0 = Date.now();
 
 function log(msg) { console.log(`${P} ${msg}`); }
 
-/** Load the addon in a fresh process; both functions must be there. Returns null or the error. */
+/** Load the addon in a fresh process; every function must be there. Returns null or the error. */
 function verify() {
   const code = `const a = require(${JSON.stringify(ADDON)});
-    if (typeof a.holdAsyncSignals !== 'function' || typeof a.keepFreedMemory !== 'function') throw new Error('missing exports');
+    for (const f of ['holdAsyncSignals', 'keepFreedMemory', 'stderrToNull', 'restoreStderr', 'fillDropoutMask']) {
+      if (typeof a[f] !== 'function') throw new Error('missing export ' + f);
+    }
     console.log('RNNLM_VERIFY');`;
   const r = run(process.execPath, ['-e', code], {cwd: PROJECT, timeout: 60000, env: {...process.env, LD_BIND_NOW: '1'}});
   if (r.status === 0 && /^RNNLM_VERIFY$/m.test(r.stdout || '')) return null;

@@ -5,7 +5,10 @@ import { PACKAGE_ROOT } from '../package';
 /** Where scripts/provision-process.js builds the process addon (native/process/process.cc) at install. */
 export const PROCESS_ADDON_PATH = path.join(PACKAGE_ROOT, 'native', 'build', 'rnnlm_process.node');
 
-/** Settings of the whole process that the native backend needs whatever kernels run (native/process/process.cc). */
+/**
+ * Settings of the whole process that the native backend needs whatever kernels run, and the dropout masks' loop
+ * (native/process/process.cc).
+ */
 export interface ProcessAddon {
   /**
    * Blocks the asynchronous signals on the calling thread for good, and on the threads it starts later: oneDNN's
@@ -19,6 +22,11 @@ export interface ProcessAddon {
   stderrToNull(): number;
   /** Points fd 2 back at what `stderrToNull` saved, and closes `saved`; false if it could not. */
   restoreStderr(saved: number): boolean;
+  /**
+   * Fills `values` with the dropout mask drawn from alea's state (c, s0, s1, s2): `kept` where the draw exceeds
+   * `threshold` in float32, else 0, as src/layers/dropout.ts's loop does. False for a state that is not alea's.
+   */
+  fillDropoutMask(values: Float32Array, c: number, s0: number, s1: number, s2: number, threshold: number, kept: number): boolean;
 }
 
 let loaded: ProcessAddon | string | undefined; // undefined = not tried yet

@@ -8,22 +8,48 @@ import { DropoutKind } from '../config/names';
  */
 
 /** Alea's state (seedrandom's lib/alea.js): a carry and three numbers in [0, 1). */
-type AleaState = { c: number; s0: number; s1: number; s2: number };
+export type AleaState = { c: number; s0: number; s1: number; s2: number };
+
+/**
+ * Fills `values` from alea's state: `kept` where the draw exceeds `threshold` in float32, else 0. Returns false if
+ * it could not (then the loop below runs). Node installs the process addon's copy of the loop
+ * (native/process/process.cc, `fillDropoutMask`), which gives the same values.
+ */
+export type MaskFill = (values: Float32Array, state: AleaState, threshold: number, kept: number) => boolean;
+
+let nativeFill: MaskFill | null = null;
+
+/**
+ * Installs (or with null removes) a native mask fill and returns the one it replaces; src/backend.ts installs the
+ * process addon's when it loads.
+ */
+export function useNativeMaskFill(fill: MaskFill | null): MaskFill | null {
+  const previous = nativeFill;
+  nativeFill = fill;
+  return previous;
+}
 
 /**
  * Inverted dropout mask: 0 with probability `rate`, else 1/(1−rate), so activations keep their expectation.
  * Kept where u > rate for seeded uniform u in float32: the values of step(u − rate) / (1 − rate) as TensorFlow
  * ops, and u the stream `tf.randomUniform(shape, 0, 1, 'float32', seed)` draws: seedrandom's alea (the version
- * tfjs-core uses) seeded with the seed's text, so runs keep their masks. Its recurrence runs here in local
- * variables, from the seeded state: tfjs's draw through alea's closure, its copy out and a pass to threshold
- * it took 84 ms for a 650 × 2,600 weight-drop mask, three of which (650, 650, 400 units) were ~15% of an
- * `awd-medium` step (Intel Xeon family 6 model 207).
+ * tfjs-core uses) seeded with the seed's text, so runs keep their masks. Its recurrence runs in a loop from the
+ * seeded state (`fillMask`): tfjs's draw through alea's closure, its copy out and a pass to threshold it took
+ * 84 ms for a 650 × 2,600 weight-drop mask, three of which (650, 650, 400 units) were ~15% of an `awd-medium`
+ * step (Intel Xeon family 6 model 207); with the loop in JavaScript 44 ms, with the process addon's 7 ms.
  */
 export function dropoutMask(shape: number[], rate: number, seed: number): tf.Tensor {
-  let { c, s0, s1, s2 } = alea(String(seed), { state: true }).state() as AleaState;
+  const state = alea(String(seed), { state: true }).state() as AleaState;
   const threshold = Math.fround(rate);
   const kept = Math.fround(1 / Math.fround(1 - rate));
   const values = new Float32Array(shape.reduce((size, n) => size * n, 1));
+  if (!nativeFill?.(values, state, threshold, kept)) fillMask(values, state, threshold, kept);
+  return tf.tensor(values, shape, 'float32');
+}
+
+/** The mask's loop: alea's recurrence (seedrandom's lib/alea.js) in local variables, each draw thresholded. */
+export function fillMask(values: Float32Array, state: AleaState, threshold: number, kept: number): void {
+  let { c, s0, s1, s2 } = state;
   for (let i = 0; i < values.length; i++) {
     const t = 2091639 * s0 + c * 2.3283064365386963e-10; // 2^−32
     s0 = s1;
@@ -32,7 +58,6 @@ export function dropoutMask(shape: number[], rate: number, seed: number): tf.Ten
     s2 = t - c;
     values[i] = Math.fround(s2) > threshold ? kept : 0;
   }
-  return tf.tensor(values, shape, 'float32');
 }
 
 /**

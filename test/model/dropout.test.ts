@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { dropoutMask, embeddingDropoutMask, recurrentMasks, sequenceDropout } from '../../src/layers/dropout';
+import alea from 'seedrandom/lib/alea';
+import { loadProcessAddon } from '../../src/backend/process-addon';
+import {
+  AleaState, dropoutMask, embeddingDropoutMask, fillMask, recurrentMasks, sequenceDropout, useNativeMaskFill,
+} from '../../src/layers/dropout';
+
+const addon = loadProcessAddon();
+if (typeof addon === 'string' && process.env.CI) throw new Error(`CI expects the process addon's mask loop, but the addon is ${addon}`);
+const testIfAddon = typeof addon === 'string' ? test.skip : test;
 
 const ones = (shape: [number, number, number]): tf.Tensor3D => tf.ones(shape) as tf.Tensor3D;
 
@@ -46,4 +54,42 @@ test('embedding dropout drops whole word types: every occurrence of a word gets 
   const byWord = new Map<number, Set<number>>();
   [1, 2, 1, 3, 1, 2, 4, 4].forEach((word, k) => byWord.set(word, (byWord.get(word) ?? new Set()).add(mask[k])));
   for (const factors of byWord.values()) expect(factors.size).toBe(1);
+});
+
+testIfAddon('the process addon\'s mask loop gives the JavaScript loop\'s masks, value for value, and TensorFlow\'s', () => {
+  const native = addon as Exclude<typeof addon, string>;
+  const state = (seed: number): AleaState => alea(String(seed), { state: true }).state() as unknown as AleaState;
+  for (const [rate, seed, size] of [[0.5, 1, 0], [0.5, 2, 1], [0.3, 3, 2], [0.65, 4, 3], [0.1, 5, 1001], [0.5, 2024001, 650 * 2600]]) {
+    const threshold = Math.fround(rate);
+    const kept = Math.fround(1 / Math.fround(1 - rate));
+    const expected = new Float32Array(size);
+    fillMask(expected, state(seed), threshold, kept);
+    const { c, s0, s1, s2 } = state(seed);
+    // A view into a larger buffer: the addon writes from the view's offset, and only its length.
+    const buffer = new Float32Array(size + 8).fill(-1);
+    const view = buffer.subarray(4, 4 + size);
+    expect(native.fillDropoutMask(view, c, s0, s1, s2, threshold, kept)).toBe(true);
+    expect(view.findIndex((v, i) => !Object.is(v, expected[i]))).toBe(-1); // the first index where they differ
+    expect([...buffer.subarray(0, 4), ...buffer.subarray(4 + size)]).toEqual(new Array(8).fill(-1));
+  }
+  // A state off alea's 2^−32 grid, or a carry out of its range, is refused.
+  expect(native.fillDropoutMask(new Float32Array(4), 1, 0.1, 0.2, 0.3, 0.5, 2)).toBe(false);
+  expect(native.fillDropoutMask(new Float32Array(4), 2 ** 30, 0.5, 0.25, 0.125, 0.5, 2)).toBe(false);
+  // The backend (test/setup.ts selects it) installed it: dropoutMask draws TensorFlow's seeded masks through it.
+  let calls = 0;
+  const installed = useNativeMaskFill((...args) => {
+    calls += 1;
+    return installedFill(...args);
+  });
+  const installedFill = installed as NonNullable<typeof installed>;
+  try {
+    expect(installed).not.toBeNull();
+    const reference = tf.tidy(() => tf.div(tf.step(tf.sub(tf.randomUniform([65, 260], 0, 1, 'float32', 77), 0.4)), 0.6));
+    const mask = dropoutMask([65, 260], 0.4, 77);
+    expect(calls).toBe(1);
+    expect(Array.from(mask.dataSync())).toEqual(Array.from(reference.dataSync()));
+    tf.dispose([reference, mask]);
+  } finally {
+    useNativeMaskFill(installed);
+  }
 });
