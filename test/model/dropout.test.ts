@@ -62,9 +62,10 @@ testIfAddon('the process addon\'s mask loop gives the JavaScript loop\'s masks, 
   for (const [rate, seed, size] of [[0.5, 1, 0], [0.5, 2, 1], [0.3, 3, 2], [0.65, 4, 3], [0.1, 5, 1001], [0.5, 2024001, 650 * 2600]]) {
     const threshold = Math.fround(rate);
     const kept = Math.fround(1 / Math.fround(1 - rate));
+    const seeded = state(seed); // fillMask reads it into locals and leaves it as it was
     const expected = new Float32Array(size);
-    fillMask(expected, state(seed), threshold, kept);
-    const { c, s0, s1, s2 } = state(seed);
+    fillMask(expected, seeded, threshold, kept);
+    const { c, s0, s1, s2 } = seeded;
     // A view into a larger buffer: the addon writes from the view's offset, and only its length.
     const buffer = new Float32Array(size + 8).fill(-1);
     const view = buffer.subarray(4, 4 + size);
