@@ -21,11 +21,12 @@ export function evaluateCommand(): Command {
       const tuning = options.tune
         ? {
           dir: options.tuneDir,
+          jobs: options.tuneJobs,
           onTrial: (trial: TuningTrial) => process.stderr.write(`tune: ${describeSettings(trial.adaptation)}: valid perplexity ` +
             `${trial.perplexity.toFixed(2)} (${trial.screen ? 'screen, first' : 'finalist, all'} ${trial.tokens} tokens${trial.resumed ? ', recorded' : ''})\n`),
         }
         : null;
-      const result = evaluateModelOnCorpus(model, vocab, options.data, options.split, batchSize, bptt, adaptation, tuning, passProgressPrinter());
+      const result = await evaluateModelOnCorpus(model, vocab, options.data, options.split, batchSize, bptt, adaptation, tuning, passProgressPrinter());
       for (const edge of result.tuned ? gridEdges(result.tuned.best, bptt) : []) process.stderr.write(`tune: ${edge}; a wider grid may do better\n`);
       if (parsed.json) process.stdout.write(`${JSON.stringify({ ...result, backend: backendLine })}\n`);
       else {

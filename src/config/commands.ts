@@ -143,6 +143,8 @@ export interface EvaluateOptions {
   tune: boolean;
   /** Keep the tuning's trials (and gradient statistics) here, and take those it already holds; null = keep none. */
   tuneDir: string | null;
+  /** Settings scored at once while tuning, each in a worker process of its own (src/eval/tune-workers.ts). */
+  tuneJobs: number;
 }
 
 export const EVALUATE_OPTIONS: OptionTable<EvaluateOptions> = {
@@ -185,6 +187,10 @@ export const EVALUATE_OPTIONS: OptionTable<EvaluateOptions> = {
   tuneDir: {
     type: nullable(pathType('<dir>')), default: null, defaultText: () => 'none',
     description: '--tune: keep each trial (and the gradient statistics) in this directory as it finishes; run again with it, --tune skips what it holds',
+  },
+  tuneJobs: {
+    type: positiveInteger, default: 1,
+    description: "--tune: score N settings at once, each in a process of its own with --threads / N threads (a batch-1 pass is one thread's memory-bound work, which more threads hardly speed up)",
   },
 };
 

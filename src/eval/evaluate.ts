@@ -13,7 +13,8 @@ import { acquireRunLock } from '../util/run-lock';
 import { CacheOptions, cachePerplexity } from './cache';
 import { DynamicOptions, dynamicPerplexity } from './dynamic';
 import { mcDropoutPerplexity } from './mc-dropout';
-import { AdaptationScorer, STATISTICS_PASS, TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, tuneAdaptation } from './tune';
+import { AdaptationScorer, STATISTICS_PASS, SettingScorer, TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, tuneAdaptation } from './tune';
+import { workerScorer } from './tune-workers';
 import { TuningRecord, tuningIdentity } from './tune-record';
 import { PassProgress, PerplexityResult, evaluatePerplexity } from './perplexity';
 import { DYNAMIC_WINDOW, EVALUATION_WINDOW, dynamicRates } from './windows';
@@ -36,7 +37,7 @@ export interface EvaluationResult extends PerplexityResult {
 }
 
 const METHOD_KEYS = [
-  'bptt', 'dynamic', 'dynamicLr', 'dynamicLambda', 'dynamicStatsWindows', 'cache', 'cacheSize', 'cacheTheta', 'cacheLambda', 'mcSamples', 'tune', 'tuneDir',
+  'bptt', 'dynamic', 'dynamicLr', 'dynamicLambda', 'dynamicStatsWindows', 'cache', 'cacheSize', 'cacheTheta', 'cacheLambda', 'mcSamples', 'tune', 'tuneDir', 'tuneJobs',
 ] as const satisfies readonly (keyof EvaluateOptions)[];
 
 const nothingToTune = (): ConfigError =>
@@ -63,6 +64,9 @@ export function adaptationOf(options: Pick<EvaluateOptions, (typeof METHOD_KEYS)
   if (options.tune && !options.dynamic && !options.cache) throw nothingToTune();
   if (options.tuneDir !== null && !options.tune) {
     throw new ConfigError((option) => `${option('tuneDir')} keeps the trials of ${option('tune')}: ask for ${option('tune')} too, or leave it out`);
+  }
+  if (options.tuneJobs > 1 && !options.tune) {
+    throw new ConfigError((option) => `${option('tuneJobs')} scores the settings of ${option('tune')} at once: ask for ${option('tune')} too, or leave it out`);
   }
   if (options.dynamic) {
     const rates = dynamicRates(evaluationWindow(options));
@@ -107,17 +111,18 @@ export function loadModelFromDirectory(dir: string): LoadedModel {
 /**
  * Perplexity of a saved model on one split of a corpus directory, and with `adaptation` also under a
  * test-time method (dynamic evaluation, the cache pointer or MC dropout); with `tuning`, that method's settings
- * are first chosen on the valid split (`tuneAdaptation`; with `tuning.dir`, kept there and resumed: `TuningRecord`)
+ * are first chosen on the valid split (`tuneAdaptation`; with `tuning.dir`, kept there and resumed: `TuningRecord`;
+ * with `tuning.jobs` above 1, that many settings at a time in worker processes: `workerScorer`)
  * and the split is scored with the best. The split is encoded with the model's own
  * vocabulary; when the directory has a training split whose vocabulary (rebuilt with the model's size limit,
  * as --max-vocab would) differs from the model's, that is an error rather than a silent re-mapping of ids; so
  * is a NaN or infinite perplexity. `onPass` names every pass over a split (for progress lines).
  */
-export function evaluateModelOnCorpus(
+export async function evaluateModelOnCorpus(
   model: LanguageModel, vocab: Vocabulary, dataDir: string, split: SplitName, batchSize: number, bptt: number,
-  adaptation: Adaptation | null = null, tuning: { onTrial?: (trial: TuningTrial) => void; dir?: string | null } | null = null,
+  adaptation: Adaptation | null = null, tuning: { onTrial?: (trial: TuningTrial) => void; dir?: string | null; jobs?: number } | null = null,
   onPass: PassProgress = () => undefined,
-): EvaluationResult {
+): Promise<EvaluationResult> {
   if (tuning && (!adaptation || adaptation.method === 'mc-dropout')) throw nothingToTune();
   if (tuning && split === 'valid') {
     throw new ConfigError((option) => `${option('tune')} chooses the settings on the valid split; report them on another one (${option('split')} test)`);
@@ -144,14 +149,18 @@ export function evaluateModelOnCorpus(
     const valid = loadSplit(dataDir, 'valid', vocab);
     const lock = tuning.dir ? acquireRunLock(tuning.dir, `tuning ${METHOD_NAMES[adaptation.method]} on valid`, 'tuneDir') : null;
     let scorer: AdaptationScorer | null = null;
+    let workers: SettingScorer | null = null;
     try {
       const record = tuning.dir ? TuningRecord.open(tuning.dir, tuningIdentity(model, valid, train, adaptation, batchSize, bptt)) : null;
       scorer = adaptationScorer(model, batchSize, bptt, train, onPass, record);
-      const tuned = tuneAdaptation(scorer, valid, adaptation, batchSize, { onTrial: tuning.onTrial, onPass, record });
+      workers = (tuning.jobs ?? 1) > 1 ? workerScorer(model, scorer, batchSize, tuning.jobs ?? 1) : null;
+      const tuned = await tuneAdaptation(workers ?? scorer, valid, adaptation, batchSize, { onTrial: tuning.onTrial, onPass, record });
+      workers?.dispose();
       const pass = `${methodPass(adaptation.method, split)} (${describeSettings(tuned.best)})`;
       const adapted = usable(scorer.score(ids, tuned.best, onPass(pass)), tuned.best, split, true);
       return { ...scored, adapted: { ...tuned.best, ...adapted }, tuned };
     } finally {
+      workers?.dispose();
       scorer?.dispose();
       lock?.release();
     }

@@ -108,13 +108,26 @@ export function tuningCandidates(adaptation: TunableAdaptation, bptt: number): T
   return theta.flatMap((t) => lambda.map((l) => ({ ...adaptation, theta: t, lambda: l })));
 }
 
-/** Scores a split under any setting of one method, sharing what the settings have in common. */
-export interface AdaptationScorer {
+/**
+ * Scores a split under settings of one method: `jobs` of them at once (1 for `adaptationScorer`, which scores in
+ * this process; more for `workerScorer`'s processes).
+ */
+export interface SettingScorer {
   /** The window length it scores with. */
   readonly bptt: number;
-  score(ids: Int32Array, setting: TunableAdaptation, onWindow?: WindowProgress): PerplexityResult;
-  /** Frees the shared gradient statistics. */
+  /** How many settings `tuneAdaptation` may have it score at once. */
+  readonly jobs: number;
+  score(ids: Int32Array, setting: TunableAdaptation, onWindow?: WindowProgress): PerplexityResult | Promise<PerplexityResult>;
+  /** Frees what the settings share (and stops the processes of a `workerScorer`). */
   dispose(): void;
+}
+
+/** A `SettingScorer` in this process, sharing dynamic evaluation's gradient statistics between the settings. */
+export interface AdaptationScorer extends SettingScorer {
+  readonly jobs: 1;
+  score(ids: Int32Array, setting: TunableAdaptation, onWindow?: WindowProgress): PerplexityResult;
+  /** Dynamic evaluation's gradient RMS for `setting`'s statistics windows: gathered (or read back) on first use, then kept. */
+  statistics(setting: Extract<TunableAdaptation, { method: 'dynamic' }>): tf.Tensor[];
 }
 
 /** The pass over the training split that gathers dynamic evaluation's gradient statistics. */
@@ -131,19 +144,21 @@ export function adaptationScorer(
   record: StatisticsRecord | null = null,
 ): AdaptationScorer {
   let rms: tf.Tensor[] | null = null;
-  const gather = (statsWindows: number | null): tf.Tensor[] => {
+  const statistics = (setting: Extract<TunableAdaptation, { method: 'dynamic' }>): tf.Tensor[] => {
+    if (rms) return rms;
     const recorded = record?.statistics();
-    if (recorded) return recorded;
-    const gathered = gradientRms(model, train(), bptt, statsWindows, onPass(STATISTICS_PASS));
-    record?.saveStatistics(gathered);
-    return gathered;
+    if (recorded) return (rms = recorded);
+    rms = gradientRms(model, train(), bptt, setting.statsWindows, onPass(STATISTICS_PASS));
+    record?.saveStatistics(rms);
+    return rms;
   };
   return {
     bptt,
+    jobs: 1,
+    statistics,
     score(ids, setting, onWindow) {
       if (setting.method === 'cache') return cachePerplexity(model, ids, batchSize, bptt, setting, onWindow);
-      rms ??= gather(setting.statsWindows);
-      return dynamicPerplexityWith(model, ids, rms, batchSize, bptt, setting, onWindow);
+      return dynamicPerplexityWith(model, ids, statistics(setting), batchSize, bptt, setting, onWindow);
     },
     dispose() {
       if (rms) tf.dispose(rms);
@@ -160,17 +175,17 @@ export function adaptationScorer(
  * so that the screen gives each stream a token to predict. With a `record`, a trial it holds is taken from it
  * instead of scored again, and each trial scored is added to it as it finishes.
  */
-export function tuneAdaptation(
-  scorer: AdaptationScorer, valid: Int32Array, adaptation: TunableAdaptation, batchSize: number,
+export async function tuneAdaptation(
+  scorer: SettingScorer, valid: Int32Array, adaptation: TunableAdaptation, batchSize: number,
   { onTrial = () => undefined, onPass = () => undefined, record = null }: {
     onTrial?: (trial: TuningTrial) => void; onPass?: PassProgress; record?: TrialRecord | null;
   } = {},
-): { best: TunableAdaptation; trials: TuningTrial[] } {
-  const trial = (candidate: TunableAdaptation, ids: Int32Array, screen: boolean): TuningTrial => {
+): Promise<{ best: TunableAdaptation; trials: TuningTrial[] }> {
+  const trial = async (candidate: TunableAdaptation, ids: Int32Array, screen: boolean): Promise<TuningTrial> => {
     let result = record?.find(candidate, screen) ?? null;
     if (!result) {
       const pass = `tune ${describeSettings(candidate)} on valid (${screen ? 'screen' : 'finalist'})`;
-      const { perplexity, tokens } = scorer.score(ids, candidate, onPass(pass));
+      const { perplexity, tokens } = await scorer.score(ids, candidate, onPass(pass));
       result = { adaptation: candidate, perplexity, tokens, screen, resumed: false };
       record?.add(result);
     }
@@ -180,9 +195,34 @@ export function tuneAdaptation(
   const lowest = (trials: TuningTrial[]): TuningTrial[] =>
     trials.map((t, order) => ({ t, order })).sort((a, b) => rank(a.t) - rank(b.t) || a.order - b.order).map(({ t }) => t);
   const screenIds = valid.subarray(0, screenLength(valid.length, batchSize));
-  const screened = tuningCandidates(adaptation, scorer.bptt).map((candidate) => trial(candidate, screenIds, true));
-  const finals = lowest(screened).slice(0, TUNING_SCREEN.finalists).map((s) => trial(s.adaptation, valid, false));
+  const screened = await inTurn(tuningCandidates(adaptation, scorer.bptt), scorer.jobs, (candidate) => trial(candidate, screenIds, true));
+  const finalists = lowest(screened).slice(0, TUNING_SCREEN.finalists).map((s) => s.adaptation);
+  const finals = await inTurn(finalists, scorer.jobs, (candidate) => trial(candidate, valid, false));
   return { best: lowest(finals)[0].adaptation, trials: [...screened, ...finals] };
+}
+
+/**
+ * `work` on every item, at most `jobs` at a time, taken in order; the results in the items' order. One at a
+ * time, each item's work (its trial recorded and heard) is done before the next starts. After a failure no
+ * further item is started, and the first failure is what it rejects with.
+ */
+async function inTurn<T, R>(items: readonly T[], jobs: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failed = false;
+  const runner = async (): Promise<void> => {
+    while (next < items.length && !failed) {
+      const k = next++;
+      try {
+        results[k] = await work(items[k]);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, runner));
+  return results;
 }
 
 /** A perplexity to sort by: a diverged setting (NaN or infinite) after every finite one. */

@@ -46,6 +46,12 @@ test('rnnlm evaluate --dynamic, --cache and --mc-samples print the plain perplex
     .toHaveLength(firstResult.tuned.trials.length);
   expect(secondResult.tuned.trials).toEqual(firstResult.tuned.trials.map((trial: object) => ({ ...trial, resumed: true })));
   expect(secondResult.adapted).toEqual(firstResult.adapted);
+  // Two worker processes score the same trials (unrecorded here) and choose the same.
+  const twoJobs = rnnlm(['evaluate', '--model', save, '--data', data, '--cache', '--cache-size', '20', '--tune', '--tune-jobs', '2', '--json']);
+  expect(twoJobs.status).toBe(0);
+  const twoJobsResult = JSON.parse(twoJobs.stdout);
+  expect(twoJobsResult.tuned.trials).toEqual(firstResult.tuned.trials);
+  expect(twoJobsResult.adapted).toEqual(firstResult.adapted);
   // One tuning at a time in a directory: a live holder of its lock is named, and the record is left alone.
   expect(fs.readdirSync(record).sort()).toEqual(['tuning.json']);
   const lock = path.join(record, 'run.lock');

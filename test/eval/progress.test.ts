@@ -42,7 +42,7 @@ test('a terminal: one line redrawn in place at most twice a second, erased when 
   expect(writes).toHaveLength(1 + Math.floor((100 - 13) / 2) + 1);
 });
 
-test('evaluate names each pass (statistics, the split, each tuning trial) and reports every window of it', () => {
+test('evaluate names each pass (statistics, the split, each tuning trial) and reports every window of it', async () => {
   const data = tinyCorpus();
   const corpus = loadCorpus(data);
   const model = new LanguageModel(toModelConfig({ ...DEFAULT_HYPER, layers: 1, hidden: 8, embedding: 8 }, corpus.vocab.size));
@@ -56,10 +56,10 @@ test('evaluate names each pass (statistics, the split, each tuning trial) and re
     };
   };
   const before = tf.memory().numTensors;
-  evaluateModelOnCorpus(model, corpus.vocab, data, 'test', 2, 5, { method: 'dynamic', lr: 0.0005, lambda: 0.1, statsWindows: 3 }, null, onPass);
+  await evaluateModelOnCorpus(model, corpus.vocab, data, 'test', 2, 5, { method: 'dynamic', lr: 0.0005, lambda: 0.1, statsWindows: 3 }, null, onPass);
   expect(passes.map((p) => p.pass)).toEqual(['test', STATISTICS_PASS, 'dynamic evaluation on test']);
   expect(passes[1].total).toBe(3);
-  evaluateModelOnCorpus(model, corpus.vocab, data, 'test', 2, 5, { method: 'cache', size: 20, theta: 1, lambda: 0.1 }, {}, onPass);
+  await evaluateModelOnCorpus(model, corpus.vocab, data, 'test', 2, 5, { method: 'cache', size: 20, theta: 1, lambda: 0.1 }, {}, onPass);
   const tuning = passes.slice(3);
   expect(tuning[0].pass).toBe('test');
   expect(tuning[1].pass).toMatch(/^tune θ [\d.]+, λ [\d.]+ on valid \(screen\)$/);

@@ -20,10 +20,10 @@ const freshDir = (): string => {
 };
 afterAll(() => roots.forEach((root) => fs.rmSync(root, { recursive: true, force: true })));
 
-test('a tuning stopped part-way and run again with its record scores only the missing trials, and chooses as one run does', () => {
+test('a tuning stopped part-way and run again with its record scores only the missing trials, and chooses as one run does', async () => {
   const model = smallModel({ vocabSize: 10 });
   const identity = tuningIdentity(model, valid, () => train, cache, 2, 8);
-  const whole = tuneAdaptation(adaptationScorer(model, 2, 8, () => train), valid, cache, 2);
+  const whole = await tuneAdaptation(adaptationScorer(model, 2, 8, () => train), valid, cache, 2);
 
   const dir = freshDir();
   const inner = adaptationScorer(model, 2, 8, () => train);
@@ -36,11 +36,11 @@ test('a tuning stopped part-way and run again with its record scores only the mi
       return inner.score(ids, setting, onWindow);
     },
   });
-  expect(() => tuneAdaptation(stopsAfter(7), valid, cache, 2, { record: TuningRecord.open(dir, identity) })).toThrow('killed');
+  await expect(tuneAdaptation(stopsAfter(7), valid, cache, 2, { record: TuningRecord.open(dir, identity) })).rejects.toThrow('killed');
   expect(JSON.parse(fs.readFileSync(path.join(dir, TUNING_FILE), 'utf8')).trials).toHaveLength(7);
 
   scored = 0;
-  const resumed = tuneAdaptation(stopsAfter(Infinity), valid, cache, 2, { record: TuningRecord.open(dir, identity) });
+  const resumed = await tuneAdaptation(stopsAfter(Infinity), valid, cache, 2, { record: TuningRecord.open(dir, identity) });
   expect(scored).toBe(whole.trials.length - 7);
   expect(resumed.trials.map((t) => t.resumed)).toEqual(whole.trials.map((_, k) => k < 7));
   expect(resumed.trials.map((t) => [describeSettings(t.adaptation), t.perplexity, t.tokens, t.screen]))
@@ -49,7 +49,7 @@ test('a tuning stopped part-way and run again with its record scores only the mi
 
   // A third run scores nothing.
   scored = 0;
-  const again = tuneAdaptation(stopsAfter(0), valid, cache, 2, { record: TuningRecord.open(dir, identity) });
+  const again = await tuneAdaptation(stopsAfter(0), valid, cache, 2, { record: TuningRecord.open(dir, identity) });
   expect(again.trials.every((t) => t.resumed)).toBe(true);
   expect(again.best).toEqual(whole.best);
   model.dispose();

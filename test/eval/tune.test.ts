@@ -71,12 +71,12 @@ test('the screen scores the first quarter of valid, with a token to predict for 
   expect(screenLength(8, 10)).toBe(8);
 });
 
-test('cache: each trial is the cache perplexity of its setting on what it scored; the four best of the screen go on, the best of them wins', () => {
+test('cache: each trial is the cache perplexity of its setting on what it scored; the four best of the screen go on, the best of them wins', async () => {
   const model = smallModel({ vocabSize: 10 });
   const before = tf.memory().numTensors;
   const heard: number[] = [];
   const scorer = adaptationScorer(model, 2, 8, () => train);
-  const { best, trials } = tuneAdaptation(scorer, valid, cache, 2, { onTrial: (trial) => heard.push(trial.perplexity) });
+  const { best, trials } = await tuneAdaptation(scorer, valid, cache, 2, { onTrial: (trial) => heard.push(trial.perplexity) });
   scorer.dispose();
   expect(tf.memory().numTensors).toBe(before);
   expect(heard).toEqual(trials.map((t) => t.perplexity));
@@ -92,21 +92,22 @@ test('cache: each trial is the cache perplexity of its setting on what it scored
   model.dispose();
 });
 
-test('a diverged setting (NaN) is never a finalist ahead of a finite one, nor chosen', () => {
+test('a diverged setting (NaN) is never a finalist ahead of a finite one, nor chosen', async () => {
   const settings = tuningCandidates(cache, 8).map(describeSettings);
   const diverged = new Set(settings.slice(0, 3));
   // Every finite setting scores the same: the ties go to grid order.
   const scorer = {
     bptt: 8,
+    jobs: 1,
     score: (ids: Int32Array, setting: TunableAdaptation) => ({ perplexity: diverged.has(describeSettings(setting)) ? NaN : 50, nll: 0, tokens: ids.length - 1 }),
     dispose: () => undefined,
   };
-  const { best, trials } = tuneAdaptation(scorer, valid, cache, 2);
+  const { best, trials } = await tuneAdaptation(scorer, valid, cache, 2);
   expect(trials.filter((t) => !t.screen).map((t) => describeSettings(t.adaptation))).toEqual(settings.slice(3, 3 + TUNING_SCREEN.finalists));
   expect(describeSettings(best)).toBe(settings[3]);
 });
 
-test('dynamic: the statistics gathered once give each trial, and the final score, what dynamic evaluation alone gives; weights restored', () => {
+test('dynamic: the statistics gathered once give each trial, and the final score, what dynamic evaluation alone gives; weights restored', async () => {
   const model = smallModel({ vocabSize: 10 });
   const weights = model.variables().map((v) => Array.from(v.dataSync()));
   const before = tf.memory().numTensors;
@@ -115,7 +116,7 @@ test('dynamic: the statistics gathered once give each trial, and the final score
     trainingLoads += 1;
     return train;
   });
-  const { best, trials } = tuneAdaptation(scorer, valid, dynamic, 2);
+  const { best, trials } = await tuneAdaptation(scorer, valid, dynamic, 2);
   const final = scorer.score(valid, best);
   scorer.dispose();
   expect(trainingLoads).toBe(1); // the statistics are gathered once for the grid and the final score
