@@ -42,6 +42,28 @@ test('a terminal: one line redrawn in place at most twice a second, erased when 
   expect(writes).toHaveLength(1 + Math.floor((100 - 13) / 2) + 1);
 });
 
+test('a terminal, passes at once (--tune-jobs): one line names how many and the one to end last, erased when all have ended', () => {
+  const writes: string[] = [];
+  let clock = 0;
+  const printer = passProgressPrinter({ write: (text) => writes.push(text), isTTY: true }, () => clock);
+  const [fast, slow] = [printer('tune a on valid (screen)'), printer('tune b on valid (screen)')];
+  // Both at 250 ms a window over 100 windows, the second started 10 windows later.
+  for (let k = 1; k <= 110; k++) {
+    if (k <= 100) fast(k, 100);
+    if (k > 10) slow(k - 10, 100);
+    clock += 250;
+  }
+  expect(writes[0]).toBe('\revaluate: tune a on valid (screen): window 13/100, ETA 0m22s\x1b[K');
+  expect(writes).toContain('\revaluate: 2 passes at once; the last to end at window 14/100, ETA 0m22s\x1b[K');
+  // The first to end leaves the line to the other; the last erases it.
+  const lastTogether = writes.map((w) => w.includes('2 passes')).lastIndexOf(true);
+  expect(writes.slice(lastTogether + 1, -1).every((w) => w.startsWith('\revaluate: tune b on valid (screen): window'))).toBe(true);
+  expect(writes.slice(lastTogether + 1, -1).length).toBeGreaterThan(0);
+  expect(writes.filter((w) => w === '\r\x1b[K')).toHaveLength(1);
+  expect(writes[writes.length - 1]).toBe('\r\x1b[K');
+  expect(writes.every((w) => !w.includes('\n'))).toBe(true);
+});
+
 test('evaluate names each pass (statistics, the split, each tuning trial) and reports every window of it', async () => {
   const data = tinyCorpus();
   const corpus = loadCorpus(data);
