@@ -29,10 +29,18 @@ async function prepare(setup: WorkerSetup): Promise<AdaptationScorer> {
   });
 }
 
-/** The window progress of one pass, passed on at most every PROGRESS_EVERY_MS and at its last window. */
+/** The parent that started this worker: when it is gone, the worker's ppid is another process's. */
+const PARENT = process.ppid;
+
+/**
+ * The window progress of one pass, passed on at most every PROGRESS_EVERY_MS and at its last window. Each window
+ * also checks that the parent is alive: a pass runs without returning to the event loop, so the parent's exit
+ * (even a SIGKILL, which closes the channel without a word) would otherwise leave it running to the pass's end.
+ */
 function progress(): (done: number, total: number) => void {
   let sentAt = 0;
   return (done, total) => {
+    if (process.ppid !== PARENT) process.exit(1);
     const now = Date.now();
     if (done < total && now - sentAt < PROGRESS_EVERY_MS) return;
     sentAt = now;

@@ -101,7 +101,7 @@ export function workerScorer(model: LanguageModel, local: AdaptationScorer, batc
 function workerSetup(model: LanguageModel, statistics: tf.Tensor[] | null, batchSize: number, bptt: number, jobs: number): WorkerSetup {
   const backend = currentBackend();
   if (!backend) throw new Error('tuning in worker processes needs a backend selected first (selectBackend)');
-  const cores = backend.threads ?? os.availableParallelism();
+  const cores = backend.threads ?? os.cpus().length;
   return {
     backend: {
       backend: backend.name, precision: backend.precision, kernel: backend.kernel,

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
+import * as path from 'path';
 import { TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, tuneAdaptation } from '../../src/eval/tune';
 import { WORKER_SCRIPT, workerScorer } from '../../src/eval/tune-workers';
-import { smallModel, patternIds } from '../model/fixtures';
+import * as fs from 'fs';
+import { smallConfig, smallModel, patternIds } from '../model/fixtures';
 
 const train = patternIds(400, [1, 4, 2, 8, 5, 7, 3]);
 const valid = patternIds(60, [1, 4, 2, 8, 5, 7, 3, 1, 9, 2]);
@@ -94,4 +96,43 @@ test('a worker killed during a pass rejects the tuning with how it ended', async
   local.dispose();
   expect(await workersGone()).toEqual([]);
   model.dispose();
+});
+
+test("the workers stop during a pass when their parent is killed (SIGKILL: no word on the channel)", async () => {
+  const dist = path.resolve(__dirname, '../../dist/src');
+  const parent = spawn(process.execPath, ['-e', `
+    const { selectBackend } = require(${JSON.stringify(`${dist}/backend`)});
+    const { LanguageModel } = require(${JSON.stringify(`${dist}/model/lm`)});
+    const { adaptationScorer, tuneAdaptation } = require(${JSON.stringify(`${dist}/eval/tune`)});
+    const { workerScorer } = require(${JSON.stringify(`${dist}/eval/tune-workers`)});
+    const { spawnSync } = require('child_process');
+    (async () => {
+      await selectBackend('auto');
+      const model = new LanguageModel(${JSON.stringify(smallConfig({ vocabSize: 10 }))});
+      const long = Int32Array.from({ length: 2000000 }, (_, k) => [1, 4, 2, 8, 5][k % 5]);
+      let told = false;
+      await tuneAdaptation(workerScorer(model, adaptationScorer(model, 1, 8, () => long), 1, 2), long,
+        { method: 'dynamic', lr: 0.002, lambda: 0.02, statsWindows: 4 }, 1, {
+          onPass: () => () => {
+            if (told) return;
+            told = true;
+            const listed = spawnSync('ps', ['--ppid', String(process.pid), '-o', 'pid=,args='], { encoding: 'utf8' }).stdout;
+            console.log(JSON.stringify(listed.split('\\n').filter((l) => l.includes('tune-worker.js')).map((l) => parseInt(l, 10))));
+          },
+        });
+    })();
+  `], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const pids = await new Promise<number[]>((resolve) => parent.stdout.once('data', (data: Buffer) => resolve(JSON.parse(data.toString()))));
+  expect(pids).toHaveLength(2);
+  parent.kill('SIGKILL');
+  // Running, not exited (a zombie, 'Z', has exited and waits for whoever adopted it to reap it).
+  const alive = (pid: number): boolean => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  for (let k = 0; k < 100 && pids.some(alive); k++) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(pids.filter(alive)).toEqual([]);
 });
