@@ -49,8 +49,8 @@ test('a terminal, passes at once (--tune-jobs): one line names how many and the 
   const [fast, slow] = [printer('tune a on valid (screen)'), printer('tune b on valid (screen)')];
   // Both at 250 ms a window over 100 windows, the second started 10 windows later.
   for (let k = 1; k <= 110; k++) {
-    if (k <= 100) fast(k, 100);
-    if (k > 10) slow(k - 10, 100);
+    if (k <= 100) fast?.(k, 100);
+    if (k > 10) slow?.(k - 10, 100);
     clock += 250;
   }
   expect(writes[0]).toBe('\revaluate: tune a on valid (screen): window 13/100, ETA 0m22s\x1b[K');
