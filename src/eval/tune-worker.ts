@@ -1,8 +1,8 @@
 /**
  * A tuning worker (`workerScorer`, tune-workers.ts): a child process that rebuilds the parent's model and scores
  * the settings it is sent, one at a time, with the same code as the parent's own scorer (`adaptationScorer`),
- * handed the parent's gradient statistics instead of a training split. It exits when the parent disconnects, and
- * after a failure, which it reports first.
+ * handed the parent's gradient statistics instead of a training split. It exits when the parent disconnects or
+ * dies, and after a failure, which it reports first.
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend';

@@ -54,9 +54,10 @@ interface Worker {
  * Scores `jobs` settings at once, each in a process of its own (`tune-worker.ts`) that holds a copy of the model
  * and of the statistics: a batch-1 pass of dynamic evaluation is one thread's memory-bound work, which more
  * threads hardly speed up, so tuning spreads the grid's settings instead (two processes on the two hyper-threads
- * of one core scored 1.69× the windows of one on an Intel Xeon family 6 model 207: README, Test-time methods). The processes use the backend this one
- * selected, with its threads divided between them, and start on the first score, after `local` has gathered or
- * read back dynamic evaluation's statistics (so that pass is taken once, in this process).
+ * of one core scored 1.69× the windows of one on an Intel Xeon family 6 model 207: README, Test-time methods).
+ * The processes use the backend this one selected, with its threads divided between them, and start on the first
+ * score, after `local` has gathered or read back dynamic evaluation's statistics (so that pass is taken once, in
+ * this process).
  */
 export function workerScorer(model: LanguageModel, local: AdaptationScorer, batchSize: number, jobs: number): SettingScorer {
   let workers: Worker[] | null = null;
@@ -115,8 +116,9 @@ function workerSetup(model: LanguageModel, statistics: tf.Tensor[] | null, batch
 }
 
 function launch(setup: WorkerSetup, number: number): Worker {
-  // 'advanced' serialization sends the typed arrays as they are, not as JSON lists of numbers.
-  const child = fork(WORKER_SCRIPT, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // 'advanced' serialization sends the typed arrays as they are, not as JSON lists of numbers. Whatever a worker
+  // prints goes to stderr: stdout is the command's result (`--json`).
+  const child = fork(WORKER_SCRIPT, [], { serialization: 'advanced', stdio: ['ignore', 2, 'inherit', 'ipc'] });
   let started: { resolve: () => void; reject: (error: Error) => void } | null = null;
   const worker: Worker = {
     child,

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, tuneAdaptation } from '../../src/eval/tune';
 import { WORKER_SCRIPT, workerScorer } from '../../src/eval/tune-workers';
-import * as fs from 'fs';
 import { smallConfig, smallModel, patternIds } from '../model/fixtures';
 
 const train = patternIds(400, [1, 4, 2, 8, 5, 7, 3]);
@@ -98,7 +98,7 @@ test('a worker killed during a pass rejects the tuning with how it ended', async
   model.dispose();
 });
 
-test("the workers stop during a pass when their parent is killed (SIGKILL: no word on the channel)", async () => {
+test('the workers stop during a pass when their parent is killed (SIGKILL: no word on the channel)', async () => {
   const dist = path.resolve(__dirname, '../../dist/src');
   const parent = spawn(process.execPath, ['-e', `
     const { selectBackend } = require(${JSON.stringify(`${dist}/backend`)});
