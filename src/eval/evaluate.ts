@@ -155,7 +155,7 @@ export async function evaluateModelOnCorpus(
       scorer = adaptationScorer(model, batchSize, bptt, train, onPass, record);
       workers = (tuning.jobs ?? 1) > 1 ? workerScorer(model, scorer, batchSize, tuning.jobs ?? 1) : null;
       const tuned = await tuneAdaptation(workers ?? scorer, valid, adaptation, batchSize, { onTrial: tuning.onTrial, onPass, record });
-      workers?.dispose();
+      workers?.dispose(); // the split's pass runs here: the workers' processes and model copies are done with
       const pass = `${methodPass(adaptation.method, split)} (${describeSettings(tuned.best)})`;
       const adapted = usable(scorer.score(ids, tuned.best, onPass(pass)), tuned.best, split, true);
       return { ...scored, adapted: { ...tuned.best, ...adapted }, tuned };
