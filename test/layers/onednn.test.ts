@@ -1,7 +1,8 @@
+import { spawnSync } from 'child_process';
 import * as tf from '@tensorflow/tfjs';
 import { LSTMCell, Recurrent, SimpleRNNCell, bf16Support, dropoutMask } from '../../src';
 import { cpuinfoField, readCpuinfo } from '../../src/backend/cpu';
-import { loadOnednn } from '../../src/backend/onednn';
+import { ONEDNN_ADDON_PATH, loadOnednn } from '../../src/backend/onednn';
 import { chooseWindow, onednnWindow } from '../../src/layers/choose-window';
 import { explicitWindow } from '../../src/layers/explicit-window';
 import { Precision } from '../../src/config';
@@ -313,5 +314,47 @@ describeOnednn('oneDNN kernels in a layer', () => {
     expect(() => addon!.lstmForward({ ...lstm, masks: new Float32Array(3) })).toThrow('oneDNN addon: masks holds 3 elements, expected 4');
     expect(() => addon!.lstmForward({ ...lstm, c0: undefined as unknown as Float32Array })).toThrow('oneDNN addon: c0 must be a Float32Array');
     expect(() => addon!.lstmForward({ ...lstm, workspace: new Float32Array(23) })).toThrow('oneDNN addon: workspace holds 23 elements, expected 24');
+  });
+});
+
+/**
+ * A bf16 run sets ONEDNN_DEFAULT_FPMATH_MODE=BF16 for TensorFlow (src/backend.ts), and oneDNN reads it once per
+ * process, for the addon's primitives too. Their float32 products must stay float32 there: each kernel's float32
+ * results in such a process equal, to the bit, those of a process without the setting.
+ */
+describeOnednn('oneDNN kernels in a process whose oneDNN defaults to bf16 fpmath', () => {
+  const script = `
+    const addon = require(${JSON.stringify(ONEDNN_ADDON_PATH)});
+    addon.setThreads(1);
+    let seed = 7;
+    const random = (n) => Float32Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) / 4);
+    const [T, B, I, U, V] = [4, 16, 256, 256, 2048];
+    const lstm = { time: T, batch: B, inputs: I, units: U, bf16: false, x: random(T * B * I), h0: random(B * U), c0: random(B * U),
+      wx: random(I * 4 * U), wh: random(U * 4 * U) };
+    const b = random(4 * U), workspace = new Float32Array(T * B * 6 * U);
+    const matmul = addon.lstmForward({ ...lstm, b, workspace });
+    const matmulGradients = addon.lstmBackward({ ...lstm, outputs: matmul.outputs, workspace, dOutputs: random(T * B * U), dh: random(B * U), dc: random(B * U) });
+    const primitive = addon.forward({ ...lstm, cell: 'lstm', batchMajor: true, training: false, b });
+    const output = { rows: T * B, hidden: U, vocab: V, bf16: false, vocabRows: true, h: matmul.outputs, w: random(V * U), b: random(V),
+      targets: Int32Array.from({ length: T * B }, (_, n) => (n * 37) % V) };
+    const probabilities = new Int32Array(T * B * V);
+    const nll = addon.outputForward({ ...output, training: true, probabilities }).nll;
+    const outputGradients = addon.outputBackward({ ...output, scale: random(T * B), probabilities });
+    const results = { matmul: matmul.outputs, dWh: matmulGradients.dWh, dWx: matmulGradients.dWx, primitive: primitive.outputs, nll,
+      dHidden: outputGradients.dHidden, dWeight: outputGradients.dWeight };
+    console.log(JSON.stringify(Object.fromEntries(Object.entries(results).map(([name, values]) => [name, Array.from(values)]))));`;
+  const run = (fpmath: string | null): Record<string, number[]> => {
+    const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: '1' };
+    delete env.ONEDNN_DEFAULT_FPMATH_MODE;
+    if (fpmath) env.ONEDNN_DEFAULT_FPMATH_MODE = fpmath;
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env, maxBuffer: 1 << 28 });
+    expect(child.stderr).toBe('');
+    return JSON.parse(child.stdout) as Record<string, number[]>;
+  };
+
+  test('float32 products stay float32: outputs and gradients equal those of a process without it, to the bit', () => {
+    const [strict, bf16Default] = [run(null), run('BF16')];
+    expect(Object.keys(bf16Default)).toEqual(['matmul', 'dWh', 'dWx', 'primitive', 'nll', 'dHidden', 'dWeight']);
+    for (const name of Object.keys(strict)) expect({ name, same: bf16Default[name].every((value, k) => Object.is(value, strict[name][k])) }).toEqual({ name, same: true });
   });
 });
