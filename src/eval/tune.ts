@@ -70,7 +70,7 @@ export function screenLength(validLength: number, batchSize: number): number {
   return Math.min(validLength, Math.max(batchSize + 1, Math.ceil(validLength * TUNING_SCREEN.fraction)));
 }
 
-/** A test-time method's settings in one line, e.g. "lr 0.002, λ 0.02", "θ 0.66, λ 0.1" or "8 samples". */
+/** A test-time method's settings in one line, e.g. "lr 0.002, λ 0.02", "θ 0.66, λ 0.1", "8 samples" or "1 sample". */
 export function describeSettings(adaptation: Adaptation): string {
   switch (adaptation.method) {
     case 'dynamic':
@@ -78,7 +78,7 @@ export function describeSettings(adaptation: Adaptation): string {
     case 'cache':
       return `θ ${adaptation.theta}, λ ${adaptation.lambda}`;
     case 'mc-dropout':
-      return `${adaptation.samples} samples`;
+      return `${adaptation.samples} ${adaptation.samples === 1 ? 'sample' : 'samples'}`;
   }
 }
 

@@ -12,6 +12,13 @@ const valid = patternIds(60, [1, 4, 2, 8, 5, 7, 3, 1, 9, 2]);
 const cache: TunableAdaptation = { method: 'cache', size: 20, theta: 1, lambda: 0.1 };
 const dynamic: TunableAdaptation = { method: 'dynamic', lr: 0.002, lambda: 0.02, statsWindows: 4 };
 
+test('each method\'s settings in one line, the sample count singular for one', () => {
+  expect(describeSettings(dynamic)).toBe('lr 0.002, λ 0.02');
+  expect(describeSettings(cache)).toBe('θ 1, λ 0.1');
+  expect(describeSettings({ method: 'mc-dropout', samples: 8 })).toBe('8 samples');
+  expect(describeSettings({ method: 'mc-dropout', samples: 1 })).toBe('1 sample');
+});
+
 test('the grids: every lr × λ for dynamic evaluation, every θ × λ for the cache, the other settings kept', () => {
   const dynamicCandidates = tuningCandidates(dynamic, RATES_WINDOW);
   expect(dynamicCandidates).toHaveLength(TUNING_GRIDS.dynamic.lr.length * TUNING_GRIDS.dynamic.lambda.length);
