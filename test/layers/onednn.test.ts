@@ -12,7 +12,7 @@ import { onednnWindow as onednnCellWindow } from '../../src/layers/onednn/window
 import { OnednnAddon, OnednnCell } from '../../src/layers/onednn/addon';
 import { WindowInputs, WindowKernel } from '../../src/layers/window';
 import { randomCell } from '../cells/fixtures';
-import { randomTensor, relativeError } from '../helpers';
+import { randomArray, randomTensor, relativeError, rng } from '../helpers';
 import { layerLossAndGradients } from './fixtures';
 
 /**
@@ -323,23 +323,30 @@ describeOnednn('oneDNN kernels in a layer', () => {
  * results in such a process equal, to the bit, those of a process without the setting.
  */
 describeOnednn('oneDNN kernels in a process whose oneDNN defaults to bf16 fpmath', () => {
+  const [T, B, I, U, V] = [4, 16, 256, 256, 2048];
+  const next = rng(7);
+  const draw = (size: number): number[] => randomArray(next, size, 0.125);
+  // The same inputs for both processes, sent on stdin.
+  const inputs = JSON.stringify({
+    sizes: { T, B, I, U, V }, x: draw(T * B * I), h0: draw(B * U), c0: draw(B * U), wx: draw(I * 4 * U), wh: draw(U * 4 * U), b: draw(4 * U),
+    dOutputs: draw(T * B * U), dh: draw(B * U), dc: draw(B * U), w: draw(V * U), outputBias: draw(V), scale: draw(T * B),
+  });
   const script = `
     const addon = require(${JSON.stringify(ONEDNN_ADDON_PATH)});
     addon.setThreads(1);
-    let seed = 7;
-    const random = (n) => Float32Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) / 4);
-    const [T, B, I, U, V] = [4, 16, 256, 256, 2048];
-    const lstm = { time: T, batch: B, inputs: I, units: U, bf16: false, x: random(T * B * I), h0: random(B * U), c0: random(B * U),
-      wx: random(I * 4 * U), wh: random(U * 4 * U) };
-    const b = random(4 * U), workspace = new Float32Array(T * B * 6 * U);
+    const given = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+    const { T, B, I, U, V } = given.sizes;
+    const f32 = (name) => Float32Array.from(given[name]);
+    const lstm = { time: T, batch: B, inputs: I, units: U, bf16: false, x: f32('x'), h0: f32('h0'), c0: f32('c0'), wx: f32('wx'), wh: f32('wh') };
+    const b = f32('b'), workspace = new Float32Array(T * B * 6 * U);
     const matmul = addon.lstmForward({ ...lstm, b, workspace });
-    const matmulGradients = addon.lstmBackward({ ...lstm, outputs: matmul.outputs, workspace, dOutputs: random(T * B * U), dh: random(B * U), dc: random(B * U) });
+    const matmulGradients = addon.lstmBackward({ ...lstm, outputs: matmul.outputs, workspace, dOutputs: f32('dOutputs'), dh: f32('dh'), dc: f32('dc') });
     const primitive = addon.forward({ ...lstm, cell: 'lstm', batchMajor: true, training: false, b });
-    const output = { rows: T * B, hidden: U, vocab: V, bf16: false, vocabRows: true, h: matmul.outputs, w: random(V * U), b: random(V),
+    const output = { rows: T * B, hidden: U, vocab: V, bf16: false, vocabRows: true, h: matmul.outputs, w: f32('w'), b: f32('outputBias'),
       targets: Int32Array.from({ length: T * B }, (_, n) => (n * 37) % V) };
     const probabilities = new Int32Array(T * B * V);
     const nll = addon.outputForward({ ...output, training: true, probabilities }).nll;
-    const outputGradients = addon.outputBackward({ ...output, scale: random(T * B), probabilities });
+    const outputGradients = addon.outputBackward({ ...output, scale: f32('scale'), probabilities });
     const results = { matmul: matmul.outputs, dWh: matmulGradients.dWh, dWx: matmulGradients.dWx, primitive: primitive.outputs, nll,
       dHidden: outputGradients.dHidden, dWeight: outputGradients.dWeight };
     console.log(JSON.stringify(Object.fromEntries(Object.entries(results).map(([name, values]) => [name, Array.from(values)]))));`;
@@ -347,7 +354,7 @@ describeOnednn('oneDNN kernels in a process whose oneDNN defaults to bf16 fpmath
     const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: '1' };
     delete env.ONEDNN_DEFAULT_FPMATH_MODE;
     if (fpmath) env.ONEDNN_DEFAULT_FPMATH_MODE = fpmath;
-    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env, maxBuffer: 1 << 28 });
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env, input: inputs, maxBuffer: 1 << 28 });
     expect(child.stderr).toBe('');
     return JSON.parse(child.stdout) as Record<string, number[]>;
   };
@@ -355,6 +362,9 @@ describeOnednn('oneDNN kernels in a process whose oneDNN defaults to bf16 fpmath
   test('float32 products stay float32: outputs and gradients equal those of a process without it, to the bit', () => {
     const [strict, bf16Default] = [run(null), run('BF16')];
     expect(Object.keys(bf16Default)).toEqual(['matmul', 'dWh', 'dWx', 'primitive', 'nll', 'dHidden', 'dWeight']);
-    for (const name of Object.keys(strict)) expect({ name, same: bf16Default[name].every((value, k) => Object.is(value, strict[name][k])) }).toEqual({ name, same: true });
+    for (const name of Object.keys(strict)) {
+      const same = bf16Default[name].length === strict[name].length && bf16Default[name].every((value, k) => Object.is(value, strict[name][k]));
+      expect({ name, same }).toEqual({ name, same: true });
+    }
   });
 });
