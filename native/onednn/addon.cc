@@ -62,6 +62,11 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
+  // Every product computes in the types its memory descriptors name. A bf16 run sets ONEDNN_DEFAULT_FPMATH_MODE=BF16
+  // for TensorFlow's matmuls (src/backend.ts), which this library (its own libdnnl) would read too and apply to our
+  // float32 products; where bf16 is meant, the kernels say so in their types. Set before any primitive is made,
+  // this default wins over the environment's.
+  dnnl::set_default_fpmath_mode(dnnl::fpmath_mode::strict);
   napi_property_descriptor functions[] = {
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"cpuIsa", nullptr, CpuIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -32,18 +32,6 @@ inline dnnl::stream& queue() {
   return stream;
 }
 
-/**
- * Attributes for every product: computed in the types its memory descriptors name. A bf16 run sets
- * ONEDNN_DEFAULT_FPMATH_MODE=BF16 for TensorFlow's matmuls (src/backend.ts), and oneDNN reads it once per process,
- * so without this the addon's float32 products would be rounded to bfloat16 too; where bf16 is meant, the kernels
- * say so in their types.
- */
-inline dnnl::primitive_attr inTheirTypes() {
-  dnnl::primitive_attr attr;
-  attr.set_fpmath_mode(dnnl::fpmath_mode::strict);
-  return attr;
-}
-
 /** A caller's mistake (a missing or mis-sized argument): thrown to JavaScript as an Error with this message. */
 struct ArgumentError : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -84,7 +84,7 @@ struct Product {
     dnnl::post_ops ops;
     if (accumulate) ops.append_sum(1.f);
     if (activation != dnnl::algorithm::undef) ops.append_eltwise(activation, 0.f, 0.f);
-    dnnl::primitive_attr attr = inTheirTypes();
+    dnnl::primitive_attr attr;
     attr.set_post_ops(ops);
     memory::desc packed = plainWeights ? bView : memory::desc(bView.get_dims(), aView.get_data_type(), tag::any);
     memory::desc biasDesc = bias ? memory::desc({1, cView.get_dims()[1]}, dt::f32, tag::ab) : memory::desc();

@@ -79,7 +79,7 @@ void product(const memory::desc& src, const void* srcData, const memory::desc& w
   auto wanted = [&](const memory::desc& plain) { return memory::desc(plain.get_dims(), type, tag::any); };
   memory::desc biasDesc = bias ? memory::desc({1, dst.get_dims()[1]}, dt::f32, tag::ab) : memory::desc();
   memory::desc srcWanted = src.get_data_type() == type ? src : wanted(src);
-  dnnl::matmul::primitive_desc pd(cpu(), srcWanted, plainWeights ? weights : wanted(weights), biasDesc, dst, inTheirTypes());
+  dnnl::matmul::primitive_desc pd(cpu(), srcWanted, plainWeights ? weights : wanted(weights), biasDesc, dst);
   Args run = {{DNNL_ARG_SRC, input(pd.src_desc(), src, srcData)}, {DNNL_ARG_WEIGHTS, input(pd.weights_desc(), weights, weightsData)},
               {DNNL_ARG_DST, memory(dst, cpu(), dstData)}};
   if (bias) run[DNNL_ARG_BIAS] = memory(biasDesc, cpu(), const_cast<float*>(bias));

@@ -21,7 +21,7 @@ napi_value ProductGflops(napi_env env, napi_callback_info info) {
     std::vector<float> values(size_t(n) * n);
     for (size_t k = 0; k < values.size(); k++) values[k] = float(int(k % 17) - 8) / 8.f;
     memory::desc plain({n, n}, dt::f32, tag::ab), typed({n, n}, type, tag::ab), result({n, n}, dt::f32, tag::ab);
-    dnnl::matmul::primitive_desc pd(cpu(), typed, memory::desc({n, n}, type, tag::any), result, inTheirTypes());
+    dnnl::matmul::primitive_desc pd(cpu(), typed, memory::desc({n, n}, type, tag::any), result);
     memory a = input(typed, plain, values.data()), b = input(pd.weights_desc(), plain, values.data()), c(result, cpu());
     dnnl::matmul product(pd);
     const Args run = {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}};

@@ -66,16 +66,16 @@ struct Window : CellOf, WindowSizes {
   dnnl::lstm_forward::primitive_desc lstmForward(dnnl::prop_kind kind) const {
     auto h = stateDesc(data());
     return {cpu(), kind, direction(), sequenceDesc(inputs, data()), h, cellStateDesc(), anyWeights(inputs), anyWeights(units),
-            peepholeDesc(), biasDesc(), sequenceDesc(units, data()), h, cellStateDesc(), inTheirTypes()};
+            peepholeDesc(), biasDesc(), sequenceDesc(units, data()), h, cellStateDesc()};
   }
   dnnl::gru_forward::primitive_desc gruForward(dnnl::prop_kind kind) const {
     auto h = stateDesc(data());
-    return {cpu(), kind, direction(), sequenceDesc(inputs, data()), h, anyWeights(inputs), anyWeights(units), biasDesc(), sequenceDesc(units, data()), h, inTheirTypes()};
+    return {cpu(), kind, direction(), sequenceDesc(inputs, data()), h, anyWeights(inputs), anyWeights(units), biasDesc(), sequenceDesc(units, data()), h};
   }
   dnnl::vanilla_rnn_forward::primitive_desc rnnForward(dnnl::prop_kind kind) const {
     auto h = stateDesc(data());
     return {cpu(), kind, dnnl::algorithm::eltwise_tanh, direction(), sequenceDesc(inputs, data()), h, anyWeights(inputs), anyWeights(units),
-            biasDesc(), sequenceDesc(units, data()), h, inTheirTypes()};
+            biasDesc(), sequenceDesc(units, data()), h};
   }
 
   dnnl::rnn_primitive_desc_base forward(dnnl::prop_kind kind) const {
@@ -94,16 +94,15 @@ struct Window : CellOf, WindowSizes {
     if (lstm()) {
       return dnnl::lstm_backward::primitive_desc(
           cpu(), kind, direction(), src, h, cellStateDesc(), anyWeights(inputs), anyWeights(units), peepholeDesc(), biasDesc(), dst, h,
-          cellStateDesc(), dSrc, dH, cellStateDesc(), dWx, dWh, peepholeDesc(), biasDesc(), dDst, dH, cellStateDesc(), lstmForward(training),
-          inTheirTypes());
+          cellStateDesc(), dSrc, dH, cellStateDesc(), dWx, dWh, peepholeDesc(), biasDesc(), dDst, dH, cellStateDesc(), lstmForward(training));
     }
     if (cell == Cell::gru) {
       return dnnl::gru_backward::primitive_desc(cpu(), kind, direction(), src, h, anyWeights(inputs), anyWeights(units), biasDesc(), dst, h,
-                                                dSrc, dH, dWx, dWh, biasDesc(), dDst, dH, gruForward(training), inTheirTypes());
+                                                dSrc, dH, dWx, dWh, biasDesc(), dDst, dH, gruForward(training));
     }
     return dnnl::vanilla_rnn_backward::primitive_desc(cpu(), kind, dnnl::algorithm::eltwise_tanh, direction(), src, h, anyWeights(inputs),
                                                       anyWeights(units), biasDesc(), dst, h, dSrc, dH, dWx, dWh, biasDesc(), dDst, dH,
-                                                      rnnForward(training), inTheirTypes());
+                                                      rnnForward(training));
   }
 
   /**
