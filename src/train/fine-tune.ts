@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { DropoutConfig, HyperParameters, ModelConfig, combineHyper, loadPreset, toModelConfig } from '../config';
+import { DropoutConfig, HyperParameters, ModelConfig, Preset, combineHyper, toModelConfig } from '../config';
 import { Corpus, findSplitFile, loadSplit } from '../data/corpus';
 import { tokenize } from '../data/tokens';
 import { UNK, Vocabulary, quote } from '../data/vocabulary';
@@ -92,15 +92,15 @@ const layersOf = (config: ModelConfig): string => `${describeLayers(config)}, ${
  * must be the model's.
  */
 export function startFineTuning(
-  initFrom: string, dataDir: string, preset: string | null, explicit: Partial<HyperParameters>,
+  initFrom: string, dataDir: string, preset: Preset | null, explicit: Partial<HyperParameters>,
 ): { model: LanguageModel; corpus: Corpus } {
-  const presetHyper = preset ? loadPreset(preset).hyper : {};
+  const presetHyper = preset?.hyper ?? {};
   const start = loadModelFromDirectory(initFrom);
   try {
     if (preset) {
       const [wanted, held] = [layersOf(toModelConfig(combineHyper(presetHyper, {}), start.vocab.size)), layersOf(start.model.config)];
       if (wanted !== held) {
-        throw new ConfigError((option) => `${option('preset')} ${preset} describes a ${wanted}, and the model in ${option('initFrom')} ` +
+        throw new ConfigError((option) => `${option('preset')} ${preset.name} describes a ${wanted}, and the model in ${option('initFrom')} ` +
           `${initFrom} is a ${held}: give its training settings as options instead`);
       }
     }

@@ -4,7 +4,7 @@ import { BackendReport, describeBackend, selectBackend } from '../backend';
 import {
   BACKEND_OPTIONS, BackendOptions, CORPUS_OPTIONS, CorpusOptions, FINE_TUNE_OPTIONS, FineTuneOptions, HyperParameters,
   ModelConfig, Precision, RESUMABLE_KEYS, RUN_DIRECTORY_OPTIONS, RunDirectoryOptions, TENSORBOARD_OPTIONS, TensorBoardOptions, TrainConfig, checkOptions,
-  pickOptions, resolveHyper, toModelConfig, toTrainConfig,
+  combineHyper, loadPreset, pickOptions, resolveHyper, toModelConfig, toTrainConfig,
 } from '../config';
 import { Corpus, DEFAULT_CORPUS_DIR, loadCorpus } from '../data/corpus';
 import { ConfigError, DataError, DiskFullError, DivergenceError, OptionNamer, TrainCommandNamer, TrainCommandOptions, UserError } from '../errors';
@@ -231,14 +231,15 @@ async function train(options: TrainRunOptions, save: string | null, previous: Ru
     trainer = new Trainer(checkpoint.model, corpus, trainConfig, progress);
     await trainer.restore(checkpoint.optimizerSlots, checkpoint.carried, checkpoint.best, checkpoint.average);
   } else {
-    const hyper = resolveHyper(preset, options.hyper ?? {}); // checked before the corpus is read
+    const loadedPreset = preset ? loadPreset(preset) : null;
+    const hyper = combineHyper(loadedPreset?.hyper ?? {}, options.hyper ?? {}); // checked before the corpus is read
     const flagsTrainConfig = toTrainConfig(hyper);
     const dir = path.resolve(options.data ?? DEFAULT_CORPUS_DIR);
     corpusRef = { dir, char: options.char ?? false, maxVocab: options.maxVocab ?? null };
     let model: LanguageModel;
     if (options.initFrom) {
       backend = await selectBackend(pickOptions(BACKEND_OPTIONS, options));
-      ({ model, corpus } = startFineTuning(options.initFrom, dir, preset, options.hyper ?? {}));
+      ({ model, corpus } = startFineTuning(options.initFrom, dir, loadedPreset, options.hyper ?? {}));
       corpusRef = { ...corpusRef, char: corpus.level === 'char', lockedVocabulary: true };
     } else {
       corpus = loadCorpus(dir, { char: corpusRef.char, maxVocab: corpusRef.maxVocab ?? undefined });
