@@ -35,7 +35,9 @@ export type { PassProgress, PerplexityResult, WindowProgress } from './eval/perp
 export { passProgressPrinter } from './eval/progress';
 export { adaptationOf, adaptedPerplexity, evaluateModelOnCorpus, evaluationWindow, loadModelFromDirectory } from './eval/evaluate';
 export { DYNAMIC_RATES, DYNAMIC_WINDOW, EVALUATION_WINDOW, RATES_WINDOW, dynamicRates, perWindow } from './eval/windows';
-export { TUNING_GRIDS, TUNING_SCREEN, adaptationScorer, dynamicGrid, describeSettings, gridEdges, screenLength, tuneAdaptation, tuningCandidates } from './eval/tune';
+export {
+  TUNING_BEYOND, TUNING_GRIDS, TUNING_SCREEN, adaptationScorer, dynamicGrid, describeSettings, screenLength, settingsBeyond, tuneAdaptation, tuningCandidates, tuningEdges,
+} from './eval/tune';
 export type { AdaptationScorer, SettingScorer, StatisticsRecord, TrialRecord, TunableAdaptation, TuningTrial } from './eval/tune';
 export { workerScorer } from './eval/tune-workers';
 export { STATISTICS_FILE, TUNING_FILE, TuningRecord, tuningIdentity } from './eval/tune-record';

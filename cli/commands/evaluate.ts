@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import {
   BACKEND_OPTIONS, EVALUATE_OPTIONS, MODEL_DIRECTORY_OPTIONS, TuningTrial, adaptationOf, describeBackend, describeSettings,
-  evaluateModelOnCorpus, evaluationWindow, gridEdges, loadModelFromDirectory, passProgressPrinter, selectBackend,
+  evaluateModelOnCorpus, evaluationWindow, loadModelFromDirectory, passProgressPrinter, selectBackend, tuningEdges,
 } from '../../src';
 import { givenOptions, optionValues, addOptions } from '../options';
 
@@ -23,11 +23,13 @@ export function evaluateCommand(): Command {
           dir: options.tuneDir,
           jobs: options.tuneJobs,
           onTrial: (trial: TuningTrial) => process.stderr.write(`tune: ${describeSettings(trial.adaptation)}: valid perplexity ` +
-            `${trial.perplexity.toFixed(2)} (${trial.screen ? 'screen, first' : 'finalist, all'} ${trial.tokens} tokens${trial.resumed ? ', recorded' : ''})\n`),
+            `${trial.perplexity.toFixed(2)} (${trial.screen ? 'screen, first' : trial.beyond ? 'beyond the grid, all' : 'finalist, all'} ` +
+            `${trial.tokens} tokens${trial.resumed ? ', recorded' : ''})\n`),
         }
         : null;
       const result = await evaluateModelOnCorpus(model, vocab, options.data, options.split, batchSize, bptt, adaptation, tuning, passProgressPrinter());
-      for (const edge of result.tuned ? gridEdges(result.tuned.best, bptt) : []) process.stderr.write(`tune: ${edge}; a wider grid may do better\n`);
+      const edges = result.tuned ? tuningEdges(result.tuned.best, result.tuned.trials, bptt) : [];
+      for (const edge of edges) process.stderr.write(`tune: ${edge}; a wider grid may do better\n`);
       if (parsed.json) process.stdout.write(`${JSON.stringify({ ...result, backend: backendLine })}\n`);
       else {
         process.stdout.write(`perplexity: ${result.perplexity.toFixed(2)}\n`);

@@ -182,7 +182,7 @@ export const EVALUATE_OPTIONS: OptionTable<EvaluateOptions> = {
   },
   tune: {
     type: onOff, default: false,
-    description: "choose --dynamic's lr and λ, or --cache's θ and λ, on the valid split (a grid around the papers' values), then report --split with the best",
+    description: "choose --dynamic's lr and λ, or --cache's θ and λ, on the valid split (a grid around the papers' values, followed past its ends), then report --split with the best",
   },
   tuneDir: {
     type: nullable(pathType('<dir>')), default: null, defaultText: () => 'none',

@@ -6,7 +6,7 @@ import { LanguageModel } from '../model/lm';
 import { cleanLeftovers, writeFileAtomically } from '../util/atomic-files';
 import { runPaths } from '../util/run-directory';
 import { sha256 } from '../util/sha256';
-import type { TunableAdaptation, TuningTrial } from './tune';
+import { TunableAdaptation, TuningTrial, sameSetting } from './tune';
 
 /**
  * A tuning's trials, and dynamic evaluation's gradient statistics, kept in a directory as they are computed (its
@@ -65,11 +65,6 @@ export function tuningIdentity(
   };
 }
 
-/** The tuned settings of two adaptations of one method are the same (the grid's numbers, exactly). */
-const sameSetting = (a: TunableAdaptation, b: TunableAdaptation): boolean =>
-  a.method === 'dynamic' && b.method === 'dynamic' ? a.lr === b.lr && a.lambda === b.lambda
-    : a.method === 'cache' && b.method === 'cache' && a.theta === b.theta && a.lambda === b.lambda;
-
 /** The first difference between two identities, in words, or null when they are the same. */
 function difference(recorded: TuningIdentity, wanted: TuningIdentity): string | null {
   if (recorded.method !== wanted.method) return `it tuned ${recorded.method}, not ${wanted.method}`;
@@ -122,13 +117,13 @@ export class TuningRecord {
   }
 
   /** The recorded trial of `adaptation`'s setting on the screen's part of valid or on all of it, if any. */
-  find(adaptation: TunableAdaptation, screen: boolean): TuningTrial | null {
+  find(adaptation: TunableAdaptation, screen: boolean): Omit<TuningTrial, 'beyond'> | null {
     const found = this.file.trials.find((t) => t.screen === screen && sameSetting(t.adaptation, adaptation));
     return found ? { ...found, adaptation, perplexity: found.perplexity ?? NaN, resumed: true } : null;
   }
 
   /** Records a trial just scored. */
-  add(trial: TuningTrial): void {
+  add(trial: Omit<TuningTrial, 'beyond'>): void {
     const { adaptation, perplexity, tokens, screen } = trial;
     this.file.trials.push({ adaptation, perplexity: Number.isFinite(perplexity) ? perplexity : null, tokens, screen });
     this.save();

@@ -49,14 +49,16 @@ export interface TuningTrial {
   tokens: number;
   /** Whether this is the screen's score on the first part of valid (or a finalist's on all of it). */
   screen: boolean;
+  /** Scored on all of valid past an end of the grid, where the best setting sat (`TUNING_BEYOND`). */
+  beyond: boolean;
   /** Read back from the tuning's record (`--tune-dir`) rather than scored by this run. */
   resumed: boolean;
 }
 
 /** Where a tuning keeps its trials and finds those an earlier run of it scored (`TuningRecord`). */
 export interface TrialRecord {
-  find(adaptation: TunableAdaptation, screen: boolean): TuningTrial | null;
-  add(trial: TuningTrial): void;
+  find(adaptation: TunableAdaptation, screen: boolean): Omit<TuningTrial, 'beyond'> | null;
+  add(trial: Omit<TuningTrial, 'beyond'>): void;
 }
 
 /** Where dynamic evaluation's gradient statistics are kept between runs (`TuningRecord`). */
@@ -83,17 +85,99 @@ export function describeSettings(adaptation: Adaptation): string {
 }
 
 /**
- * The best setting's values that sit at an end of their grid (for windows of `bptt` tokens), e.g. "θ 4 is the
- * largest the grid tries".
+ * How far tuning follows the best setting past an end of its grid: while the best's value on one of its method's
+ * two axes is the largest (or smallest) tried with its other value, the next value beyond it, at the grid's own
+ * ratio there, is scored on all of valid, up to `steps` values past each end; λ stays below 1 (a full pull back
+ * to the trained weights, or a cache that takes all the probability). `small-tied-vd-asgd`, fine-tuned, chose
+ * dynamic evaluation's lr and λ both at the top of the grid (README, Results), where a wider grid might do better.
  */
-export function gridEdges(best: TunableAdaptation, bptt: number): string[] {
-  const dynamic = dynamicGrid(bptt);
-  const named: [string, readonly number[], number][] = best.method === 'dynamic'
-    ? [['lr', dynamic.lr, best.lr], ['λ', dynamic.lambda, best.lambda]]
-    : [['θ', TUNING_GRIDS.cache.theta, best.theta], ['λ', TUNING_GRIDS.cache.lambda, best.lambda]];
-  return named.flatMap(([name, grid, value]) => {
-    if (value === grid[grid.length - 1]) return [`${name} ${value} is the largest the grid tries`];
-    if (value === grid[0]) return [`${name} ${value} is the smallest the grid tries`];
+export const TUNING_BEYOND = { steps: 3, lambdaBelow: 1 } as const;
+
+/** One of a method's two tuned settings: its name, the grid's values (for the window length), and access. */
+interface TuningAxis {
+  name: string;
+  grid: readonly number[];
+  get(setting: TunableAdaptation): number;
+  with(setting: TunableAdaptation, value: number): TunableAdaptation;
+  /** Values at or above it are not tried. */
+  below: number;
+}
+
+function tuningAxes(method: TunableAdaptation['method'], bptt: number): [TuningAxis, TuningAxis] {
+  const lambda: Omit<TuningAxis, 'grid'> = {
+    name: 'λ', get: (s) => s.lambda, with: (s, value) => ({ ...s, lambda: value }), below: TUNING_BEYOND.lambdaBelow,
+  };
+  if (method === 'dynamic') {
+    const grid = dynamicGrid(bptt);
+    return [
+      { name: 'lr', grid: grid.lr, get: (s) => (s.method === 'dynamic' ? s.lr : NaN), with: (s, value) => ({ ...s, lr: value }), below: Infinity },
+      { ...lambda, grid: grid.lambda },
+    ];
+  }
+  return [
+    { name: 'θ', grid: TUNING_GRIDS.cache.theta, get: (s) => (s.method === 'cache' ? s.theta : NaN), with: (s, value) => ({ ...s, theta: value }), below: Infinity },
+    { ...lambda, grid: TUNING_GRIDS.cache.lambda },
+  ];
+}
+
+/** The tuned settings of two adaptations of one method are the same (the grid's numbers, exactly). */
+export const sameSetting = (a: TunableAdaptation, b: TunableAdaptation): boolean =>
+  a.method === 'dynamic' && b.method === 'dynamic' ? a.lr === b.lr && a.lambda === b.lambda
+    : a.method === 'cache' && b.method === 'cache' && a.theta === b.theta && a.lambda === b.lambda;
+
+/**
+ * The values an axis may take: its grid, with `TUNING_BEYOND.steps` values past each end that continue the grid's
+ * ratio there (to three significant digits, as the grid's are: src/eval/windows.ts), those of λ below 1.
+ */
+function ladder(axis: TuningAxis): number[] {
+  const { grid } = axis;
+  const [low, high] = [grid[0], grid[grid.length - 1]];
+  const steps = Array.from({ length: TUNING_BEYOND.steps }, (_, k) => k + 1);
+  const down = steps.map((k) => low / (grid[1] / low) ** k).reverse();
+  const up = steps.map((k) => high * (high / grid[grid.length - 2]) ** k);
+  const rounded = (values: number[]): number[] => values.map((v) => Number(v.toPrecision(3)));
+  return [...rounded(down), ...grid, ...rounded(up)].filter((v) => v < axis.below);
+}
+
+/** Whether `value` is the largest (+1) or smallest (−1) of the axis's values tried with `best`'s other value. */
+function atEnd(
+  axis: TuningAxis, other: TuningAxis, best: TunableAdaptation, trials: readonly TuningTrial[], direction: 1 | -1,
+): boolean {
+  const value = axis.get(best);
+  const tried = [...axis.grid, ...trials.filter((t) => other.get(t.adaptation) === other.get(best)).map((t) => axis.get(t.adaptation))];
+  return tried.every((v) => direction * (v - value) <= 0);
+}
+
+/** Each axis with the other, in the method's order. */
+function axisPairs(method: TunableAdaptation['method'], bptt: number): [TuningAxis, TuningAxis][] {
+  const [first, second] = tuningAxes(method, bptt);
+  return [[first, second], [second, first]];
+}
+
+/**
+ * The settings past an end of the grid to score next for `best`, given the trials so far (`TUNING_BEYOND`): on
+ * each axis where it is the largest (or smallest) tried with its other value, the next value of the axis's
+ * `ladder` beyond it, if there is one.
+ */
+export function settingsBeyond(best: TunableAdaptation, trials: readonly TuningTrial[], bptt: number): TunableAdaptation[] {
+  return axisPairs(best.method, bptt).flatMap(([axis, other]) => {
+    const values = ladder(axis);
+    const at = values.indexOf(axis.get(best));
+    return ([1, -1] as const)
+      .filter((direction) => at >= 0 && values[at + direction] !== undefined && atEnd(axis, other, best, trials, direction))
+      .map((direction) => axis.with(best, values[at + direction]));
+  });
+}
+
+/**
+ * The best setting's values that are still the largest or smallest tried with its other value (its grid's, or
+ * past it as far as `TUNING_BEYOND` goes), e.g. "θ 9.48 is the largest tried".
+ */
+export function tuningEdges(best: TunableAdaptation, trials: readonly TuningTrial[], bptt: number): string[] {
+  return axisPairs(best.method, bptt).flatMap(([axis, other]) => {
+    const value = axis.get(best);
+    if (atEnd(axis, other, best, trials, 1)) return [`${axis.name} ${value} is the largest tried`];
+    if (atEnd(axis, other, best, trials, -1)) return [`${axis.name} ${value} is the smallest tried`];
     return [];
   });
 }
@@ -169,8 +253,10 @@ export function adaptationScorer(
 
 /**
  * Chooses a test-time method's settings on `valid` (its grid for the scorer's window length, `tuningCandidates`,
- * screened as `TUNING_SCREEN` says): the finalist with the lowest adapted perplexity on all of valid. Ties go to
- * the earlier in grid order; a setting whose perplexity is not a number (it diverged) is never preferred.
+ * screened as `TUNING_SCREEN` says): the finalist with the lowest adapted perplexity on all of valid, followed past
+ * an end of the grid while it sits there (`TUNING_BEYOND`). Ties go to the earlier in grid order, and to the
+ * setting already held over one past the grid; a setting whose perplexity is not a number (it diverged) is never
+ * preferred.
  * `onTrial` hears each result as it comes, `onPass` each trial's pass as it starts. `batchSize` is the scorer's,
  * so that the screen gives each stream a token to predict. With a `record`, a trial it holds is taken from it
  * instead of scored again, and each trial scored is added to it as it finishes.
@@ -181,12 +267,14 @@ export async function tuneAdaptation(
     onTrial?: (trial: TuningTrial) => void; onPass?: PassProgress; record?: TrialRecord | null;
   } = {},
 ): Promise<{ best: TunableAdaptation; trials: TuningTrial[] }> {
-  const trial = async (candidate: TunableAdaptation, ids: Int32Array, screen: boolean): Promise<TuningTrial> => {
-    let result = record?.find(candidate, screen) ?? null;
-    if (!result) {
-      const pass = `tune ${describeSettings(candidate)} on valid (${screen ? 'screen' : 'finalist'})`;
+  const trial = async (candidate: TunableAdaptation, ids: Int32Array, screen: boolean, beyond = false): Promise<TuningTrial> => {
+    const recorded = record?.find(candidate, screen);
+    let result: TuningTrial;
+    if (recorded) result = { ...recorded, beyond };
+    else {
+      const pass = `tune ${describeSettings(candidate)} on valid (${screen ? 'screen' : beyond ? 'beyond the grid' : 'finalist'})`;
       const { perplexity, tokens } = await scorer.score(ids, candidate, onPass(pass));
-      result = { adaptation: candidate, perplexity, tokens, screen, resumed: false };
+      result = { adaptation: candidate, perplexity, tokens, screen, beyond, resumed: false };
       record?.add(result);
     }
     onTrial(result);
@@ -198,7 +286,14 @@ export async function tuneAdaptation(
   const screened = await inTurn(tuningCandidates(adaptation, scorer.bptt), scorer.jobs, (candidate) => trial(candidate, screenIds, true));
   const finalists = lowest(screened).slice(0, TUNING_SCREEN.finalists).map((s) => s.adaptation);
   const finals = await inTurn(finalists, scorer.jobs, (candidate) => trial(candidate, valid, false));
-  return { best: lowest(finals)[0].adaptation, trials: [...screened, ...finals] };
+  const trials = [...screened, ...finals];
+  let best = lowest(finals)[0];
+  for (let next = settingsBeyond(best.adaptation, trials, scorer.bptt); next.length > 0; next = settingsBeyond(best.adaptation, trials, scorer.bptt)) {
+    const scored = await inTurn(next, scorer.jobs, (candidate) => trial(candidate, valid, false, true));
+    trials.push(...scored);
+    best = lowest([best, ...scored])[0];
+  }
+  return { best: best.adaptation, trials };
 }
 
 /**

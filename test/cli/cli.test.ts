@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EVALUATION_WINDOW, TUNING_SCREEN, cpuDescription, gridEdges, nativeAvailability, readReport } from '../../src';
+import { EVALUATION_WINDOW, TUNING_SCREEN, cpuDescription, nativeAvailability, readReport, tuningEdges } from '../../src';
 import { loadProcessAddon } from '../../src/backend/process-addon';
 import { STDERR_KINDS, TINY_MODEL, rnnlm, rnnlmStderrThrough, tempDir, tinyCorpus, toolLines } from './run-cli';
 
@@ -30,14 +30,15 @@ test('rnnlm train --max-batches, then evaluate and generate, end to end', () => 
   const tuned = rnnlm(['evaluate', '--model', save, '--data', data, '--cache', '--cache-size', '20', '--tune', '--json']);
   expect(tuned.status).toBe(0);
   const tunedResult = JSON.parse(tuned.stdout);
-  const heard = tuned.stderr.match(/^tune: θ [\d.]+, λ [\d.]+: valid perplexity \d+\.\d\d \((screen, first|finalist, all) \d+ tokens\)$/gm) ?? [];
+  const heard = tuned.stderr.match(/^tune: θ [\d.]+, λ [\d.]+: valid perplexity \d+\.\d\d \((screen, first|finalist, all|beyond the grid, all) \d+ tokens\)$/gm) ?? [];
   expect(heard).toHaveLength(tunedResult.tuned.trials.length);
   expect(heard.filter((line) => line.includes('finalist'))).toHaveLength(TUNING_SCREEN.finalists);
   const { theta, lambda } = tunedResult.tuned.best;
   expect(tunedResult.adapted).toMatchObject(tunedResult.tuned.best);
-  // A best setting at an end of the grid is said on stderr, once per value (none when it lies inside).
+  expect(heard.filter((line) => line.includes('beyond the grid'))).toHaveLength(tunedResult.tuned.trials.filter((t: { beyond: boolean }) => t.beyond).length);
+  // A best setting at an end of what was tried is said on stderr, once per value (none when it lies inside).
   expect(tuned.stderr.match(/^tune: .* a wider grid may do better$/gm) ?? [])
-    .toEqual(gridEdges(tunedResult.tuned.best, EVALUATION_WINDOW).map((edge) => `tune: ${edge}; a wider grid may do better`));
+    .toEqual(tuningEdges(tunedResult.tuned.best, tunedResult.tuned.trials, EVALUATION_WINDOW).map((edge) => `tune: ${edge}; a wider grid may do better`));
   const direct = JSON.parse(rnnlm(['evaluate', '--model', save, '--data', data, '--cache', '--cache-size', '20', '--cache-theta', String(theta),
     '--cache-lambda', String(lambda), '--json']).stdout);
   expect(tunedResult.adapted.perplexity).toBeCloseTo(direct.adapted.perplexity, 6);
