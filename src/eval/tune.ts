@@ -15,7 +15,8 @@ import { perWindow } from './windows';
  * (Grave et al. 2017 choose both on valid; salesforce/awd-lstm-lm's pointer.py settled on θ 0.662, λ 0.1279 for
  * PTB; that 2×200 LSTM chose θ 2, the top of a grid that ended there, and the 2×650 `zaremba-medium` θ 0.3, the
  * bottom of θ 0.3–4, where θ 0.2 and 0.1 scored worse on valid). The cache's size stays as given. A best setting
- * at an end of its grid is reported (`gridEdges`): a wider grid might do better.
+ * at an end of its grid is followed past it (`TUNING_BEYOND`), and one still at an end of what was tried is
+ * reported (`tuningEdges`).
  */
 export const TUNING_GRIDS = {
   dynamic: { lr: [0.0001, 0.0002, 0.0005, 0.001], lambda: [0.002, 0.005, 0.0125, 0.03] },
