@@ -90,7 +90,8 @@ export function describeSettings(adaptation: Adaptation): string {
  * two axes is the largest (or smallest) tried with its other value, the next value beyond it, at the grid's own
  * ratio there, is scored on all of valid, up to `steps` values past each end; λ stays below 1 (a full pull back
  * to the trained weights, or a cache that takes all the probability). `small-tied-vd-asgd`, fine-tuned, chose
- * dynamic evaluation's lr and λ both at the top of the grid (README, Results), where a wider grid might do better.
+ * dynamic evaluation's lr and λ both at the top of the grid; past it, lr 0.002 diverged and λ 0.072 did worse
+ * (README, Results), so its choice stood, now inside what was tried.
  */
 export const TUNING_BEYOND = { steps: 3, lambdaBelow: 1 } as const;
 
@@ -140,7 +141,7 @@ function ladder(axis: TuningAxis): number[] {
   return [...rounded(down), ...grid, ...rounded(up)].filter((v) => v < axis.below);
 }
 
-/** Whether `value` is the largest (+1) or smallest (−1) of the axis's values tried with `best`'s other value. */
+/** Whether `best`'s value on `axis` is the largest (+1) or smallest (−1) of those tried with its other value. */
 function atEnd(
   axis: TuningAxis, other: TuningAxis, best: TunableAdaptation, trials: readonly TuningTrial[], direction: 1 | -1,
 ): boolean {
@@ -255,9 +256,8 @@ export function adaptationScorer(
 /**
  * Chooses a test-time method's settings on `valid` (its grid for the scorer's window length, `tuningCandidates`,
  * screened as `TUNING_SCREEN` says): the finalist with the lowest adapted perplexity on all of valid, followed past
- * an end of the grid while it sits there (`TUNING_BEYOND`). Ties go to the earlier in grid order, and to the
- * setting already held over one past the grid; a setting whose perplexity is not a number (it diverged) is never
- * preferred.
+ * an end of the grid while it sits there (`TUNING_BEYOND`). Ties go to the earlier in grid order, and past the
+ * grid to the setting already chosen; a setting whose perplexity is not a number (it diverged) is never preferred.
  * `onTrial` hears each result as it comes, `onPass` each trial's pass as it starts. `batchSize` is the scorer's,
  * so that the screen gives each stream a token to predict. With a `record`, a trial it holds is taken from it
  * instead of scored again, and each trial scored is added to it as it finishes.
@@ -289,10 +289,12 @@ export async function tuneAdaptation(
   const finals = await inTurn(finalists, scorer.jobs, (candidate) => trial(candidate, valid, false));
   const trials = [...screened, ...finals];
   let best = lowest(finals)[0];
-  for (let next = settingsBeyond(best.adaptation, trials, scorer.bptt); next.length > 0; next = settingsBeyond(best.adaptation, trials, scorer.bptt)) {
+  let next = settingsBeyond(best.adaptation, trials, scorer.bptt);
+  while (next.length > 0) {
     const scored = await inTurn(next, scorer.jobs, (candidate) => trial(candidate, valid, false, true));
     trials.push(...scored);
     best = lowest([best, ...scored])[0];
+    next = settingsBeyond(best.adaptation, trials, scorer.bptt);
   }
   return { best: best.adaptation, trials };
 }
