@@ -186,12 +186,8 @@ export function tuningEdges(best: TunableAdaptation, trials: readonly TuningTria
 
 /** Every setting of the method's grid (for windows of `bptt` tokens), in the given adaptation's other values. */
 export function tuningCandidates(adaptation: TunableAdaptation, bptt: number): TunableAdaptation[] {
-  if (adaptation.method === 'dynamic') {
-    const { lr, lambda } = dynamicGrid(bptt);
-    return lr.flatMap((l) => lambda.map((d) => ({ ...adaptation, lr: l, lambda: d })));
-  }
-  const { theta, lambda } = TUNING_GRIDS.cache;
-  return theta.flatMap((t) => lambda.map((l) => ({ ...adaptation, theta: t, lambda: l })));
+  const [first, second] = tuningAxes(adaptation.method, bptt);
+  return first.grid.flatMap((a) => second.grid.map((b) => second.with(first.with(adaptation, a), b)));
 }
 
 /**
