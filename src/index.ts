@@ -38,7 +38,7 @@ export { DYNAMIC_RATES, DYNAMIC_WINDOW, EVALUATION_WINDOW, RATES_WINDOW, dynamic
 export {
   TUNING_BEYOND, TUNING_GRIDS, TUNING_SCREEN, adaptationScorer, dynamicGrid, describeSettings, screenLength, settingsBeyond, tuneAdaptation, tuningCandidates, tuningEdges,
 } from './eval/tune';
-export type { AdaptationScorer, SettingScorer, StatisticsRecord, TrialRecord, TunableAdaptation, TuningTrial } from './eval/tune';
+export type { AdaptationScorer, RecordedTrial, SettingScorer, StatisticsRecord, TrialRecord, TunableAdaptation, TuningTrial } from './eval/tune';
 export { workerScorer } from './eval/tune-workers';
 export { STATISTICS_FILE, TUNING_FILE, TuningRecord, tuningIdentity } from './eval/tune-record';
 export type { TuningIdentity } from './eval/tune-record';

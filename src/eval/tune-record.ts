@@ -6,7 +6,7 @@ import { LanguageModel } from '../model/lm';
 import { cleanLeftovers, writeFileAtomically } from '../util/atomic-files';
 import { runPaths } from '../util/run-directory';
 import { sha256 } from '../util/sha256';
-import { TunableAdaptation, TuningTrial, sameSetting } from './tune';
+import { RecordedTrial, TunableAdaptation, sameSetting } from './tune';
 
 /**
  * A tuning's trials, and dynamic evaluation's gradient statistics, kept in a directory as they are computed (its
@@ -117,13 +117,13 @@ export class TuningRecord {
   }
 
   /** The recorded trial of `adaptation`'s setting on the screen's part of valid or on all of it, if any. */
-  find(adaptation: TunableAdaptation, screen: boolean): Omit<TuningTrial, 'beyond'> | null {
+  find(adaptation: TunableAdaptation, screen: boolean): RecordedTrial | null {
     const found = this.file.trials.find((t) => t.screen === screen && sameSetting(t.adaptation, adaptation));
     return found ? { ...found, adaptation, perplexity: found.perplexity ?? NaN, resumed: true } : null;
   }
 
   /** Records a trial just scored. */
-  add(trial: Omit<TuningTrial, 'beyond'>): void {
+  add(trial: RecordedTrial): void {
     const { adaptation, perplexity, tokens, screen } = trial;
     this.file.trials.push({ adaptation, perplexity: Number.isFinite(perplexity) ? perplexity : null, tokens, screen });
     this.save();

@@ -56,10 +56,13 @@ export interface TuningTrial {
   resumed: boolean;
 }
 
+/** A trial as a record keeps it: whether it lay past the grid is the tuning's to say, from where it asks for it. */
+export type RecordedTrial = Omit<TuningTrial, 'beyond'>;
+
 /** Where a tuning keeps its trials and finds those an earlier run of it scored (`TuningRecord`). */
 export interface TrialRecord {
-  find(adaptation: TunableAdaptation, screen: boolean): Omit<TuningTrial, 'beyond'> | null;
-  add(trial: Omit<TuningTrial, 'beyond'>): void;
+  find(adaptation: TunableAdaptation, screen: boolean): RecordedTrial | null;
+  add(trial: RecordedTrial): void;
 }
 
 /** Where dynamic evaluation's gradient statistics are kept between runs (`TuningRecord`). */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, tuneAdaptation } from '../../src/eval/tune';
+import { RecordedTrial, TunableAdaptation, TuningTrial, adaptationScorer, describeSettings, tuneAdaptation } from '../../src/eval/tune';
 import { WORKER_SCRIPT, workerScorer } from '../../src/eval/tune-workers';
 import { smallConfig, smallModel, patternIds } from '../model/fixtures';
 
@@ -22,7 +22,7 @@ async function workersGone(): Promise<number[]> {
   return workerPids();
 }
 
-const described = (trials: Omit<TuningTrial, 'beyond'>[]): unknown[] => trials.map((t) => [describeSettings(t.adaptation), t.perplexity, t.tokens, t.screen]);
+const described = (trials: RecordedTrial[]): unknown[] => trials.map((t) => [describeSettings(t.adaptation), t.perplexity, t.tokens, t.screen]);
 
 test.each([['cache', cache], ['dynamic evaluation', dynamic]] as const)(
   '%s: two worker processes score the grid as this process does, the same trials in grid order and the same choice',
@@ -41,7 +41,7 @@ test.each([['cache', cache], ['dynamic evaluation', dynamic]] as const)(
     const workers = workerScorer(model, local, 2, 2);
     expect(workers.jobs).toBe(2);
     const heard: TuningTrial[] = [];
-    const recorded: Omit<TuningTrial, 'beyond'>[] = [];
+    const recorded: RecordedTrial[] = [];
     const windows = new Map<string, number[]>();
     const together = await tuneAdaptation(workers, valid, adaptation, 2, {
       onTrial: (trial) => heard.push(trial),
