@@ -186,3 +186,17 @@ export function toModelConfig(h: HyperParameters, vocabSize: number): ModelConfi
 export function toTrainConfig(h: HyperParameters): TrainConfig {
   return Object.fromEntries(TRAIN_KEYS.map((key) => [key, h[key]])) as TrainConfig;
 }
+
+/** Settings only one schedule or optimizer reads: under another they are kept (a resume may switch) but not in effect. */
+const SETTINGS_READ_ONLY_BY: Partial<Record<keyof TrainConfig, (config: TrainConfig) => boolean>> = {
+  lrDecay: (config) => config.schedule === 'fixed',
+  decayStart: (config) => config.schedule === 'fixed',
+  nonmono: (config) => config.optimizer === 'ntasgd',
+  averageAfter: (config) => config.optimizer === 'ntasgd',
+};
+
+/** The training settings in effect: a `plateau` run's report does not list the `fixed` schedule's decay. */
+export function trainSettingsInEffect(config: TrainConfig): Partial<TrainConfig> {
+  return Object.fromEntries(Object.entries(config)
+    .filter(([key]) => SETTINGS_READ_ONLY_BY[key as keyof TrainConfig]?.(config) ?? true)) as Partial<TrainConfig>;
+}

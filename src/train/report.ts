@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ModelConfig, TrainConfig } from '../config';
+import { ModelConfig, TrainConfig, trainSettingsInEffect } from '../config';
 import { ReportError, TrainCommandOptions } from '../errors';
 import { RuntimeVersions } from '../package';
 import { writeFileAtomically, writeUserFile } from '../util/atomic-files';
@@ -125,7 +125,7 @@ export function reportMarkdown(report: RunReport): string {
     '## Configuration',
     '',
     '```json',
-    JSON.stringify({ model: report.modelConfig, train: report.trainConfig }, null, 2),
+    JSON.stringify({ model: report.modelConfig, train: trainSettingsInEffect(report.trainConfig) }, null, 2),
     '```',
     '',
   ].join('\n');

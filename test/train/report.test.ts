@@ -1,4 +1,5 @@
-import { RunReport, cpusByEpoch, reportSummary } from '../../src/train/report';
+import { DEFAULT_HYPER, TrainConfig, toTrainConfig } from '../../src/config';
+import { RunReport, cpusByEpoch, reportMarkdown, reportSummary } from '../../src/train/report';
 import { EpochMetrics } from '../../src/train/trainer';
 
 const epoch = (n: number, cpu?: string): EpochMetrics =>
@@ -10,15 +11,35 @@ test('the report names the CPU of each stretch of epochs, and says where it was 
   expect(cpusByEpoch([epoch(1, 'Xeon, 2 vCPUs')])).toBe('Xeon, 2 vCPUs (epoch 1)');
 });
 
+const runReport = (trainConfig: TrainConfig, resumes: string[] = []): RunReport => ({
+  status: 'stopped', command: 'rnnlm train --save r', start: undefined, preset: null, resumes,
+  corpus: { dir: 'c', level: 'word', vocabSize: 10, tokens: { train: 100, valid: 10, test: 10 } },
+  modelConfig: { cell: 'lstm', hiddenSizes: [8], tied: false } as RunReport['modelConfig'], trainConfig,
+  parameters: 100, backend: 'cpu', versions: { tfjsRnnlm: '0.1.0', tfjs: '4.22.0', tensorflow: null, node: 'v20' },
+  epochs: [epoch(1, 'Xeon, 2 vCPUs')], bestValidPpl: 120, bestEpoch: 1, testPpl: null, wallSeconds: 60,
+});
+
+/** The training settings report.md's Configuration block lists. */
+function listedTrainSettings(report: RunReport): string[] {
+  const block = /```json\n([\s\S]*?)```/.exec(reportMarkdown(report));
+  return Object.keys((JSON.parse(block![1]) as { train: object }).train);
+}
+
+test("report.md's configuration lists only the settings the run's schedule and optimizer read", () => {
+  const plateauSgd = toTrainConfig(DEFAULT_HYPER);
+  expect(plateauSgd).toMatchObject({ schedule: 'plateau', optimizer: 'sgd' });
+  const plateauListed = listedTrainSettings(runReport(plateauSgd));
+  expect(plateauListed).toEqual(expect.arrayContaining(['lr', 'schedule', 'clip', 'epochs', 'weightDecay']));
+  for (const unused of ['lrDecay', 'decayStart', 'nonmono', 'averageAfter']) expect(plateauListed).not.toContain(unused);
+
+  const fixedNtasgd = { ...plateauSgd, schedule: 'fixed', optimizer: 'ntasgd' } as const;
+  expect(listedTrainSettings(runReport(fixedNtasgd))).toEqual(Object.keys(fixedNtasgd));
+});
+
 test('the summary lists a resume command repeated session after session once, with its count', () => {
-  const report: RunReport = {
-    status: 'stopped', command: 'rnnlm train --save r', start: undefined, preset: null,
-    resumes: ['rnnlm train --save r --resume', 'rnnlm train --save r --resume', 'rnnlm train --save r --resume --lr 5', 'rnnlm train --save r --resume'],
-    corpus: { dir: 'c', level: 'word', vocabSize: 10, tokens: { train: 100, valid: 10, test: 10 } },
-    modelConfig: { cell: 'lstm', hiddenSizes: [8], tied: false } as RunReport['modelConfig'], trainConfig: {} as RunReport['trainConfig'],
-    parameters: 100, backend: 'cpu', versions: { tfjsRnnlm: '0.1.0', tfjs: '4.22.0', tensorflow: null, node: 'v20' },
-    epochs: [epoch(1, 'Xeon, 2 vCPUs')], bestValidPpl: 120, bestEpoch: 1, testPpl: null, wallSeconds: 60,
-  };
+  const report = runReport({} as TrainConfig, [
+    'rnnlm train --save r --resume', 'rnnlm train --save r --resume', 'rnnlm train --save r --resume --lr 5', 'rnnlm train --save r --resume',
+  ]);
   expect(reportSummary(report).split('\n').filter((line) => line.startsWith('- resumed with'))).toEqual([
     '- resumed with: `rnnlm train --save r --resume` (2 times in a row)',
     '- resumed with: `rnnlm train --save r --resume --lr 5`',
