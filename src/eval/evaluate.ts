@@ -97,7 +97,7 @@ export function adaptedPerplexity(
     case 'cache':
       return cachePerplexity(model, ids, batchSize, bptt, adaptation, onPass(pass));
     case 'mc-dropout':
-      return mcDropoutPerplexity(model, ids, batchSize, bptt, adaptation.samples, 1, onPass(pass));
+      return mcDropoutPerplexity(model, ids, batchSize, bptt, adaptation.samples, { onWindow: onPass(pass) });
   }
 }
 

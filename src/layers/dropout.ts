@@ -61,13 +61,34 @@ export function fillMask(values: Float32Array, state: AleaState, threshold: numb
 }
 
 /**
+ * The seeds of a window's masks: one, or one per replica when the batch stacks replicas of the same streams
+ * (Monte-Carlo dropout's passes, src/eval/mc-dropout.ts). Replica r is the r-th block of batch/K rows, and its
+ * mask is the one a batch of those rows alone would draw from seeds[r], so stacking passes changes no mask.
+ */
+export type MaskSeeds = number | readonly number[];
+
+/** `draw(seed, rows, first)` for each replica's block of `rows` rows from row `first`, stacked along the batch. */
+function perReplica(seeds: MaskSeeds, batch: number, draw: (seed: number, rows: number, first: number) => tf.Tensor): tf.Tensor {
+  if (typeof seeds === 'number') return draw(seeds, batch, 0);
+  if (batch % seeds.length !== 0) throw new Error(`a batch of ${batch} rows cannot hold ${seeds.length} equal replicas`);
+  const rows = batch / seeds.length;
+  if (seeds.length === 1) return draw(seeds[0], rows, 0);
+  return tf.tidy(() => tf.concat(seeds.map((seed, replica) => draw(seed, rows, replica * rows)), 0));
+}
+
+/** Each seed plus `offset`: the seeds of one mask of the window. */
+export function offsetSeeds(seeds: MaskSeeds, offset: number): MaskSeeds {
+  return typeof seeds === 'number' ? seeds + offset : seeds.map((seed) => seed + offset);
+}
+
+/**
  * Dropout on a [batch, time, features] sequence. Variational: the mask has shape [batch, 1, features] and
  * broadcasts over time; standard: [batch, time, features].
  */
-export function sequenceDropout(x: tf.Tensor3D, rate: number, kind: DropoutKind, seed: number): tf.Tensor3D {
+export function sequenceDropout(x: tf.Tensor3D, rate: number, kind: DropoutKind, seeds: MaskSeeds): tf.Tensor3D {
   if (rate === 0) return x;
   const [batch, time, features] = x.shape;
-  const mask = dropoutMask([batch, kind === 'variational' ? 1 : time, features], rate, seed);
+  const mask = perReplica(seeds, batch, (seed, rows) => dropoutMask([rows, kind === 'variational' ? 1 : time, features], rate, seed));
   return tf.mul(x, mask) as tf.Tensor3D;
 }
 
@@ -76,24 +97,27 @@ export function sequenceDropout(x: tf.Tensor3D, rate: number, kind: DropoutKind,
  * step of the window; standard a new mask per step.
  */
 export function recurrentMasks(
-  batch: number, units: number, rate: number, kind: DropoutKind, seed: number,
+  batch: number, units: number, rate: number, kind: DropoutKind, seeds: MaskSeeds,
 ): ((t: number) => tf.Tensor2D) | undefined {
   if (rate === 0) return undefined;
   if (kind === 'variational') {
-    const mask = dropoutMask([batch, units], rate, seed) as tf.Tensor2D;
+    const mask = perReplica(seeds, batch, (seed, rows) => dropoutMask([rows, units], rate, seed)) as tf.Tensor2D;
     return () => mask;
   }
-  return (t: number) => dropoutMask([batch, units], rate, seed + 7919 * (t + 1)) as tf.Tensor2D;
+  return (t: number) => perReplica(seeds, batch, (seed, rows) => dropoutMask([rows, units], rate, seed + 7919 * (t + 1))) as tf.Tensor2D;
 }
 
 /**
  * Embedding dropout (Gal & Ghahramani 2016, section 4.2): whole word types are dropped — every occurrence of
  * a dropped word in the window gets a zero vector. Returns a [batch, time, 1] multiplier for the looked-up
- * embeddings: the mask over the vocabulary gathered at the window's ids (cheaper than masking the matrix).
+ * embeddings: the mask over the vocabulary gathered at the window's ids (cheaper than masking the matrix);
+ * each replica gathers from its own mask.
  */
-export function embeddingDropoutMask(ids: tf.Tensor2D, vocabSize: number, rate: number, seed: number): tf.Tensor3D {
+export function embeddingDropoutMask(ids: tf.Tensor2D, vocabSize: number, rate: number, seeds: MaskSeeds): tf.Tensor3D {
   return tf.tidy(() => {
-    const typeMask = dropoutMask([vocabSize], rate, seed);
-    return tf.expandDims(tf.gather(typeMask, ids), 2) as tf.Tensor3D;
+    const [batch, time] = ids.shape;
+    const gathered = perReplica(seeds, batch, (seed, rows, first) =>
+      tf.gather(dropoutMask([vocabSize], rate, seed), rows === batch ? ids : tf.slice(ids, [first, 0], [rows, time])));
+    return tf.expandDims(gathered, 2) as tf.Tensor3D;
   });
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { CellState, createCell } from '../cells';
 import { Recurrent } from '../layers/recurrent';
-import { embeddingDropoutMask, recurrentMasks, sequenceDropout } from '../layers/dropout';
+import { MaskSeeds, embeddingDropoutMask, offsetSeeds, recurrentMasks, sequenceDropout } from '../layers/dropout';
 import { ActivationPenalties, activationPenalty, temporalActivationPenalty } from '../regularizers/activation';
 import { weightDropMask } from '../regularizers/weight-drop';
 import { ModelConfig, NO_DROPOUT, validateModelConfig } from '../config/model';
@@ -107,35 +107,44 @@ export class LanguageModel {
    * Runs a window up to the output layer: the last layer's outputs after output dropout, [batch·time, hidden]
    * (rows in [batch, time] order), and before it, [batch, time, hidden]. `dropoutSeed` null means evaluation
    * (no dropout); otherwise it seeds this window's masks (one seed per window, so a resumed run draws the
-   * same masks as an uninterrupted one). With `inference` (no gradient taken, e.g. perplexity) the time loops
-   * free each step's intermediates as they go (dynamic evaluation, which differentiates, does not set it).
+   * same masks as an uninterrupted one), or with one seed per replica, seeds a batch that stacks K replicas of
+   * the same streams, each with the masks it would draw alone (`MaskSeeds`). With `inference` (no gradient
+   * taken, e.g. perplexity) the time loops free each step's intermediates as they go (dynamic evaluation, which
+   * differentiates, does not set it).
    */
   features(
-    inputs: tf.Tensor2D, state: ModelState | null, dropoutSeed: number | null, { inference = false, lookup }: FeatureOptions = {},
+    inputs: tf.Tensor2D, state: ModelState | null, dropoutSeed: MaskSeeds | null, { inference = false, lookup }: FeatureOptions = {},
   ): { hidden: tf.Tensor2D; undropped: tf.Tensor3D; state: ModelState } {
     const [batch] = inputs.shape;
     const dropout = dropoutSeed === null ? NO_DROPOUT : this.config.dropout;
-    const seed = dropoutSeed ?? 0;
+    const seeds = dropoutSeed ?? 0;
+    const seedsAt = (offset: number): MaskSeeds => offsetSeeds(seeds, offset);
+    const weightRate = dropout.weight ?? 0;
+    // Weight drop masks W_h itself, one matrix for the whole batch: replicas cannot each have their own.
+    const weightSeed = typeof seeds === 'number' ? seeds : seeds[0];
+    if (weightRate > 0 && typeof seeds !== 'number' && seeds.length > 1) {
+      throw new Error('weight drop masks W_h for the whole batch: replicas with their own masks cannot share a batch');
+    }
     let x = lookup ?? (tf.gather(this.embedding, inputs) as tf.Tensor3D); // [batch, time, embedding]
     if (dropout.embedding > 0) {
-      x = tf.mul(x, embeddingDropoutMask(inputs, this.config.vocabSize, dropout.embedding, seed + SEED_OFFSET.embedding));
+      x = tf.mul(x, embeddingDropoutMask(inputs, this.config.vocabSize, dropout.embedding, seedsAt(SEED_OFFSET.embedding)));
     }
-    x = sequenceDropout(x, dropout.input, dropout.kind, seed + SEED_OFFSET.input);
+    x = sequenceDropout(x, dropout.input, dropout.kind, seedsAt(SEED_OFFSET.input));
     const states: CellState[] = [];
     this.layers.forEach((layer, k) => {
       const result = layer.run(x, {
         initialState: state?.layers[k],
-        recurrentMask: recurrentMasks(batch, layer.cell.units, dropout.recurrent, dropout.kind, seed + SEED_OFFSET.recurrent + k),
-        weightMask: weightDropMask(layer.cell.recurrentWeights()[0].shape, dropout.weight ?? 0, seed + SEED_OFFSET.weight + k),
+        recurrentMask: recurrentMasks(batch, layer.cell.units, dropout.recurrent, dropout.kind, seedsAt(SEED_OFFSET.recurrent + k)),
+        weightMask: weightDropMask(layer.cell.recurrentWeights()[0].shape, weightRate, weightSeed + SEED_OFFSET.weight + k),
         inference,
         cutFinalState: true, // it seeds the next window only
       });
       states.push(result.state);
       x = result.outputs;
-      if (k < this.layers.length - 1) x = sequenceDropout(x, dropout.hidden, dropout.kind, seed + SEED_OFFSET.hidden + k);
+      if (k < this.layers.length - 1) x = sequenceDropout(x, dropout.hidden, dropout.kind, seedsAt(SEED_OFFSET.hidden + k));
     });
     const undropped = x;
-    x = sequenceDropout(x, dropout.output, dropout.kind, seed + SEED_OFFSET.output);
+    x = sequenceDropout(x, dropout.output, dropout.kind, seedsAt(SEED_OFFSET.output));
     return { hidden: tf.reshape(x, [-1, x.shape[2]]) as tf.Tensor2D, undropped, state: { layers: states } };
   }
 
@@ -147,7 +156,7 @@ export class LanguageModel {
   }
 
   /** Runs a window to the logits, [batch·time, vocab]; see `features` for `dropoutSeed` and `inference`. */
-  forward(inputs: tf.Tensor2D, state: ModelState | null, dropoutSeed: number | null, options: InferenceOption = {}): ForwardResult {
+  forward(inputs: tf.Tensor2D, state: ModelState | null, dropoutSeed: MaskSeeds | null, options: InferenceOption = {}): ForwardResult {
     const { hidden, state: next } = this.features(inputs, state, dropoutSeed, options);
     return { logits: outputLogits(hidden, this.output), state: next };
   }
@@ -157,7 +166,7 @@ export class LanguageModel {
    * state after it; see `features` for `dropoutSeed` and `inference`. Evaluation's path: the logits are not kept.
    */
   tokenNll(
-    inputs: tf.Tensor2D, targets: tf.Tensor1D, state: ModelState | null, dropoutSeed: number | null, options: InferenceOption = {},
+    inputs: tf.Tensor2D, targets: tf.Tensor1D, state: ModelState | null, dropoutSeed: MaskSeeds | null, options: InferenceOption = {},
   ): { nll: tf.Tensor1D; state: ModelState } {
     const { hidden, state: next } = this.features(inputs, state, dropoutSeed, options);
     return { nll: outputNll(hidden, this.output, targets), state: next };

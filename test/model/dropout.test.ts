@@ -94,3 +94,23 @@ testIfAddon('the process addon\'s mask loop gives the JavaScript loop\'s masks, 
     useNativeMaskFill(installed);
   }
 });
+
+test('with one seed per replica, each block of rows gets the mask that block alone draws from its seed', () => {
+  const seeds = [11, 12, 13];
+  const blocks = (t: tf.Tensor): number[][] => tf.split(t, seeds.length, 0).map((block) => Array.from(block.dataSync()));
+  for (const kind of ['variational', 'standard'] as const) {
+    expect(blocks(sequenceDropout(ones([6, 4, 8]), 0.5, kind, seeds)))
+      .toEqual(seeds.map((seed) => Array.from(sequenceDropout(ones([2, 4, 8]), 0.5, kind, seed).dataSync())));
+    const stacked = recurrentMasks(6, 8, 0.4, kind, seeds)!;
+    for (const t of [0, 3]) {
+      expect(blocks(stacked(t))).toEqual(seeds.map((seed) => Array.from(recurrentMasks(2, 8, 0.4, kind, seed)!(t).dataSync())));
+    }
+  }
+  // Embedding dropout: each replica's rows are gathered from its own vocabulary mask.
+  const rows = [[1, 2, 3, 1], [4, 1, 2, 5]];
+  const ids = tf.tensor2d([...rows, ...rows, ...rows], [6, 4], 'int32');
+  const alone = seeds.map((seed) => Array.from(embeddingDropoutMask(tf.tensor2d(rows, [2, 4], 'int32'), 10, 0.5, seed).dataSync()));
+  expect(blocks(embeddingDropoutMask(ids, 10, 0.5, seeds))).toEqual(alone);
+  expect(new Set(alone.map((mask) => mask.join()))).toHaveProperty('size', 3); // the replicas' masks differ
+  expect(() => sequenceDropout(ones([5, 4, 8]), 0.5, 'variational', seeds)).toThrow('a batch of 5 rows cannot hold 3 equal replicas');
+});
