@@ -12,9 +12,11 @@ const BAR_WIDTH = 20;
 const LINES_PER_EPOCH = 10;
 
 /**
- * A `train` onBatch hook that shows batch k/n, loss, ppl, words/s and the ETA of the epoch: on a terminal as
- * one line redrawn in place (and erased at the end of the epoch), otherwise as a line every ~10% of the epoch.
- * The ETA is measured from the first batch this process saw in the epoch, so it is right after a resume too.
+ * A `train` onBatch hook that shows batch k/n, loss, ppl, words/s and the ETA of the epoch, and of the run when
+ * epochs remain after this one: on a terminal as one line redrawn in place (and erased at the end of the epoch),
+ * otherwise as a line every ~10% of the epoch. The ETAs are measured from the first batch this process saw in
+ * the epoch, so they are right after a resume too. The run's counts each epoch still to come at the time the last
+ * whole epoch this process saw took (validation included), or before one has, at this epoch's time per batch.
  */
 export function progressPrinter(
   output: ProgressOutput = { write: (text) => process.stderr.write(text), isTTY: Boolean(process.stderr.isTTY) },
@@ -23,16 +25,23 @@ export function progressPrinter(
   let epoch = -1;
   let startedAt = 0;
   let startBatch = 0;
+  let wholeEpochSeconds: number | null = null;
   return (p) => {
     if (p.epoch !== epoch) {
+      // From the first batch of one epoch to the first of the next: one whole epoch, its validation included.
+      if (p.epoch === epoch + 1 && startBatch === 1 && p.batch === 1) wholeEpochSeconds = (now() - startedAt) / 1000;
       epoch = p.epoch;
       startedAt = now();
       startBatch = p.batch;
     }
     const done = p.batch - startBatch;
-    const eta = done > 0 ? formatDuration((((now() - startedAt) / 1000) / done) * (p.batches - p.batch)) : '—';
+    const secondsPerBatch = done > 0 ? (now() - startedAt) / 1000 / done : null;
+    const epochLeft = secondsPerBatch === null ? null : secondsPerBatch * (p.batches - p.batch);
+    const later = p.epochs - p.epoch;
+    const runLeft = epochLeft === null || later <= 0 ? null : epochLeft + later * (wholeEpochSeconds ?? (secondsPerBatch as number) * p.batches);
+    const eta = `ETA ${epochLeft === null ? '—' : formatDuration(epochLeft)}${runLeft === null ? '' : ` (run ${formatDuration(runLeft)})`}`;
     const line = `epoch ${p.epoch} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(3)} ppl ${Math.exp(p.loss).toFixed(2)} ` +
-      `${Math.round(p.wordsPerSecond)} words/s ETA ${eta}`;
+      `${Math.round(p.wordsPerSecond)} words/s ${eta}`;
     if (output.isTTY) {
       const filled = Math.round((p.batch / p.batches) * BAR_WIDTH);
       output.write(`\r[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${line}\x1b[K`);

@@ -57,6 +57,8 @@ export interface TrainingProgress {
 
 export interface BatchProgress {
   epoch: number;
+  /** Epochs in the run. */
+  epochs: number;
   batch: number;
   batches: number;
   loss: number;
@@ -257,7 +259,7 @@ export class Trainer {
         p.batch += 1;
         p.elapsedSeconds = elapsed();
         hooks.onBatch?.({
-          epoch: p.epoch, batch: p.batch, batches, loss, wordsPerSecond: p.epochTokens / Math.max(p.epochTrainSeconds, 1e-9),
+          epoch: p.epoch, epochs: config.epochs, batch: p.batch, batches, loss, wordsPerSecond: p.epochTokens / Math.max(p.epochTrainSeconds, 1e-9),
           lr: p.lr, gradNorm: this.lastGradNorm,
         });
         await yieldToEventLoop();
