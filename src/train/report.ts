@@ -92,10 +92,23 @@ export function cpusByEpoch(epochs: EpochMetrics[]): string {
   }).join('; ');
 }
 
+/**
+ * For a run still running or stopped before its last epoch: how far it is and, at the time its last epoch took
+ * (validation included; the elapsed times leave out the gaps between a stop and its resume), how long is left.
+ */
+function timeToGo({ status, epochs, trainConfig }: RunReport): string {
+  const last = epochs.at(-1);
+  if ((status !== 'running' && status !== 'stopped') || !last || !(trainConfig.epochs > last.epoch)) return '';
+  const done = last.epoch;
+  const lastEpoch = last.elapsedSeconds - (epochs.at(-2)?.elapsedSeconds ?? 0);
+  return ` (epoch ${done} of ${trainConfig.epochs} done; about ${formatDuration(lastEpoch * (trainConfig.epochs - done))} ` +
+    `of training to go at the ${formatDuration(lastEpoch)} its last epoch took)`;
+}
+
 /** The facts of a run as "- key: value" lines (report.md and `rnnlm report`). */
 export function reportSummary(report: RunReport): string {
   return [
-    `- status: ${report.status}`,
+    `- status: ${report.status}${timeToGo(report)}`,
     `- command: \`${report.command}\``,
     // A long run resumed session after session repeats one command: each stretch of them is listed once.
     ...consecutiveRuns(report.resumes ?? [], (resume) => resume).map(({ key, items }) =>

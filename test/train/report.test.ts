@@ -47,3 +47,16 @@ test('the summary lists a resume command repeated session after session once, wi
   ]);
   expect(reportSummary(report)).toContain('\n- CPU: Xeon, 2 vCPUs (epoch 1)\n');
 });
+
+test('the status of a run with epochs to go says how far it is and how long is left at its last epoch\'s time', () => {
+  const config = { ...toTrainConfig(DEFAULT_HYPER), epochs: 60 };
+  const status = (report: RunReport): string => reportSummary(report).split('\n')[0];
+  // Epoch 8 ended 245 s after epoch 7: 52 epochs to go at 4m05s.
+  const running = { ...runReport(config), status: 'running' as const, epochs: [epoch(7), { ...epoch(8), elapsedSeconds: 60 * 7 + 245 }] };
+  expect(status(running)).toBe('- status: running (epoch 8 of 60 done; about 3h32m of training to go at the 4m05s its last epoch took)');
+  expect(status({ ...running, status: 'stopped' })).toMatch(/^- status: stopped \(epoch 8 of 60 done; about 3h32m/);
+  expect(status({ ...running, epochs: [epoch(1)] })).toBe('- status: running (epoch 1 of 60 done; about 59m00s of training to go at the 1m00s its last epoch took)');
+  for (const ended of ['finished', 'diverged'] as const) expect(status({ ...running, status: ended })).toBe(`- status: ${ended}`);
+  expect(status({ ...running, trainConfig: { ...config, epochs: 8 } })).toBe('- status: running');
+  expect(status({ ...running, epochs: [] })).toBe('- status: running');
+});
