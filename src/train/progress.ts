@@ -15,8 +15,8 @@ const LINES_PER_EPOCH = 10;
  * A `train` onBatch hook that shows batch k/n, loss, ppl, words/s and the ETA of the epoch, and of the run when
  * epochs remain after this one: on a terminal as one line redrawn in place (and erased at the end of the epoch),
  * otherwise as a line every ~10% of the epoch. The ETAs are measured from the first batch this process saw in
- * the epoch, so they are right after a resume too. The run's counts each epoch still to come at the time the last
- * whole epoch this process saw took (validation included), or before one has, at this epoch's time per batch.
+ * the epoch, so they are right after a resume too. The run's ETA counts each epoch still to come at the time the
+ * last whole epoch this process saw took (validation included), or before one has, at this epoch's time per batch.
  */
 export function progressPrinter(
   output: ProgressOutput = { write: (text) => process.stderr.write(text), isTTY: Boolean(process.stderr.isTTY) },
@@ -35,11 +35,14 @@ export function progressPrinter(
       startBatch = p.batch;
     }
     const done = p.batch - startBatch;
-    const secondsPerBatch = done > 0 ? (now() - startedAt) / 1000 / done : null;
-    const epochLeft = secondsPerBatch === null ? null : secondsPerBatch * (p.batches - p.batch);
-    const later = p.epochs - p.epoch;
-    const runLeft = epochLeft === null || later <= 0 ? null : epochLeft + later * (wholeEpochSeconds ?? (secondsPerBatch as number) * p.batches);
-    const eta = `ETA ${epochLeft === null ? '—' : formatDuration(epochLeft)}${runLeft === null ? '' : ` (run ${formatDuration(runLeft)})`}`;
+    let eta = 'ETA —';
+    if (done > 0) {
+      const secondsPerBatch = (now() - startedAt) / 1000 / done;
+      const epochLeft = secondsPerBatch * (p.batches - p.batch);
+      const later = p.epochs - p.epoch;
+      eta = `ETA ${formatDuration(epochLeft)}`;
+      if (later > 0) eta += ` (run ${formatDuration(epochLeft + later * (wholeEpochSeconds ?? secondsPerBatch * p.batches))})`;
+    }
     const line = `epoch ${p.epoch} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(3)} ppl ${Math.exp(p.loss).toFixed(2)} ` +
       `${Math.round(p.wordsPerSecond)} words/s ${eta}`;
     if (output.isTTY) {
