@@ -32,11 +32,13 @@ test('a second writer is refused naming the process; kill -9 leaves "stopped" in
         `wait for it to finish, or stop it \\(kill ${pid}\\); a directory takes one writer at a time$`))],
     });
   }
-  expect(rnnlm(['report', runDir]).stdout).toMatch(/^- status: running\n/);
+  // A run of 50 epochs is far from its end: the status says how far it is and how long is left.
+  const toGo = / \(epoch \d+ of 50 done; about (\d+m\d\ds|\d+h\d\dm) of training to go at the \d+m\d\ds its last epoch took\)\n/.source;
+  expect(rnnlm(['report', runDir]).stdout).toMatch(new RegExp(`^- status: running${toGo}`));
 
   first.child.kill('SIGKILL');
   await first.exited;
-  expect(rnnlm(['report', runDir]).stdout).toMatch(/^- status: stopped\n/);
+  expect(rnnlm(['report', runDir]).stdout).toMatch(new RegExp(`^- status: stopped${toGo}`));
   expect(leftovers(runDir)).toContain('run.lock');
   // What writes killed half-way leave behind (a kill can land inside any save).
   fs.cpSync(path.join(runDir, 'checkpoint'), path.join(runDir, 'checkpoint.old-1000000000000-1-0'), { recursive: true });
