@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { StreamBatcher } from '../data/batches';
-import { CellState } from '../cells';
 import { ModelConfig } from '../config/model';
 import { LanguageModel, ModelState } from '../model/lm';
 import { PerplexityResult, WindowProgress } from './perplexity';
@@ -63,7 +62,7 @@ export function mcDropoutPerplexity(
     nll += result.sum.dataSync()[0];
     result.sum.dispose();
     disposeStates(states);
-    states = result.next.map((layers: CellState[]) => ({ layers }));
+    states = result.next.map((layers) => ({ layers }));
     onWindow?.(k + 1, batcher.numWindows);
   }
   disposeStates(states);
