@@ -94,7 +94,7 @@ export function describeSettings(adaptation: Adaptation): string {
  * ratio there, is scored on all of valid, up to `steps` values past each end; λ stays below 1 (a full pull back
  * to the trained weights, or a cache that takes all the probability). `small-tied-vd-asgd`, fine-tuned, chose
  * dynamic evaluation's lr and λ both at the top of the grid; past it, lr 0.002 diverged and λ 0.072 did worse
- * (README, Results), so its choice stood, now inside what was tried.
+ * (docs/results/README.md), so its choice stood, now inside what was tried.
  */
 export const TUNING_BEYOND = { steps: 3, lambdaBelow: 1 } as const;
 

@@ -8,8 +8,8 @@ export const EVALUATION_WINDOW = 35;
 
 /**
  * Dynamic evaluation's window: Krause et al. (2018) step after every 5 tokens (their code's default segment,
- * benkrause/dynamic-evaluation). It matters: on `zaremba-medium` (README, Results; plain test 84.37) 5-token
- * windows gave 72.63 where 35-token windows gave 78.06 at the same rates per token, in 5× the time.
+ * benkrause/dynamic-evaluation). It matters: on `zaremba-medium` (docs/results/README.md; plain test 84.37)
+ * 5-token windows gave 72.63 where 35-token windows gave 78.06 at the same rates per token, in 5× the time.
  */
 export const DYNAMIC_WINDOW = 5;
 
@@ -18,7 +18,7 @@ export const RATES_WINDOW = 35;
 
 /**
  * Dynamic evaluation's lr and λ for `RATES_WINDOW`-token windows: what `--tune` chose for a 2×200 Penn Treebank
- * LSTM (README, Results; its λ 0.1 under the earlier sum normaliser is 0.0125 for its 8 weight tensors:
+ * LSTM (docs/results/README.md; its λ 0.1 under the earlier sum normaliser is 0.0125 for its 8 weight tensors:
  * src/eval/dynamic.ts). Krause et al.'s own values are in src/eval/tune.ts.
  */
 export const DYNAMIC_RATES = { lr: 0.0005, lambda: 0.0125 } as const;

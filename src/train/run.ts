@@ -329,12 +329,12 @@ async function train(options: TrainRunOptions, save: string | null, previous: Ru
 /**
  * What a run's settings are known to cost, said as it starts. bf16 with weight drop: `awd-medium` trained 7.6–10.4%
  * worse in bf16 than in float32 over its first four epochs, and 3.7% better without weight drop over its first
- * (README, "bf16 against float32 on the medium runs").
+ * (docs/results/README.md, "bf16 against float32 on the medium runs").
  */
 export function trainingCautions(precision: Precision, model: ModelConfig): string[] {
   const weightDrop = model.dropout.weight ?? 0;
   if (precision !== 'bf16' || weightDrop === 0) return [];
-  return [`bf16 with weight drop (${weightDrop}) trained awd-medium 8-10% worse than float32 (README: "bf16 against float32 on the medium runs"); --precision fp32 avoids it`];
+  return [`bf16 with weight drop (${weightDrop}) trained awd-medium 8-10% worse than float32 (docs/results/README.md: "bf16 against float32 on the medium runs"); --precision fp32 avoids it`];
 }
 
 /** A resume of a run that has trained all its epochs and scored test: nothing to do but train it further. */

@@ -140,7 +140,7 @@ test('a stop during a validation or the final test pass checkpoints, and the res
 test('a run in bf16 with weight drop is cautioned as it starts; float32, or bf16 without weight drop, is not', () => {
   const model = (weightDrop: number) => toModelConfig({ ...DEFAULT_HYPER, weightDrop }, 100);
   expect(trainingCautions('bf16', model(0.5))).toEqual([
-    'bf16 with weight drop (0.5) trained awd-medium 8-10% worse than float32 (README: "bf16 against float32 on the medium runs"); --precision fp32 avoids it',
+    'bf16 with weight drop (0.5) trained awd-medium 8-10% worse than float32 (docs/results/README.md: "bf16 against float32 on the medium runs"); --precision fp32 avoids it',
   ]);
   expect(trainingCautions('fp32', model(0.5))).toEqual([]);
   expect(trainingCautions('bf16', model(0))).toEqual([]);
